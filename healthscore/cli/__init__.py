@@ -1,0 +1,45 @@
+"""The `healthscore` command line: a thin shell over the library.
+
+Each command module parses options, calls one library function and formats the result.
+Domain errors (`HealthscoreError`) become one clean line on stderr and a non-zero exit.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+from healthscore.cli._app import app
+from healthscore.errors import HealthscoreError
+
+__all__ = ["app", "main"]
+
+# Command modules register themselves on `app` when imported.
+_COMMAND_MODULES = ("ingest_cmds", "demo_cmds", "score_cmds", "predict_cmds")
+for _name in _COMMAND_MODULES:
+    try:
+        importlib.import_module(f"healthscore.cli.{_name}")
+    except ModuleNotFoundError as exc:  # a module not written yet
+        if exc.name != f"healthscore.cli.{_name}":
+            raise
+
+
+def main() -> None:
+    try:
+        app(standalone_mode=False)
+    except HealthscoreError as exc:
+        from healthscore.cli._common import err
+
+        err.print(f"[bold red]error:[/] {exc}", highlight=False, markup=True)
+        sys.exit(exc.exit_code)
+    except Exception as exc:
+        import click
+
+        if isinstance(exc, click.exceptions.Abort):
+            sys.exit(130)
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            sys.exit(exc.exit_code)
+        if isinstance(exc, click.exceptions.Exit):
+            sys.exit(exc.exit_code)
+        raise

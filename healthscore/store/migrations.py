@@ -1,0 +1,125 @@
+"""Named, ordered schema migrations, each applied in its own transaction and recorded.
+
+A store made by an older healthscore opens in a newer one: `open_store` applies the
+migrations it has not seen yet.  A store from a *newer* version is refused rather than
+silently misread.  Never edit a released migration; append a new one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import duckdb
+
+from healthscore.store.schema import KINDS, Table
+
+__all__ = ["MIGRATIONS", "apply_migrations", "create_table_sql", "schema_version"]
+
+
+def create_table_sql(table: Table, name: str | None = None) -> str:
+    cols = ",\n  ".join(
+        f"{c.name} {c.type}{' NOT NULL' if c.required else ''}" for c in table.columns
+    )
+    return f"CREATE TABLE IF NOT EXISTS {name or table.name} (\n  {cols}\n)"
+
+
+def _m001_signals(con: duckdb.DuckDBPyConnection) -> None:
+    # Primary keys are enforced by the importers' dedupe (an anti-join), not by indexes:
+    # DuckDB's ART indexes cost memory and time on 100M-row event tables.
+    for table in KINDS.values():
+        con.execute(create_table_sql(table))
+
+
+def _m002_system(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(
+        """
+        CREATE TABLE IF NOT EXISTS import_batches (
+          batch_id VARCHAR NOT NULL, kind VARCHAR NOT NULL, files VARCHAR NOT NULL,
+          started_at TIMESTAMP NOT NULL, finished_at TIMESTAMP,
+          rows_read BIGINT, rows_inserted BIGINT, rows_duplicate BIGINT, rows_rejected BIGINT,
+          status VARCHAR NOT NULL
+        )"""
+    )
+    con.execute(
+        """
+        CREATE TABLE IF NOT EXISTS quarantine (
+          batch_id VARCHAR NOT NULL, kind VARCHAR NOT NULL, file VARCHAR NOT NULL,
+          line BIGINT, field VARCHAR, value VARCHAR, reason VARCHAR NOT NULL,
+          raw VARCHAR, quarantined_at TIMESTAMP NOT NULL
+        )"""
+    )
+
+
+def _m003_scores(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(
+        """
+        CREATE TABLE IF NOT EXISTS scorecards (
+          version VARCHAR NOT NULL, name VARCHAR NOT NULL, source VARCHAR NOT NULL,
+          created_at TIMESTAMP NOT NULL
+        )"""
+    )
+    con.execute(
+        """
+        CREATE TABLE IF NOT EXISTS score_snapshots (
+          as_of DATE NOT NULL, account_id VARCHAR NOT NULL, score DOUBLE, band VARCHAR,
+          confidence VARCHAR, coverage DOUBLE, confidence_note VARCHAR,
+          scorecard_version VARCHAR NOT NULL, computed_at TIMESTAMP NOT NULL
+        )"""
+    )
+    con.execute(
+        """
+        CREATE TABLE IF NOT EXISTS score_groups (
+          as_of DATE NOT NULL, account_id VARCHAR NOT NULL, group_name VARCHAR NOT NULL,
+          score DOUBLE, weight DOUBLE, effective_weight DOUBLE, contribution DOUBLE
+        )"""
+    )
+    con.execute(
+        """
+        CREATE TABLE IF NOT EXISTS score_measures (
+          as_of DATE NOT NULL, account_id VARCHAR NOT NULL, group_name VARCHAR NOT NULL,
+          measure VARCHAR NOT NULL, metric VARCHAR NOT NULL, raw_value DOUBLE,
+          normalized DOUBLE, weight DOUBLE, effective_weight DOUBLE, contribution DOUBLE,
+          status VARCHAR NOT NULL
+        )"""
+    )
+
+
+MIGRATIONS: list[tuple[str, Callable[[duckdb.DuckDBPyConnection], None]]] = [
+    ("001_signals", _m001_signals),
+    ("002_import_bookkeeping", _m002_system),
+    ("003_score_history", _m003_scores),
+]
+
+
+def schema_version(con: duckdb.DuckDBPyConnection) -> list[str]:
+    con.execute(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (name VARCHAR NOT NULL, applied_at TIMESTAMP NOT NULL)"
+    )
+    return [r[0] for r in con.execute("SELECT name FROM schema_migrations ORDER BY name").fetchall()]
+
+
+def apply_migrations(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Apply pending migrations; return the names applied now."""
+    from healthscore.errors import StoreError
+
+    done = set(schema_version(con))
+    known = {name for name, _ in MIGRATIONS}
+    if unknown := sorted(done - known):
+        raise StoreError(
+            f"this store was written by a newer healthscore (migrations {', '.join(unknown)}); "
+            "upgrade healthscore to open it"
+        )
+    applied = []
+    for name, step in MIGRATIONS:
+        if name in done:
+            continue
+        con.execute("BEGIN TRANSACTION")
+        try:
+            step(con)
+            con.execute("INSERT INTO schema_migrations VALUES (?, now())", [name])
+            con.execute("COMMIT")
+        except Exception:
+            con.execute("ROLLBACK")
+            raise
+        applied.append(name)
+    return applied
