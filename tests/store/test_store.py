@@ -1,0 +1,67 @@
+"""The store file: creation, migrations, refusal of newer stores, atomic transactions."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from healthscore.config import load_settings
+from healthscore.errors import StoreError
+from healthscore.store import KINDS, open_store
+from healthscore.store.migrations import MIGRATIONS
+
+
+def test_new_store_has_every_kind_and_all_migrations(tmp_path: Path) -> None:
+    with open_store(tmp_path / "s.duckdb") as s:
+        tables = {r[0] for r in s.con.execute("SHOW TABLES").fetchall()}
+        applied = [r[0] for r in s.con.execute("SELECT name FROM schema_migrations").fetchall()]
+    assert set(KINDS) <= tables
+    assert applied == [name for name, _ in MIGRATIONS]
+
+
+def test_store_from_an_older_version_is_upgraded_in_place(tmp_path: Path) -> None:
+    path = tmp_path / "old.duckdb"
+    # Simulate a store written by the first release: only the first migration ran.
+    con = duckdb.connect(str(path))
+    con.execute("CREATE TABLE schema_migrations (name VARCHAR NOT NULL, applied_at TIMESTAMP NOT NULL)")
+    MIGRATIONS[0][1](con)
+    con.execute("INSERT INTO schema_migrations VALUES (?, now())", [MIGRATIONS[0][0]])
+    con.execute("INSERT INTO accounts (account_id, name) VALUES ('a1', 'Acme')")
+    con.close()
+
+    with open_store(path) as s:
+        assert s.con.execute("SELECT name FROM accounts").fetchall() == [("Acme",)]
+        assert s.count("score_snapshots") == 0  # created by a later migration
+        assert s.count("schema_migrations") == len(MIGRATIONS)
+
+
+def test_store_from_a_newer_version_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "new.duckdb"
+    open_store(path).close()
+    con = duckdb.connect(str(path))
+    con.execute("INSERT INTO schema_migrations VALUES ('999_from_the_future', now())")
+    con.close()
+    with pytest.raises(StoreError, match="newer healthscore"):
+        open_store(path)
+
+
+def test_missing_store_is_refused_with_the_fix(tmp_path: Path) -> None:
+    with pytest.raises(StoreError, match="healthscore init"):
+        open_store(tmp_path / "nope.duckdb", create=False)
+
+
+def test_transaction_rolls_back_everything_on_error(tmp_path: Path) -> None:
+    with open_store(tmp_path / "s.duckdb") as s:
+        with pytest.raises(RuntimeError), s.transaction() as con:
+            con.execute("INSERT INTO accounts (account_id) VALUES ('a1')")
+            raise RuntimeError("boom")
+        assert s.count("accounts") == 0
+
+
+def test_settings_read_environment_and_mask_secrets() -> None:
+    s = load_settings({"HEALTHSCORE_DB": "x.duckdb", "HEALTHSCORE_ENGINE": "postgresql://u:pw@h/db"})
+    assert str(s.db) == "x.duckdb"
+    assert "pw" not in repr(s) and "***" in repr(s)
+    assert str(load_settings({}, db=Path("y.duckdb")).db) == "y.duckdb"
