@@ -1,0 +1,85 @@
+"""SQL building blocks shared by the importers: quoting, casts, keys and batch records."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+
+import duckdb
+
+from healthscore.store.schema import Table
+
+__all__ = [
+    "event_row_hash_sql",
+    "insert_new_rows",
+    "new_batch_id",
+    "qi",
+    "ql",
+    "record_batch",
+]
+
+
+def qi(name: str) -> str:
+    """Quote an identifier (source column names can hold anything)."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def ql(value: str) -> str:
+    """Quote a string literal."""
+    return "'" + value.replace("'", "''") + "'"
+
+
+def new_batch_id() -> str:
+    return datetime.now(UTC).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:8]
+
+
+def event_row_hash_sql(alias: str = "") -> str:
+    """Hash of an event's typed content, so the same event from CSV or Parquet gets one key."""
+    p = f"{alias}." if alias else ""
+    return f"hash({p}account_id, {p}user_id, {p}event_time, {p}event_type, {p}value, {p}properties)"
+
+
+def insert_new_rows(con: duckdb.DuckDBPyConnection, table: Table, source: str) -> int:
+    """Insert rows of `source` (a relation with exactly the table's columns) whose key is new.
+
+    Idempotency lives here: an anti-join on the table key, so re-importing adds nothing.
+    """
+    cols = ", ".join(qi(c) for c in table.column_names)
+    on = " AND ".join(f"t.{qi(k)} = s.{qi(k)}" for k in table.key)
+    before = con.execute(f"SELECT count(*) FROM {table.name}").fetchone()[0]  # type: ignore[index]
+    con.execute(
+        f"INSERT INTO {table.name} ({cols}) SELECT {cols} FROM {source} s "
+        f"WHERE NOT EXISTS (SELECT 1 FROM {table.name} t WHERE {on})"
+    )
+    after = con.execute(f"SELECT count(*) FROM {table.name}").fetchone()[0]  # type: ignore[index]
+    return int(after - before)
+
+
+def record_batch(
+    con: duckdb.DuckDBPyConnection,
+    batch_id: str,
+    kind: str,
+    files: str,
+    started_at: datetime,
+    *,
+    rows_read: int,
+    rows_inserted: int,
+    rows_duplicate: int,
+    rows_rejected: int,
+    status: str,
+) -> None:
+    con.execute(
+        "INSERT INTO import_batches VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            batch_id,
+            kind,
+            files,
+            started_at.replace(tzinfo=None),
+            datetime.now(UTC).replace(tzinfo=None),
+            rows_read,
+            rows_inserted,
+            rows_duplicate,
+            rows_rejected,
+            status,
+        ],
+    )
