@@ -1,0 +1,500 @@
+"""Import files of one KIND: validate every row inside DuckDB, then insert in one transaction.
+
+Pipeline per import (all SQL, nothing row-by-row in Python):
+
+1. each file becomes a *stage* of typed rows plus an error code per row (`_err`);
+2. duplicate keys and unknown accounts add more problems;
+3. without ``quarantine`` any problem rejects the whole import (nothing written);
+   with it, problem rows go to the ``quarantine`` table and the rest load;
+4. new rows are inserted with an anti-join on the table key (re-imports add nothing).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+
+from healthscore.errors import ImportRejected
+from healthscore.ingest._sql import insert_new_rows, new_batch_id, qi, ql, record_batch
+from healthscore.ingest._stage import event_hash_sql, keyed_select
+from healthscore.ingest._tz import utc_session
+from healthscore.ingest.readers import Source, detect_format, open_source, translate_read_error
+from healthscore.store.db import Store
+from healthscore.store.schema import Column, Table, kind
+
+__all__ = ["MAX_SHOWN", "ImportReport", "ProgressCallback", "import_files", "import_sources"]
+
+MAX_SHOWN = 20
+
+# (description, fraction done or None) -> None
+ProgressCallback = Callable[[str, float | None], None]
+
+_EXPECT = {
+    "DOUBLE": "is not a number",
+    "INTEGER": "is not a whole number",
+    "BIGINT": "is not a whole number",
+    "UBIGINT": "is not a non-negative whole number",
+    "BOOLEAN": "is not true/false (expected true, false, 1 or 0)",
+    "DATE": "is not a date (expected ISO 8601, e.g. 2024-02-29)",
+    "TIMESTAMP": "is not a date (expected ISO 8601, e.g. 2024-02-29T10:00:00Z)",
+}
+
+
+@dataclass
+class ImportReport:
+    """What an import did; `problems` holds the first messages, `rows_rejected` the total."""
+
+    kind: str
+    batch_id: str
+    files: list[str]
+    rows_read: int = 0
+    rows_inserted: int = 0
+    rows_duplicate: int = 0
+    rows_rejected: int = 0
+    problems: list[str] = field(default_factory=list)
+    problem_count: int = 0
+    warnings: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, object]:
+        return dict(self.__dict__)
+
+
+@dataclass(frozen=True)
+class _Check:
+    """One validation outcome code: `col` failed for `reason` (used in SQL and messages)."""
+
+    code: str
+    source_col: str
+    reason: str
+
+
+def parse_mapping(pairs: Sequence[str] | None) -> dict[str, str]:
+    """`--map src=dst,src2=dst2` (repeatable) to {src: dst}."""
+    out: dict[str, str] = {}
+    for item in pairs or []:
+        for part in item.split(","):
+            if not part.strip():
+                continue
+            if "=" not in part:
+                raise ImportRejected(f"--map {part!r}: expected source=target, e.g. ts=event_time")
+            src, dst = part.split("=", 1)
+            out[src.strip()] = dst.strip()
+    return out
+
+
+def load_mapping_file(path: Path) -> dict[str, str]:
+    """A YAML mapping file: either {src: dst} or {columns: {src: dst}}."""
+    import yaml
+
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise ImportRejected(f"{path}: cannot read the mapping file: {exc}") from None
+    if isinstance(data, dict) and isinstance(data.get("columns"), dict):
+        data = data["columns"]
+    if not isinstance(data, dict) or not all(isinstance(v, str) for v in data.values()):
+        raise ImportRejected(f"{path}: expected a mapping of source column: target column")
+    return {str(k): v for k, v in data.items()}
+
+
+def import_files(
+    store: Store,
+    kind_name: str,
+    paths: Sequence[str | Path],
+    *,
+    mapping: Mapping[str, str] | None = None,
+    quarantine: bool = False,
+    fmt: str | None = None,
+    on_progress: ProgressCallback | None = None,
+) -> ImportReport:
+    """Import files of `kind_name` (CSV/.gz, JSON Lines, Parquet) in one transaction.
+
+    Raises ImportRejected (nothing written) when any row is bad, unless `quarantine`
+    is set, in which case bad rows are kept in the quarantine table instead.
+    """
+    table = kind(kind_name)
+    if not paths:
+        raise ImportRejected(f"import {kind_name}: give at least one file")
+    resolved = [Path(p) for p in paths]
+    sources = []
+    for p in resolved:
+        sources.append(open_source(store.con, p, detect_format(p, fmt)))
+    return import_sources(
+        store, table, sources, mapping=mapping or {}, quarantine=quarantine, on_progress=on_progress
+    )
+
+
+def import_sources(
+    store: Store,
+    table: Table,
+    sources: Sequence[Source],
+    *,
+    mapping: Mapping[str, str],
+    quarantine: bool,
+    on_progress: ProgressCallback | None = None,
+    con: duckdb.DuckDBPyConnection | None = None,
+) -> ImportReport:
+    """Validate and load described sources; runs in its own transaction unless `con` is given."""
+    if con is not None:
+        return _run(con, table, sources, mapping, quarantine, on_progress)
+    with store.transaction() as tx:
+        return _run(tx, table, sources, mapping, quarantine, on_progress)
+
+
+def _run(
+    con: duckdb.DuckDBPyConnection,
+    table: Table,
+    sources: Sequence[Source],
+    mapping: Mapping[str, str],
+    quarantine: bool,
+    on_progress: ProgressCallback | None,
+) -> ImportReport:
+    started = datetime.now(UTC)
+    report = ImportReport(table.name, new_batch_id(), [s.label for s in sources])
+    plans = [_plan(table, s, mapping, report) for s in sources]  # column errors before rows
+    with utc_session(con):
+        _create_stage(con, table)
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE _problems (file INTEGER, line BIGINT, field VARCHAR, "
+            "value VARCHAR, reason VARCHAR, raw VARCHAR)"
+        )
+        for i, (src, plan) in enumerate(zip(sources, plans, strict=True)):
+            step = f"reading {src.label} ({i + 1}/{len(sources)})"
+            with _polled(con, step, on_progress):
+                try:
+                    con.execute(_stage_insert_sql(table, src, plan, i))
+                except duckdb.Error as exc:
+                    raise translate_read_error(exc, src.path, src.label, src.fmt) from None
+            _collect_row_problems(con, plan, i)
+        report.rows_read = int(con.execute("SELECT count(*) FROM _stage").fetchone()[0])  # type: ignore[index]
+        if report.rows_read == 0:
+            raise ImportRejected(
+                f"{', '.join(report.files)}: no rows to import (only a header, or empty)"
+            )
+        if on_progress:
+            on_progress("checking keys and references", None)
+        _collect_duplicates(con, table, plans)
+        _collect_references(con, table, plans)
+        _summarise(con, table, sources, report)
+        if report.problem_count and not quarantine:
+            shown = "\n  ".join(report.problems)
+            more = (
+                f"\n  … and {report.problem_count - len(report.problems)} more"
+                if report.problem_count > len(report.problems)
+                else ""
+            )
+            raise ImportRejected(
+                f"{table.name} import rejected: {report.problem_count} problem(s) in "
+                f"{report.rows_rejected} row(s); nothing was imported "
+                f"(fix the file, or pass --quarantine to load the good rows):\n  {shown}{more}",
+                problems=report.problems,
+            )
+        good = "_err = ''"
+        if report.problem_count:
+            labels = "[" + ", ".join(ql(s.label) for s in sources) + "]"
+            con.execute(
+                f"INSERT INTO quarantine SELECT {ql(report.batch_id)}, {ql(table.name)}, "
+                f"{labels}[file + 1], line, field, value, reason, raw, now() FROM _problems"
+            )
+            good += " AND NOT EXISTS (SELECT 1 FROM _problems p WHERE p.file = _file AND " + (
+                "p.line = _line)"
+            )
+        if on_progress:
+            on_progress(f"writing {table.name}", None)
+        with _polled(con, f"writing {table.name}", on_progress):
+            con.execute(
+                f"CREATE OR REPLACE TEMP TABLE _final AS {keyed_select(con, table, '_stage', good)}"
+            )
+            good_rows = int(con.execute("SELECT count(*) FROM _final").fetchone()[0])  # type: ignore[index]
+            report.rows_inserted = insert_new_rows(con, table, "_final")
+        report.rows_duplicate = good_rows - report.rows_inserted
+        con.execute("DROP TABLE _final; DROP TABLE _stage; DROP TABLE _problems")
+    record_batch(
+        con,
+        report.batch_id,
+        table.name,
+        ", ".join(report.files),
+        started,
+        rows_read=report.rows_read,
+        rows_inserted=report.rows_inserted,
+        rows_duplicate=report.rows_duplicate,
+        rows_rejected=report.rows_rejected,
+        status="committed_with_quarantine" if report.rows_rejected else "committed",
+    )
+    return report
+
+
+@dataclass
+class _Plan:
+    """How one source's columns feed the table: target -> source column, plus checks."""
+
+    source: Source
+    target_to_source: dict[str, str]
+    extras: list[str]
+    checks: list[_Check]
+
+
+def _plan(table: Table, src: Source, mapping: Mapping[str, str], report: ImportReport) -> _Plan:
+    renamed: dict[str, str] = {}  # target -> source
+    for col in src.columns:
+        target = mapping.get(col, col)
+        if target in table.column_names:
+            if target in renamed:
+                raise ImportRejected(
+                    f"{src.label}: columns {renamed[target]!r} and {col!r} both map to {target!r}"
+                )
+            renamed[target] = col
+    derivable = {"event_key"} if table.name == "events" else set()
+    if table.name == "subscriptions":
+        derivable.add("subscription_id")
+    missing = [
+        c.name
+        for c in table.columns
+        if c.required and c.name not in renamed and c.name not in derivable
+    ]
+    if missing:
+        unmapped = [m for m in mapping if m not in src.columns]
+        hint = f"; --map source(s) not in the file: {', '.join(unmapped)}" if unmapped else ""
+        raise ImportRejected(
+            f"{src.label}: missing required column(s) "
+            f"{', '.join(repr(m) for m in missing)} for {table.name} "
+            f"(found columns: {', '.join(src.columns) or 'none'}; "
+            f"rename with --map source=target){hint}"
+        )
+    used = set(renamed.values())
+    extras = [c for c in src.columns if c not in used]
+    if extras and "properties" not in table.column_names:
+        report.warnings.append(
+            f"{src.label}: column(s) {', '.join(extras)} are not part of {table.name}; ignored"
+        )
+        extras = []
+    checks: list[_Check] = []
+    for c in table.columns:
+        s = renamed.get(c.name)
+        label = s if s is not None else c.name
+        if c.required and c.name not in derivable:
+            checks.append(_Check(f"{c.name}:req", label, "is required but empty"))
+        if s is not None and c.type in _EXPECT:
+            checks.append(_Check(f"{c.name}:type", label, _EXPECT[c.type]))
+        if s is not None and c.choices:
+            checks.append(
+                _Check(f"{c.name}:choice", label, f"is not one of: {', '.join(c.choices)}")
+            )
+    return _Plan(src, renamed, extras, checks)
+
+
+def _create_stage(con: duckdb.DuckDBPyConnection, table: Table) -> None:
+    cols = ", ".join(f"{qi(c.name)} {c.type}" for c in table.columns)
+    extra = ", _h UBIGINT" if table.name == "events" else ""
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE _stage (_file INTEGER, _line BIGINT, {cols}, "
+        f"_err VARCHAR, _raw VARCHAR{extra})"
+    )
+
+
+def _typed(c: Column, raw: str, src_type: str) -> str:
+    """SQL turning a source value into the column's type (NULL when it cannot)."""
+    text = src_type == "VARCHAR"
+    v = f"nullif(trim({raw}), '')" if text else raw
+    if c.type == "VARCHAR":
+        if c.choices:
+            return f"lower(trim(CAST({raw} AS VARCHAR)))"
+        return f"nullif(CAST({raw} AS VARCHAR), '')" if text else f"CAST({raw} AS VARCHAR)"
+    if c.type == "TIMESTAMP":
+        if text:
+            # Offsets and Z are honoured; naive text is UTC (the session zone during imports).
+            return f"CAST(try_cast({v} AS TIMESTAMPTZ) AS TIMESTAMP)"
+        return f"try_cast({raw} AS TIMESTAMP)"
+    if c.type == "DATE" and text:
+        return (
+            f"coalesce(try_cast({v} AS DATE), "
+            f"CAST(CAST(try_cast({v} AS TIMESTAMPTZ) AS TIMESTAMP) AS DATE))"
+        )
+    if c.type == "BOOLEAN" and text:
+        return f"try_cast(lower({v}) AS BOOLEAN)"
+    return f"try_cast({v} AS {c.type})"
+
+
+def _stage_insert_sql(table: Table, src: Source, plan: _Plan, file_index: int) -> str:
+    inner: list[str] = ["_line"]
+    raw_alias: dict[str, str] = {}
+    for j, name in enumerate(src.columns):
+        raw_alias[name] = f"_r{j}"
+        inner.append(f"{qi(name)} AS _r{j}")
+    conds: list[str] = []
+    for c in table.columns:
+        s = plan.target_to_source.get(c.name)
+        if c.name == "properties" and s is None and plan.extras:
+            pairs = ", ".join(f"{qi(e)} := {raw_alias[e]}" for e in plan.extras)
+            inner.append(f"CAST(to_json(struct_pack({pairs})) AS VARCHAR) AS {qi(c.name)}")
+        elif s is None:
+            inner.append(f"CAST(NULL AS {c.type}) AS {qi(c.name)}")
+        else:
+            inner.append(f"{_typed(c, raw_alias[s], src.columns[s])} AS {qi(c.name)}")
+        if c.name == "event_key":
+            continue
+        name = qi(c.name)
+        raw = raw_alias.get(s) if s is not None else None
+        if c.required and not (c.name == "subscription_id" and s is None):
+            conds.append(
+                f"CASE WHEN {name} IS NULL AND {raw or 'NULL'} IS NULL THEN '{c.name}:req' END"
+            )
+        if raw is not None and c.type in _EXPECT:
+            blank = f"nullif(trim({raw}), '')" if src.columns[s] == "VARCHAR" else raw  # type: ignore[index]
+            conds.append(
+                f"CASE WHEN {name} IS NULL AND {blank} IS NOT NULL THEN '{c.name}:type' END"
+            )
+        if raw is not None and c.choices:
+            choices = ", ".join(ql(x) for x in c.choices)
+            conds.append(f"CASE WHEN {name} NOT IN ({choices}) THEN '{c.name}:choice' END")
+    err = f"concat_ws(',', {', '.join(conds)})" if conds else "''"
+    raw_json = ", ".join(f"{qi(n)} := {a}" for n, a in raw_alias.items())
+    numbered = f"SELECT {', '.join(inner)} FROM ({src.select})"
+    if table.name == "subscriptions" and "subscription_id" not in plan.target_to_source:
+        numbered = (
+            "SELECT * REPLACE (concat_ws('|', account_id, product, CAST(start_date AS VARCHAR)) "
+            f"AS subscription_id) FROM ({numbered})"
+        )
+    mid = (
+        f"SELECT *, {err} AS _err FROM ({numbered})"
+        if conds
+        else f"SELECT *, '' AS _err FROM ({numbered})"
+    )
+    cols = ", ".join(qi(c.name) for c in table.columns)
+    h = f", {event_hash_sql()} AS _h" if table.name == "events" else ""
+    return (
+        f"INSERT INTO _stage SELECT {file_index}, _line, {cols}, _err, "
+        f"CASE WHEN _err <> '' THEN CAST(to_json(struct_pack({raw_json})) AS VARCHAR) END{h} "
+        f"FROM ({mid})"
+    )
+
+
+def _collect_row_problems(con: duckdb.DuckDBPyConnection, plan: _Plan, file_index: int) -> None:
+    if not plan.checks:
+        return
+    values = ", ".join(
+        f"({ql(ch.code)}, {ql(ch.source_col)}, {ql('$.' + _jpath(ch.source_col))}, {ql(ch.reason)})"
+        for ch in plan.checks
+    )
+    con.execute(
+        f"INSERT INTO _problems SELECT s._file, s._line, m.field, "
+        f"json_extract_string(s._raw, m.path), m.reason, s._raw FROM "
+        f"(SELECT _file, _line, _raw, unnest(string_split(_err, ',')) AS code FROM _stage "
+        f"WHERE _file = {file_index} AND _err <> '') s "
+        f"JOIN (VALUES {values}) m(code, field, path, reason) USING (code)"
+    )
+
+
+def _jpath(name: str) -> str:
+    return '"' + name.replace('"', '\\"') + '"'
+
+
+def _source_name(plans: Sequence[_Plan], target: str) -> str:
+    for p in plans:
+        if target in p.target_to_source:
+            return p.target_to_source[target]
+    return target
+
+
+def _collect_duplicates(
+    con: duckdb.DuckDBPyConnection, table: Table, plans: Sequence[_Plan]
+) -> None:
+    """Rows repeating a key within the import: every occurrence after the first is a problem."""
+    keys = ["event_id"] if table.name == "events" else list(table.key)
+    kc = ", ".join(qi(k) for k in keys)
+    notnull = " AND ".join(f"{qi(k)} IS NOT NULL" for k in keys)
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE _dupkeys AS SELECT {kc} FROM _stage "
+        f"WHERE _err = '' AND {notnull} GROUP BY ALL HAVING count(*) > 1"
+    )
+    if not con.execute("SELECT count(*) FROM _dupkeys").fetchone()[0]:  # type: ignore[index]
+        con.execute("DROP TABLE _dupkeys")
+        return
+    field_name = _source_name(plans, keys[0])
+    labels = "[" + ", ".join(ql(p.source.label) for p in plans) + "]"
+    value = (
+        f"CAST({qi(keys[0])} AS VARCHAR)"
+        if len(keys) == 1
+        else "concat_ws('|', " + ", ".join(f"CAST({qi(k)} AS VARCHAR)" for k in keys) + ")"
+    )
+    con.execute(
+        f"INSERT INTO _problems SELECT _file, _line, {ql(field_name)}, {value}, "
+        f"'is a duplicate of ' || CASE WHEN _f0 = _file THEN '' ELSE {labels}[_f0 + 1] || ' ' END "
+        f"|| 'line ' || _l0 || ' (keys must be unique)', NULL FROM ("
+        f"  SELECT s.*, first_value(_file) OVER w AS _f0, first_value(_line) OVER w AS _l0, "
+        f"  row_number() OVER w AS _n FROM _stage s SEMI JOIN _dupkeys USING ({kc}) "
+        f"  WHERE s._err = '' WINDOW w AS (PARTITION BY {kc} ORDER BY _file, _line)) WHERE _n > 1"
+    )
+    con.execute("DROP TABLE _dupkeys")
+
+
+def _collect_references(
+    con: duckdb.DuckDBPyConnection, table: Table, plans: Sequence[_Plan]
+) -> None:
+    """Rows naming an account (or other referenced row) that is neither stored nor imported."""
+    for col, ref_kind in table.references.items():
+        ref = kind(ref_kind)
+        ref_key = ref.key[0]
+        field_name = _source_name(plans, col)
+        con.execute(
+            f"INSERT INTO _problems SELECT _file, _line, {ql(field_name)}, {qi(col)}, "
+            f"'is not a known {ref_kind[:-1]} (import {ref_kind} first)', NULL FROM _stage s "
+            f"WHERE _err = '' AND {qi(col)} IS NOT NULL AND NOT EXISTS "
+            f"(SELECT 1 FROM {ref.name} r WHERE r.{qi(ref_key)} = s.{qi(col)})"
+        )
+
+
+def _summarise(
+    con: duckdb.DuckDBPyConnection, table: Table, sources: Sequence[Source], report: ImportReport
+) -> None:
+    n, rows = con.execute("SELECT count(*), count(DISTINCT (file, line)) FROM _problems").fetchone()  # type: ignore[misc]
+    report.problem_count = int(n)
+    report.rows_rejected = int(rows)
+    for f, line, fld, value, reason in con.execute(
+        f"SELECT file, line, field, value, reason FROM _problems ORDER BY file, line, field "
+        f"LIMIT {MAX_SHOWN}"
+    ).fetchall():
+        src = sources[f]
+        shown = "empty" if value is None else f'"{value}"'
+        if reason.startswith("is required"):
+            report.problems.append(f'{src.label} {src.unit} {line}, column "{fld}": {reason}')
+        else:
+            report.problems.append(
+                f'{src.label} {src.unit} {line}, column "{fld}": {shown} {reason}'
+            )
+
+
+@contextmanager
+def _polled(
+    con: duckdb.DuckDBPyConnection, step: str, on_progress: ProgressCallback | None
+) -> Iterator[None]:
+    """Report DuckDB's own progress for the running statement from a side thread."""
+    if on_progress is None:
+        yield
+        return
+    done = threading.Event()
+
+    def poll() -> None:
+        while not done.wait(0.25):
+            try:
+                pct = con.query_progress()
+            except duckdb.Error:
+                continue
+            if pct is not None and pct >= 0:
+                on_progress(step, min(pct, 100.0) / 100.0)
+
+    on_progress(step, 0.0)
+    t = threading.Thread(target=poll, daemon=True)
+    t.start()
+    try:
+        yield
+    finally:
+        done.set()
+        t.join()
+        on_progress(step, 1.0)
