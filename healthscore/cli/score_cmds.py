@@ -1,0 +1,408 @@
+"""`healthscore score | explain | accounts | scorecard check|preview|template`."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from healthscore.cli._app import app, scorecard_app
+from healthscore.cli._common import (
+    DbOption,
+    FormatOption,
+    OutputFormat,
+    emit,
+    err,
+    out,
+    progress,
+    settings,
+    store,
+)
+from healthscore.errors import HealthscoreError
+
+ScorecardOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--scorecard",
+        help="Scorecard YAML (default: $HEALTHSCORE_SCORECARD, else the shipped default).",
+    ),
+]
+
+
+def _date(value: str | None, what: str) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise typer.BadParameter(
+            f"{value!r} is not a date; use YYYY-MM-DD", param_hint=what
+        ) from None
+
+
+def _every(value: str) -> int:
+    """'7d', '2w' or '7' -> days."""
+    m = re.fullmatch(r"\s*(\d+)\s*([dw]?)\s*", value.lower())
+    if not m or int(m.group(1)) < 1:
+        raise typer.BadParameter(
+            f"{value!r}: use a number of days like 7d or weeks like 2w", param_hint="--every"
+        )
+    return int(m.group(1)) * (7 if m.group(2) == "w" else 1)
+
+
+def _scorecard_path(db: Path | None, scorecard: Path | None) -> Path | None:
+    return scorecard or settings(db).scorecard
+
+
+def _engine(db: Path | None) -> str | None:
+    eng = settings(db).engine
+    return None if eng == "duckdb" else eng
+
+
+def _num(x: Any, digits: int = 0) -> str:
+    return "" if x is None else f"{x:,.{digits}f}"
+
+
+@app.command("score")
+def score_cmd(
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="Date to score (default: last day with data).")
+    ] = None,
+    backfill: Annotated[
+        tuple[str, str] | None,
+        typer.Option(
+            "--backfill", metavar="FROM TO", help="Score every --every days from FROM to TO."
+        ),
+    ] = None,
+    every: Annotated[str, typer.Option("--every", help="Backfill step, e.g. 7d or 1w.")] = "7d",
+    scorecard: ScorecardOption = None,
+    db: DbOption = None,
+    fmt: FormatOption = OutputFormat.table,
+) -> None:
+    """Score every active account and store the snapshot (a date already scored is replaced)."""
+    from healthscore.scoring import backfill as run_backfill
+    from healthscore.scoring import load_scorecard
+    from healthscore.scoring import score as run_score
+
+    card = load_scorecard(_scorecard_path(db, scorecard))  # invalid -> error before opening
+    with store(db) as s:
+        if backfill:
+            if as_of:
+                raise typer.BadParameter("use either --as-of or --backfill", param_hint="--as-of")
+            start, end = _date(backfill[0], "--backfill"), _date(backfill[1], "--backfill")
+            assert start is not None and end is not None
+            with progress() as bar:
+                task = bar.add_task("scoring", total=None)
+
+                def tick(done: int, total: int) -> None:
+                    bar.update(task, completed=done, total=total)
+
+                run = run_backfill(s, start, end, _every(every), card, _engine(db), progress=tick)
+        else:
+            run = run_score(s, _date(as_of, "--as-of"), card, _engine(db))
+    summary = run.as_dict()
+    if fmt is OutputFormat.json:
+        sys.stdout.write(json.dumps(summary, indent=2) + "\n")
+        return
+    last = run.dates[-1]
+    bands = ", ".join(f"{k} {v}" for k, v in run.bands.items())
+    span = f"{len(run.dates)} dates ({run.dates[0]} to {last})" if len(run.dates) > 1 else str(last)
+    out.print(
+        f"scored {span} with scorecard {run.scorecard_version}: on {last} "
+        f"{run.accounts_scored} accounts scored ({bands})"
+        + (f", {run.accounts_unscored} without enough data" if run.accounts_unscored else ""),
+        highlight=False,
+    )
+    if run.skipped_dates:
+        err.print(
+            f"skipped {len(run.skipped_dates)} date(s) before any account existed "
+            f"(first: {run.skipped_dates[0]})",
+            highlight=False,
+        )
+
+
+@app.command("explain")
+def explain_cmd(
+    account: Annotated[str, typer.Argument(help="Account id.")],
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="Snapshot date (default: latest).")
+    ] = None,
+    db: DbOption = None,
+    fmt: FormatOption = OutputFormat.table,
+) -> None:
+    """Why an account has its score: groups, measures and what changed since last time."""
+    from healthscore.scoring import explain
+
+    with store(db) as s:
+        ex = explain(s, account, _date(as_of, "--as-of"))
+    if fmt is not OutputFormat.table:
+        if fmt is OutputFormat.json:
+            sys.stdout.write(json.dumps(ex.as_dict(), indent=2, default=str) + "\n")
+        else:
+            rows = [
+                {"group": g["group"], **{k: v for k, v in m.items()}}
+                for g in ex.groups
+                for m in g["measures"]
+            ]
+            emit(rows, fmt)
+        return
+    name = ex.account.get("name") or ex.account_id
+    score = "not scored" if ex.score is None else f"{ex.score:.0f}"
+    out.print(
+        f"[bold]{name}[/] ({ex.account_id}) as of {ex.as_of}: score [bold]{score}[/] "
+        f"{ex.band or ''}, confidence {ex.confidence} (coverage {ex.coverage:.0%})",
+        highlight=False,
+    )
+    out.print(f"  {ex.confidence_note}", highlight=False)
+    if ex.previous_as_of is not None:
+        prev = "not scored" if ex.previous_score is None else f"{ex.previous_score:.0f}"
+        out.print(f"  previous snapshot {ex.previous_as_of}: {prev}", highlight=False)
+    rows = []
+    for g in ex.groups:
+        rows.append(
+            {
+                "group / measure": f"[bold]{g['group']}[/]",
+                "raw": "",
+                "normalised": _num(g["score"]),
+                "weight": _num(g["weight"], 1),
+                "share": "" if g["effective_weight"] is None else f"{g['effective_weight']:.0%}",
+                "contribution": _num(g["contribution"], 1),
+                "status": "",
+            }
+        )
+        for m in g["measures"]:
+            rows.append(
+                {
+                    "group / measure": f"  {m['measure']}",
+                    "raw": m["raw"],
+                    "normalised": _num(m["normalized"]),
+                    "weight": _num(m["weight"], 1),
+                    "share": "" if not m["effective_weight"] else f"{m['effective_weight']:.0%}",
+                    "contribution": _num(m["contribution"], 1),
+                    "status": m["status"],
+                }
+            )
+    emit(rows, OutputFormat.table)
+    if ex.changes:
+        out.print(f"[bold]What changed since {ex.previous_as_of}[/] (points of score):")
+        for c in ex.changes:
+            out.print(f"  {c.text}", highlight=False)
+    elif ex.previous_as_of is not None:
+        out.print(f"No group moved by more than 0.05 points since {ex.previous_as_of}.")
+
+
+@app.command("accounts")
+def accounts_cmd(
+    band: Annotated[str | None, typer.Option("--band", help="Only this band, e.g. red.")] = None,
+    segment: Annotated[str | None, typer.Option("--segment", help="Only this segment.")] = None,
+    owner: Annotated[
+        str | None, typer.Option("--owner", help="Owner CSM (substring match).")
+    ] = None,
+    sort: Annotated[
+        str, typer.Option("--sort", help="score, arr, trend, renewal or name.")
+    ] = "score",
+    desc: Annotated[bool, typer.Option("--desc", help="Sort descending.")] = False,
+    limit: Annotated[int | None, typer.Option("--limit", min=1, help="At most N rows.")] = None,
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="Snapshot date (default: latest).")
+    ] = None,
+    db: DbOption = None,
+    fmt: FormatOption = OutputFormat.table,
+) -> None:
+    """The portfolio: score, band, 7/30-day trend, ARR, renewal, owner and confidence."""
+    from healthscore.scoring import list_accounts
+    from healthscore.scoring.accounts import SORT_KEYS, trend_arrow
+
+    if sort not in SORT_KEYS:
+        raise typer.BadParameter(f"use one of: {', '.join(SORT_KEYS)}", param_hint="--sort")
+    with store(db) as s:
+        rows = list_accounts(
+            s,
+            _date(as_of, "--as-of"),
+            band=band,
+            segment=segment,
+            owner=owner,
+            sort=sort,
+            desc=desc,
+            limit=limit,  # type: ignore[arg-type]
+        )
+    if fmt is not OutputFormat.table:
+        for r in rows:
+            for k in ("score", "coverage", "trend_7d", "trend_30d"):
+                if r[k] is not None:
+                    r[k] = round(float(r[k]), 2)
+        emit(
+            rows,
+            fmt,
+            columns=[
+                "as_of",
+                "account_id",
+                "name",
+                "segment",
+                "owner",
+                "arr",
+                "renewal_date",
+                "score",
+                "band",
+                "trend_7d",
+                "trend_30d",
+                "confidence",
+                "coverage",
+            ],
+        )
+        return
+    day = rows[0]["as_of"] if rows else None
+    table = [
+        {
+            "account": r["account_id"],
+            "name": r["name"] or "",
+            "segment": r["segment"] or "",
+            "score": "—" if r["score"] is None else f"{r['score']:.0f}",
+            "band": r["band"] or "unscored",
+            "7d": trend_arrow(r["trend_7d"]),
+            "30d": trend_arrow(r["trend_30d"]),
+            "ARR": _num(r["arr"]),
+            "renewal": r["renewal_date"] or "",
+            "owner": r["owner"] or "",
+            "confidence": r["confidence"] or "",
+        }
+        for r in rows
+    ]
+    emit(table, fmt, title=f"Accounts as of {day}" if day else "Accounts")
+
+
+@scorecard_app.command("check")
+def scorecard_check(
+    file: Annotated[Path, typer.Argument(help="Scorecard YAML to validate.")],
+    db: DbOption = None,
+) -> None:
+    """Validate a scorecard (and its metrics, when a store exists) and summarise it."""
+    from healthscore.scoring import load_scorecard
+    from healthscore.scoring.run import catalog
+
+    card = load_scorecard(file)
+    checked = "metric names not checked (no store)"
+    db_path = settings(db).db
+    if db_path.exists():
+        with store(db) as s:
+            try:
+                cat = catalog(s, _engine(db))
+            except HealthscoreError as exc:
+                checked = f"metric names not checked ({exc})"
+            else:
+                card.check_metrics(cat)
+                checked = f"all metrics found in the catalogue of {db_path}"
+    total = sum(g.weight for g in card.groups)
+    out.print(
+        f"[green]ok[/] {file}: {card.name} version {card.version} "
+        f"(stored as {card.stored_version}); {checked}",
+        highlight=False,
+    )
+    bands = "  ".join(f"{b.name} ≥ {b.min:g}" for b in card.bands)
+    out.print(f"bands: {bands}; min coverage {card.min_coverage:.0%}", highlight=False)
+    rows = [
+        {
+            "group": g.name,
+            "weight": f"{g.weight:g}",
+            "share": f"{g.weight / total:.0%}",
+            "measures": ", ".join(_measure_summary(m) for m in g.measures),
+        }
+        for g in card.groups
+    ]
+    emit(rows, OutputFormat.table)
+    for seg, ov in card.segments.items():
+        parts = [f"{k} {v:g}" for k, v in ov.weights.items()]
+        parts += [f"{k} {v:g}" for k, v in ov.measure_weights.items()]
+        parts += [f"replaces group {g.name}" for g in ov.groups]
+        out.print(f"segment {seg}: {', '.join(parts) or 'no changes'}", highlight=False)
+
+
+def _measure_summary(m: Any) -> str:
+    age = f", decays to 0 at {m.max_age_days:g}d" if m.max_age_days else ""
+    return f"{m.label} (weight {m.weight:g}, {m.normalize.method}{age})"
+
+
+@scorecard_app.command("preview")
+def scorecard_preview(
+    file: Annotated[Path, typer.Argument(help="Candidate scorecard YAML.")],
+    since: Annotated[
+        str | None, typer.Option("--since", help="Only replay snapshots on or after this date.")
+    ] = None,
+    limit: Annotated[int, typer.Option("--limit", min=1, help="Band moves to list.")] = 20,
+    db: DbOption = None,
+    fmt: FormatOption = OutputFormat.table,
+) -> None:
+    """Replay a candidate scorecard over stored history; show what would change (writes nothing)."""
+    from healthscore.scoring import load_scorecard, preview
+
+    card = load_scorecard(file)
+    with store(db) as s:
+        p = preview(s, card, _date(since, "--since"), _engine(db))
+    if fmt is OutputFormat.json:
+        sys.stdout.write(json.dumps(p.as_dict(), indent=2, default=str) + "\n")
+        return
+    if fmt is OutputFormat.csv:
+        emit(
+            p.band_moves,
+            fmt,
+            columns=[
+                "account_id",
+                "band_now",
+                "band_candidate",
+                "score_now",
+                "score_candidate",
+                "change",
+            ],
+        )
+        return
+    out.print(
+        f"candidate {p.candidate_version} vs stored {', '.join(p.current_versions)} over "
+        f"{len(p.dates)} snapshot date(s) ({p.dates[0]} to {p.latest}); nothing was written.",
+        highlight=False,
+    )
+    out.print(
+        f"on {p.latest}: {len(p.band_moves)} of {p.accounts_compared} accounts would change band"
+        + (
+            f" ({'; '.join(f'{k}: {v}' for k, v in p.moves_by_band.items())})"
+            if p.moves_by_band
+            else ""
+        )
+        + f"; mean absolute score change over all snapshots {p.mean_abs_change:.1f} points",
+        highlight=False,
+    )
+    out.print(
+        f"over {p.snapshots_compared} past account-snapshots: {p.red_band} flags "
+        f"+{p.red_added} / −{p.red_removed}, "
+        f"{p.green_band} flags +{p.green_added} / −{p.green_removed}",
+        highlight=False,
+    )
+    if p.band_moves:
+        emit(p.band_moves[:limit], OutputFormat.table, title=f"Band moves on {p.latest}")
+
+
+@scorecard_app.command("template")
+def scorecard_template(
+    output: Annotated[
+        Path, typer.Option("--output", "-o", help="Where to write the scorecard YAML.")
+    ],
+    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
+    db: DbOption = None,
+) -> None:
+    """Write a usage-only scorecard over this store's event types (e.g. for ChurnSim stores)."""
+    from healthscore.scoring import usage_template
+
+    if output.exists() and not force:
+        raise HealthscoreError(f"{output} exists; pass --force to overwrite it")
+    with store(db) as s:
+        text = usage_template(s)
+    output.write_text(text, encoding="utf-8")
+    err.print(
+        f"wrote {output}; check it with `healthscore scorecard check {output}` and score with "
+        f"`healthscore score --scorecard {output}`",
+        highlight=False,
+    )

@@ -1,0 +1,130 @@
+"""The portfolio view: latest score per account with band, trends, ARR, renewal and owner."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from typing import Any, Literal
+
+from healthscore.errors import HealthscoreError, NotEnoughData
+from healthscore.scoring.history import snapshot_dates
+from healthscore.store import Store
+
+__all__ = ["SORT_KEYS", "list_accounts", "previous_date", "trend_arrow"]
+
+SORT_KEYS = ("score", "arr", "trend", "renewal", "name")
+SortKey = Literal["score", "arr", "trend", "renewal", "name"]
+
+
+def previous_date(dates: list[dt.date], as_of: dt.date, days: int) -> dt.date | None:
+    """The latest snapshot at least `days` before as_of, if one lies within 1.5x that gap.
+
+    Backfills need not land exactly 7 or 30 days apart; a much older snapshot would make a
+    '7-day' trend silently mean something else, so it is not used.
+    """
+    lo = as_of - dt.timedelta(days=days + max(days // 2, 3))
+    hi = as_of - dt.timedelta(days=days)
+    cands = [d for d in dates if lo <= d <= hi]
+    return max(cands) if cands else None
+
+
+def trend_arrow(delta: float | None, flat: float = 1.0) -> str:
+    """↑ / ↓ / → with the points, e.g. '↑ 5'; '' when there is no earlier snapshot."""
+    if delta is None or (isinstance(delta, float) and math.isnan(delta)):
+        return ""
+    if delta >= flat:
+        return f"↑ {delta:.0f}"
+    if delta <= -flat:
+        return f"↓ {abs(delta):.0f}"
+    return f"→ {abs(delta):.0f}"
+
+
+def list_accounts(
+    store: Store,
+    as_of: dt.date | None = None,
+    *,
+    band: str | None = None,
+    segment: str | None = None,
+    owner: str | None = None,
+    sort: SortKey = "score",
+    desc: bool = False,
+    limit: int | None = None,
+) -> list[dict[str, Any]]:
+    """Accounts scored on `as_of` (default: latest snapshot), filtered and sorted.
+
+    Unscored accounts (too little data) are listed with score None and sort last.
+    """
+    if sort not in SORT_KEYS:
+        raise HealthscoreError(f"cannot sort by {sort!r}; use one of: {', '.join(SORT_KEYS)}")
+    dates = snapshot_dates(store)
+    if not dates:
+        raise NotEnoughData("no scores stored yet; run `healthscore score` first")
+    day = as_of if as_of is not None else dates[-1]
+    if day not in dates:
+        older = [d for d in dates if d <= day]
+        if not older:
+            raise NotEnoughData(
+                f"no scores stored on or before {day}; the first snapshot is {dates[0]}"
+            )
+        day = older[-1]
+    d7, d30 = previous_date(dates, day, 7), previous_date(dates, day, 30)
+    where, params = ["s.as_of = ?"], [d7, d30, day]
+    if band:
+        where.append("lower(s.band) = lower(?)")
+        params.append(band)
+    if segment:
+        where.append("lower(a.segment) = lower(?)")
+        params.append(segment)
+    if owner:
+        where.append("lower(a.owner_csm) LIKE lower(?)")
+        params.append(f"%{owner}%")
+    rows = store.con.execute(
+        f"""
+        SELECT s.account_id, a.name, a.segment, a.owner_csm AS owner,
+               coalesce(a.arr, 12 * a.mrr) AS arr, a.renewal_date,
+               s.score, s.band, s.confidence, s.coverage,
+               s.score - p7.score AS trend_7d, s.score - p30.score AS trend_30d
+        FROM score_snapshots s
+        LEFT JOIN accounts a USING (account_id)
+        LEFT JOIN score_snapshots p7 ON p7.account_id = s.account_id AND p7.as_of = ?
+        LEFT JOIN score_snapshots p30 ON p30.account_id = s.account_id AND p30.as_of = ?
+        WHERE {" AND ".join(where)}
+        """,
+        params,
+    ).fetchall()
+    cols = [
+        "account_id",
+        "name",
+        "segment",
+        "owner",
+        "arr",
+        "renewal_date",
+        "score",
+        "band",
+        "confidence",
+        "coverage",
+        "trend_7d",
+        "trend_30d",
+    ]
+    out = []
+    for r in rows:
+        d = dict(zip(cols, r, strict=True))
+        for k in ("score", "arr", "coverage", "trend_7d", "trend_30d"):
+            if d[k] is not None and isinstance(d[k], float) and math.isnan(d[k]):
+                d[k] = None
+        d["as_of"] = day
+        out.append(d)
+
+    key = {
+        "score": "score",
+        "arr": "arr",
+        "trend": "trend_7d",
+        "renewal": "renewal_date",
+        "name": "name",
+    }[sort]
+    present = [d for d in out if d[key] is not None]
+    missing = [d for d in out if d[key] is None]
+    present.sort(key=lambda d: (d[key], d["account_id"]), reverse=desc)
+    missing.sort(key=lambda d: d["account_id"])
+    out = present + missing  # no data sorts last in both directions
+    return out[:limit] if limit is not None else out

@@ -1,0 +1,258 @@
+"""Pure scoring: a metric frame plus a scorecard -> snapshot, group and measure rows.
+
+No I/O here, so the arithmetic (re-weighting, decay, coverage, confidence) is testable on a
+hand-made frame and a backfill of many dates is one vectorised pass.
+
+Re-weighting rule: inside a group the present measures share the group; across groups the
+groups that have any data share the score in proportion to their weights.  Missing data is
+never scored as zero; it lowers `coverage` (share of the scorecard's weight with data) and the
+confidence instead, and below `min_coverage` the account gets no score at all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+import numpy as np
+import pandas as pd
+
+from healthscore.scoring.model import Scorecard
+from healthscore.scoring.normalize import decay_factor, normalize
+
+__all__ = ["HIGH_COVERAGE", "MEDIUM_COVERAGE", "ScoreFrames", "score_frame"]
+
+HIGH_COVERAGE = 0.85
+MEDIUM_COVERAGE = 0.6
+_DEFAULT = "\x00default"
+
+SNAPSHOT_COLUMNS = [
+    "as_of",
+    "account_id",
+    "score",
+    "band",
+    "confidence",
+    "coverage",
+    "confidence_note",
+    "scorecard_version",
+    "computed_at",
+]
+GROUP_COLUMNS = [
+    "as_of",
+    "account_id",
+    "group_name",
+    "score",
+    "weight",
+    "effective_weight",
+    "contribution",
+]
+MEASURE_COLUMNS = [
+    "as_of",
+    "account_id",
+    "group_name",
+    "measure",
+    "metric",
+    "raw_value",
+    "normalized",
+    "weight",
+    "effective_weight",
+    "contribution",
+    "status",
+]
+
+
+@dataclass
+class ScoreFrames:
+    """Rows for score_snapshots, score_groups and score_measures (same column order)."""
+
+    snapshots: pd.DataFrame
+    groups: pd.DataFrame
+    measures: pd.DataFrame
+
+    @property
+    def dates(self) -> list:
+        return sorted(self.snapshots["as_of"].unique())
+
+
+def _empty(cols: list[str]) -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype=object) for c in cols})
+
+
+def score_frame(
+    frame: pd.DataFrame,
+    card: Scorecard,
+    segments: Mapping[str, str | None] | None = None,
+    directions: Mapping[str, str | None] | None = None,
+    *,
+    computed_at: datetime | None = None,
+) -> ScoreFrames:
+    """Score every active account-date row of a metric frame.
+
+    `segments` maps account_id -> segment (drives overrides and percentile peers);
+    `directions` maps metric -> catalogue direction (used when a measure sets none).
+    """
+    segments = segments or {}
+    directions = directions or {}
+    computed_at = computed_at or datetime.now().replace(microsecond=0)
+    df = frame
+    if "is_active" in df.columns:
+        df = df[df["is_active"].fillna(1.0) >= 0.5]
+    df = df.reset_index(drop=True)
+    if df.empty:
+        return ScoreFrames(_empty(SNAPSHOT_COLUMNS), _empty(GROUP_COLUMNS), _empty(MEASURE_COLUMNS))
+
+    seg = df["account_id"].map(lambda a: segments.get(a))
+    variant = seg.map(lambda s: s if s in card.segments else _DEFAULT)
+    peers = df["as_of"].astype(str) + "|" + seg.fillna("").astype(str)
+
+    parts: list[pd.DataFrame] = []
+    for var, idx in variant.groupby(variant).groups.items():
+        sub = df.loc[idx]
+        groups = card.resolve(None if var == _DEFAULT else str(var))
+        total_gw = sum(g.weight for g in groups)
+        for g in groups:
+            if g.weight <= 0:
+                continue
+            wsum = sum(m.weight for m in g.measures)
+            for m in g.measures:
+                if m.weight <= 0:
+                    continue
+                if m.metric in sub.columns:
+                    raw = pd.to_numeric(sub[m.metric], errors="coerce").astype(float)
+                else:
+                    raw = pd.Series(np.nan, index=sub.index)
+                direction = m.direction or directions.get(m.metric) or "higher_is_better"
+                norm = normalize(raw, m.normalize, direction == "higher_is_better", peers.loc[idx])
+                factor = pd.Series(1.0, index=sub.index)
+                if m.max_age_days is not None and m.age_column in sub.columns:
+                    factor = decay_factor(sub[m.age_column], m.max_age_days, m.decay)
+                present = norm.notna()
+                ew = (m.weight * factor).where(present, 0.0)
+                status = np.select(
+                    [~present, factor <= 0, factor < 1],
+                    ["missing", "stale", "decayed"],
+                    default="ok",
+                )
+                parts.append(
+                    pd.DataFrame(
+                        {
+                            "as_of": sub["as_of"].to_numpy(),
+                            "account_id": sub["account_id"].to_numpy(),
+                            "group_name": g.name,
+                            "measure": m.label,
+                            "metric": m.metric,
+                            "raw_value": raw.to_numpy(),
+                            "normalized": norm.to_numpy(),
+                            "weight": m.weight,
+                            "ew": ew.to_numpy(),
+                            "status": status,
+                            "g_weight": g.weight,
+                            "g_share": g.weight / total_gw,
+                            "m_share": m.weight / wsum,
+                        }
+                    )
+                )
+    if not parts:
+        return ScoreFrames(_empty(SNAPSHOT_COLUMNS), _empty(GROUP_COLUMNS), _empty(MEASURE_COLUMNS))
+    M = pd.concat(parts, ignore_index=True)
+    M["nw"] = M["normalized"].fillna(0.0) * M["ew"]
+    # Coverage counts the weight actually present: decayed judgements count only in part.
+    M["cov_part"] = (
+        M["g_share"] * M["m_share"] * np.where(M["weight"] > 0, M["ew"] / M["weight"], 0.0)
+    )
+
+    gkeys = ["as_of", "account_id", "group_name"]
+    G = (
+        M.groupby(gkeys, sort=False)
+        .agg(nw=("nw", "sum"), ew=("ew", "sum"), weight=("g_weight", "first"))
+        .reset_index()
+    )
+    G["score"] = (G["nw"] / G["ew"]).where(G["ew"] > 0)
+    G["w_present"] = G["weight"].where(G["score"].notna(), 0.0)
+    G["w_total"] = G.groupby(["as_of", "account_id"], sort=False)["w_present"].transform("sum")
+    G["effective_weight"] = (G["w_present"] / G["w_total"]).where(G["w_total"] > 0, 0.0)
+    G["contribution"] = G["score"] * G["effective_weight"]
+
+    M = M.merge(
+        G[[*gkeys, "ew", "effective_weight"]].rename(
+            columns={"ew": "g_ew", "effective_weight": "g_eff"}
+        ),
+        on=gkeys,
+        how="left",
+    )
+    M["effective_weight"] = (M["ew"] / M["g_ew"]).where(M["g_ew"] > 0, 0.0) * M["g_eff"]
+    M["contribution"] = (M["normalized"] * M["effective_weight"]).where(
+        M["effective_weight"] > 0, 0.0
+    )
+    M.loc[M["normalized"].isna(), "contribution"] = np.nan
+
+    akeys = ["as_of", "account_id"]
+    S = (
+        M.groupby(akeys, sort=False)
+        .agg(
+            coverage=("cov_part", "sum"),
+            n_inputs=("measure", "size"),
+            contribution=("contribution", "sum"),
+        )
+        .reset_index()
+    )
+    bad = M[M["status"].isin(["missing", "stale"])]
+    bad_names = bad.groupby(akeys, sort=False)["measure"].agg(list)
+    S = S.merge(bad_names.rename("bad").reset_index(), on=akeys, how="left")
+    S["coverage"] = S["coverage"].clip(0.0, 1.0).round(6)
+    S["score"] = S["contribution"].round(4)
+    low = S["coverage"] < card.min_coverage
+    S.loc[low, "score"] = np.nan
+
+    conf, notes = [], []
+    for cov, n, bad_list, is_low in zip(S["coverage"], S["n_inputs"], S["bad"], low, strict=True):
+        bad_list = bad_list if isinstance(bad_list, list) else []
+        level, note = _confidence(cov, n, bad_list, card.min_coverage, bool(is_low))
+        conf.append(level)
+        notes.append(note)
+    S["confidence"] = conf
+    S["confidence_note"] = notes
+    S["band"] = [card.band_of(None if pd.isna(s) else float(s)) for s in S["score"]]
+    S["scorecard_version"] = card.stored_version
+    S["computed_at"] = computed_at
+    S["score"] = S["score"].astype(float)
+
+    if low.any():  # an unscored account has no group or measure contributions either
+        nos = S.loc[low, akeys].assign(_low=True)
+        G = G.merge(nos, on=akeys, how="left")
+        G.loc[G["_low"].eq(True), ["effective_weight", "contribution"]] = np.nan
+        M = M.merge(nos, on=akeys, how="left")
+        M.loc[M["_low"].eq(True), ["effective_weight", "contribution"]] = np.nan
+
+    return ScoreFrames(
+        S[SNAPSHOT_COLUMNS].reset_index(drop=True),
+        G[GROUP_COLUMNS].reset_index(drop=True),
+        M[MEASURE_COLUMNS].reset_index(drop=True),
+    )
+
+
+def _confidence(
+    coverage: float, n: int, bad: list[str], floor: float, unscored: bool
+) -> tuple[str, str]:
+    """high/medium/low from coverage, with a note a CSM can act on."""
+    if not bad:
+        what = f"all {n} inputs present"
+    else:
+        names = ", ".join(bad[:3]) + (f", +{len(bad) - 3} more" if len(bad) > 3 else "")
+        what = f"{len(bad)} of {n} inputs stale or missing ({names})"
+    if unscored:
+        return "low", (
+            f"not scored: only {coverage:.0%} of the scorecard's weight has data "
+            f"(needs {floor:.0%}); {what}"
+        )
+    if coverage >= HIGH_COVERAGE:
+        level = "high"
+    elif coverage >= MEDIUM_COVERAGE:
+        level = "medium"
+    else:
+        level = "low"
+    note = f"{level}: {what}"
+    if bad or coverage < 0.999:
+        note += f"; score re-weighted over the {coverage:.0%} of weight with data"
+    return level, note

@@ -1,0 +1,287 @@
+"""Why an account has its score: groups, measures, and what changed since the last snapshot.
+
+A score nobody can explain is a score nobody acts on, so every number is traceable to a raw
+value with its unit, and changes are ranked by how many points they moved.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from healthscore.errors import HealthscoreError, NotEnoughData
+from healthscore.store import Store
+
+__all__ = ["Change", "Explanation", "explain", "format_value"]
+
+
+def format_value(value: float | None, unit: str | None) -> str:
+    """A raw metric value with its catalogue unit, the way a CSM would say it."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "no data"
+    u = (unit or "").strip().lower()
+    v = float(value)
+
+    def num(x: float) -> str:
+        if abs(x) >= 100 or float(x).is_integer():
+            return f"{x:,.0f}"
+        return f"{x:.1f}" if abs(x) >= 10 else f"{x:.2g}" if abs(x) < 1 else f"{x:.1f}"
+
+    if u in {"hours", "hour", "h"}:
+        return f"{num(v)} h"
+    if u in {"days", "day", "d"}:
+        return f"{num(v)} d"
+    if u in {"share", "ratio", "fraction", "rate", "proportion", "0-1"}:
+        return f"{v * 100:.0f}%"
+    if u in {"percent", "%", "pct"}:
+        return f"{v:.0f}%"
+    if u in {"", "count", "events", "number", "n", "score", "points"}:
+        return num(v)
+    if u in {"currency", "usd", "$", "money", "amount"}:
+        return f"{v:,.0f}"
+    return f"{num(v)} {unit}"
+
+
+@dataclass
+class Change:
+    """One group's move since the previous snapshot, with the measure that drove it."""
+
+    group: str
+    points: float
+    measure: str | None
+    text: str
+
+
+@dataclass
+class Explanation:
+    account_id: str
+    as_of: dt.date
+    score: float | None
+    band: str | None
+    confidence: str
+    coverage: float
+    confidence_note: str
+    scorecard_version: str
+    account: dict[str, Any]
+    groups: list[dict[str, Any]]
+    previous_as_of: dt.date | None = None
+    previous_score: float | None = None
+    changes: list[Change] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        d = dict(self.__dict__)
+        d["as_of"] = self.as_of.isoformat()
+        d["previous_as_of"] = self.previous_as_of.isoformat() if self.previous_as_of else None
+        d["changes"] = [c.__dict__ for c in self.changes]
+        return _clean(d)
+
+
+def _clean(x: Any) -> Any:
+    if isinstance(x, dict):
+        return {k: _clean(v) for k, v in x.items()}
+    if isinstance(x, list):
+        return [_clean(v) for v in x]
+    if isinstance(x, float) and math.isnan(x):
+        return None
+    if isinstance(x, dt.date):
+        return x.isoformat()
+    return x
+
+
+def _f(x: Any) -> float | None:
+    if x is None:
+        return None
+    try:
+        v = float(x)
+    except (TypeError, ValueError):
+        return None
+    return None if math.isnan(v) else v
+
+
+def _snapshot_date(store: Store, account_id: str, as_of: dt.date | None) -> dt.date:
+    if as_of is None:
+        row = store.con.execute(
+            "SELECT max(as_of) FROM score_snapshots WHERE account_id = ?", [account_id]
+        ).fetchone()
+    else:
+        row = store.con.execute(
+            "SELECT max(as_of) FROM score_snapshots WHERE account_id = ? AND as_of <= ?",
+            [account_id, as_of],
+        ).fetchone()
+    if row is None or row[0] is None:
+        known = store.con.execute(
+            "SELECT count(*) FROM accounts WHERE account_id = ?", [account_id]
+        ).fetchone()[0]  # type: ignore[index]
+        if not known:
+            raise HealthscoreError(
+                f"no account {account_id!r} in the store; `healthscore accounts` lists them"
+            )
+        when = f" on or before {as_of}" if as_of else ""
+        raise NotEnoughData(
+            f"account {account_id!r} has no stored score{when}; run `healthscore score"
+            f"{' --as-of ' + as_of.isoformat() if as_of else ''}` first"
+        )
+    return row[0]
+
+
+def _measures(store: Store, account_id: str, day: dt.date) -> pd.DataFrame:
+    return store.con.execute(
+        "SELECT * FROM score_measures WHERE account_id = ? AND as_of = ?", [account_id, day]
+    ).df()
+
+
+def explain(
+    store: Store,
+    account_id: str,
+    as_of: dt.date | None = None,
+    units: dict[str, str | None] | None = None,
+) -> Explanation:
+    """Explain the stored snapshot of `account_id` on `as_of` (default: its latest).
+
+    `units` maps metric -> unit for formatting (default: from the metric catalogue).
+    """
+    day = _snapshot_date(store, account_id, as_of)
+    snap = store.con.execute(
+        "SELECT score, band, confidence, coverage, confidence_note, scorecard_version "
+        "FROM score_snapshots WHERE account_id = ? AND as_of = ?",
+        [account_id, day],
+    ).fetchone()
+    assert snap is not None
+    acct_row = store.con.execute(
+        "SELECT name, segment, owner_csm, coalesce(arr, 12 * mrr), renewal_date "
+        "FROM accounts WHERE account_id = ?",
+        [account_id],
+    ).fetchone() or (None, None, None, None, None)
+    account = dict(zip(["name", "segment", "owner", "arr", "renewal_date"], acct_row, strict=True))
+    if units is None:
+        units = _units(store)
+
+    groups_df = store.con.execute(
+        "SELECT group_name, score, weight, effective_weight, contribution FROM score_groups "
+        "WHERE account_id = ? AND as_of = ?",
+        [account_id, day],
+    ).df()
+    meas = _measures(store, account_id, day)
+    groups = []
+    for g in groups_df.itertuples(index=False):
+        rows = meas[meas["group_name"] == g.group_name]
+        groups.append(
+            {
+                "group": g.group_name,
+                "score": _f(g.score),
+                "weight": _f(g.weight),
+                "effective_weight": _f(g.effective_weight),
+                "contribution": _f(g.contribution),
+                "measures": [
+                    {
+                        "measure": r.measure,
+                        "metric": r.metric,
+                        "raw_value": _f(r.raw_value),
+                        "raw": format_value(_f(r.raw_value), units.get(r.metric)),
+                        "normalized": _f(r.normalized),
+                        "weight": _f(r.weight),
+                        "effective_weight": _f(r.effective_weight),
+                        "contribution": _f(r.contribution),
+                        "status": r.status,
+                    }
+                    for r in rows.itertuples(index=False)
+                ],
+            }
+        )
+    groups.sort(key=lambda g: -(g["contribution"] or 0.0))
+
+    out = Explanation(
+        account_id=account_id,
+        as_of=day,
+        score=_f(snap[0]),
+        band=snap[1],
+        confidence=snap[2],
+        coverage=float(snap[3] or 0.0),
+        confidence_note=snap[4] or "",
+        scorecard_version=snap[5],
+        account=_clean(account),
+        groups=groups,
+    )
+    prev = store.con.execute(
+        "SELECT as_of, score FROM score_snapshots WHERE account_id = ? AND as_of < ? "
+        "ORDER BY as_of DESC LIMIT 1",
+        [account_id, day],
+    ).fetchone()
+    if prev is not None:
+        out.previous_as_of, out.previous_score = prev[0], _f(prev[1])
+        out.changes = _changes(groups_df, meas, store, account_id, prev[0], units)
+    return out
+
+
+def _units(store: Store) -> dict[str, str | None]:
+    try:
+        from healthscore.scoring.run import catalog
+
+        return {k: getattr(v, "unit", None) for k, v in catalog(store).items()}
+    except HealthscoreError:
+        return {}
+
+
+def _changes(
+    groups_now: pd.DataFrame,
+    meas_now: pd.DataFrame,
+    store: Store,
+    account_id: str,
+    prev_day: dt.date,
+    units: dict[str, str | None],
+) -> list[Change]:
+    """Group contribution deltas, ranked by impact, each with its biggest measure mover."""
+    groups_prev = store.con.execute(
+        "SELECT group_name, contribution FROM score_groups WHERE account_id = ? AND as_of = ?",
+        [account_id, prev_day],
+    ).df()
+    meas_prev = _measures(store, account_id, prev_day)
+    g = groups_now[["group_name", "contribution"]].merge(
+        groups_prev, on="group_name", how="outer", suffixes=("", "_prev")
+    )
+    g["delta"] = g["contribution"].fillna(0.0) - g["contribution_prev"].fillna(0.0)
+    m = meas_now[["group_name", "measure", "metric", "raw_value", "contribution", "status"]].merge(
+        meas_prev[["group_name", "measure", "raw_value", "contribution"]],
+        on=["group_name", "measure"],
+        how="outer",
+        suffixes=("", "_prev"),
+    )
+    m["delta"] = m["contribution"].fillna(0.0) - m["contribution_prev"].fillna(0.0)
+    out = []
+    for row in g.itertuples(index=False):
+        if abs(row.delta) < 0.05:
+            continue
+        mm = m[m["group_name"] == row.group_name]
+        text = f"{row.group_name} {_signed(row.delta)}"
+        driver = None
+        if not mm.empty:
+            # The measure whose raw value moved the group most; ties go to the larger raw move.
+            best = mm.loc[mm["delta"].abs().idxmax()]
+            driver = str(best["measure"])
+            unit = units.get(str(best["metric"])) if pd.notna(best["metric"]) else None
+            now, before = _f(best["raw_value"]), _f(best["raw_value_prev"])
+            if before is None and now is not None:
+                text += f": {driver} now has data ({format_value(now, unit)})"
+            elif now is None and before is not None:
+                text += f": {driver} has no data any more (was {format_value(before, unit)})"
+            elif now is not None and before is not None and now != before:
+                verb = "rose" if now > before else "fell"
+                was, is_ = format_value(before, unit), format_value(now, unit)
+                text += f": {driver} {verb} from {was} to {is_}"
+            elif now is not None:
+                text += f": {driver} unchanged at {format_value(now, unit)} but re-weighted"
+        out.append(Change(str(row.group_name), round(float(row.delta), 2), driver, text))
+    out.sort(key=lambda c: -abs(c.points))
+    return out
+
+
+def _signed(x: float) -> str:
+    return (
+        f"+{x:.0f}"
+        if x >= 0.5
+        else (f"−{abs(x):.0f}" if x <= -0.5 else f"{x:+.1f}".replace("-", "−"))
+    )
