@@ -1,4 +1,4 @@
-"""Run import SQL with the session time zone at UTC, so naive timestamps mean UTC."""
+"""Session settings for imports: UTC time zone, and no progress bar printed by DuckDB itself."""
 
 from __future__ import annotations
 
@@ -9,13 +9,20 @@ import duckdb
 
 __all__ = ["utc_session"]
 
+_SETTINGS = {"TimeZone": "UTC", "enable_progress_bar": "true", "enable_progress_bar_print": "false"}
+
 
 @contextmanager
 def utc_session(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
-    """Temporarily set TimeZone=UTC (casts to TIMESTAMPTZ read naive text in this zone)."""
-    old = con.execute("SELECT current_setting('TimeZone')").fetchone()[0]  # type: ignore[index]
-    con.execute("SET TimeZone = 'UTC'")
+    """Naive timestamp text means UTC; progress is tracked (for our bar) but not printed."""
+    old = {
+        k: con.execute(f"SELECT current_setting('{k}')").fetchone()[0]  # type: ignore[index]
+        for k in _SETTINGS
+    }
+    for k, v in _SETTINGS.items():
+        con.execute(f"SET {k} = '{v}'")
     try:
         yield
     finally:
-        con.execute(f"SET TimeZone = '{old}'")
+        for k, v in old.items():
+            con.execute(f"SET {k} = '{v}'")

@@ -1,0 +1,187 @@
+"""`healthscore init`, `import` and `status`: thin wrappers over healthscore.ingest."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from healthscore.cli._app import app
+from healthscore.cli._common import (
+    DbOption,
+    OutputFormat,
+    emit,
+    err,
+    out,
+    progress,
+    settings,
+    store,
+)
+from healthscore.errors import ImportRejected
+from healthscore.ingest import (
+    ImportReport,
+    import_churnsim,
+    import_files,
+    load_mapping_file,
+    parse_mapping,
+    store_status,
+)
+from healthscore.store import KINDS, open_store
+
+
+@app.command()
+def init(db: DbOption = None) -> None:
+    """Create an empty store (or migrate an existing one)."""
+    path = settings(db).db
+    existed = path.exists()
+    with open_store(path, create=True):
+        pass
+    err.print(f"{'store up to date' if existed else 'created store'}: {path}")
+
+
+@contextmanager
+def _progress_callback() -> Iterator[object]:
+    """A Rich bar per step, fed by the importer's (description, fraction) reports."""
+    with progress() as bar:
+        tasks: dict[str, object] = {}
+
+        def on_progress(step: str, fraction: float | None) -> None:
+            if step not in tasks:
+                tasks[step] = bar.add_task(step, total=100 if fraction is not None else None)
+            if fraction is not None:
+                bar.update(tasks[step], completed=round(fraction * 100))  # type: ignore[arg-type]
+
+        yield on_progress
+
+
+@contextmanager
+def _stdin_as_file(paths: list[Path], fmt: str | None) -> Iterator[list[Path]]:
+    """`-` means standard input: spooled to a temporary file so DuckDB can stream it."""
+    if Path("-") not in paths:
+        yield paths
+        return
+    if not fmt:
+        raise ImportRejected("reading from stdin (-) needs --format csv|jsonl|parquet")
+    with tempfile.TemporaryDirectory() as tmp:
+        target = Path(tmp) / f"stdin.{fmt}"
+        with target.open("wb") as fh:
+            shutil.copyfileobj(sys.stdin.buffer, fh, 1 << 20)
+        yield [target if p == Path("-") else p for p in paths]
+
+
+def _print_report(r: ImportReport) -> None:
+    err.print(
+        f"{r.kind}: {r.rows_inserted:,} new, {r.rows_duplicate:,} already stored, "
+        f"{r.rows_rejected:,} quarantined (of {r.rows_read:,} read; batch {r.batch_id})",
+        highlight=False,
+    )
+    for w in r.warnings:
+        err.print(f"[yellow]warning:[/] {w}", highlight=False)
+    if r.rows_rejected:
+        for p in r.problems:
+            err.print(f"  {p}", highlight=False, markup=False)
+        if r.problem_count > len(r.problems):
+            err.print(
+                f"  … and {r.problem_count - len(r.problems)} more (see `healthscore status`)"
+            )
+
+
+@app.command("import")
+def import_(
+    kind: Annotated[
+        str, typer.Argument(help=f"What the files hold: churnsim, {', '.join(KINDS)}.")
+    ],
+    files: Annotated[list[Path], typer.Argument(help="Files (or a ChurnSim folder); - = stdin.")],
+    map_: Annotated[
+        list[str] | None,
+        typer.Option("--map", help="Rename source columns: src=dst[,src2=dst2]. Repeatable."),
+    ] = None,
+    mapping: Annotated[
+        Path | None, typer.Option("--mapping", help="YAML file of source: target column names.")
+    ] = None,
+    quarantine: Annotated[
+        bool, typer.Option("--quarantine", help="Load good rows; keep bad ones in quarantine.")
+    ] = False,
+    fmt: Annotated[
+        str | None, typer.Option("--format", help="csv, jsonl or parquet (default: from the name).")
+    ] = None,
+    db: DbOption = None,
+) -> None:
+    """Import CSV (or .csv.gz), JSON Lines or Parquet files of one KIND, or a ChurnSim folder."""
+    columns = load_mapping_file(mapping) if mapping else {}
+    columns.update(parse_mapping(map_))
+    with store(db, create=True) as s, _progress_callback() as cb:
+        if kind == "churnsim":
+            if len(files) != 1:
+                raise ImportRejected("import churnsim takes exactly one folder")
+            for r in import_churnsim(s, files[0], on_progress=cb).values():  # type: ignore[arg-type]
+                _print_report(r)
+            return
+        with _stdin_as_file(list(files), fmt) as paths:
+            report = import_files(
+                s,
+                kind,
+                paths,
+                mapping=columns,
+                quarantine=quarantine,
+                fmt=fmt,
+                on_progress=cb,  # type: ignore[arg-type]
+            )
+        _print_report(report)
+
+
+@app.command()
+def status(
+    fmt: Annotated[
+        OutputFormat, typer.Option("--format", "-f", help="table or json.")
+    ] = OutputFormat.table,
+    db: DbOption = None,
+) -> None:
+    """What the store holds: rows and dates per kind, coverage, quarantine, last imports."""
+    with store(db) as s:
+        info = store_status(s)
+    if fmt is OutputFormat.json:
+        sys.stdout.write(json.dumps(info, default=str, indent=2) + "\n")
+        return
+    out.print(f"store: {info['db']}", highlight=False)
+    emit(
+        [
+            {
+                "kind": k["kind"],
+                "rows": f"{k['rows']:,}",
+                "from": k["first"] or "",
+                "to": k["last"] or "",
+                "accounts without data": ""
+                if k["accounts_without_data"] is None
+                else f"{k['accounts_without_data']:,}",
+            }
+            for k in info["kinds"]
+        ],
+        fmt,
+        title="Data",
+    )
+    if info["quarantine"]:
+        emit(info["quarantine"], fmt, title=f"Quarantine ({info['quarantined_rows']:,} rows)")
+    if info["imports"]:
+        emit(
+            info["imports"],
+            fmt,
+            title="Last imports",
+            columns=[
+                "finished_at",
+                "kind",
+                "files",
+                "rows_inserted",
+                "rows_duplicate",
+                "rows_rejected",
+                "status",
+                "batch_id",
+            ],
+        )
