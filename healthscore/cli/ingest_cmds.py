@@ -182,6 +182,5 @@ def status(
                 "rows_duplicate",
                 "rows_rejected",
                 "status",
-                "batch_id",
             ],
         )
