@@ -1,0 +1,566 @@
+"""compute_metrics: the whole metric set for many as-of dates, set-based, in Ibis.
+
+The engines (DuckDB, PostgreSQL, Spark) do every scan and aggregation; each family returns
+one small row per (as_of, account) and pandas only joins those and derives ratios
+elementwise.  No Python loop runs over accounts or over dates.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any
+
+import ibis
+import numpy as np
+import pandas as pd
+
+from healthscore.errors import NotEnoughData
+from healthscore.metrics._context import Context, read_context
+from healthscore.metrics._plan import (
+    BREADTH_DAYS,
+    CONSISTENCY_WEEKS,
+    Plan,
+    day_number,
+    make_plan,
+)
+from healthscore.metrics.catalog import DEFAULT_WINDOWS, MetricInfo, build_catalog
+
+__all__ = ["compute_metrics", "metric_catalog"]
+
+KEY = ["as_of", "account_id"]
+
+
+def metric_catalog(
+    backend: Any, windows: Sequence[int] = DEFAULT_WINDOWS, custom: Sequence[Any] | None = None
+) -> list[MetricInfo]:
+    """Every metric compute_metrics would return for this store (dynamic ones included)."""
+    from healthscore.metrics.custom import validate_custom
+
+    custom = validate_custom(custom or [])
+    return build_catalog(read_context(backend), windows, custom)
+
+
+def compute_metrics(
+    backend: Any,
+    as_of_dates: Sequence[dt.date],
+    *,
+    windows: Sequence[int] = DEFAULT_WINDOWS,
+    custom: Sequence[Any] | None = None,
+    accounts: Sequence[str] | None = None,
+) -> pd.DataFrame:
+    """One row per (as_of, existing account): as_of, account_id, is_active, then each metric."""
+    from healthscore.metrics.custom import compute_custom, validate_custom
+
+    if not as_of_dates:
+        raise NotEnoughData("compute_metrics needs at least one as_of date")
+    if any(int(w) <= 0 for w in windows):
+        raise ValueError(f"windows must be positive day counts, got {list(windows)}")
+    custom_list = validate_custom(custom or [])
+    ctx = read_context(backend)
+    extra = [k * c.window_days for c in custom_list if c.window_days for k in (1, 2)]
+    plan = make_plan(as_of_dates, windows, extra)
+    run = _Run(backend, ctx, plan, list(accounts) if accounts is not None else None)
+    catalog = build_catalog(ctx, plan.windows, custom_list)
+
+    base = run.base()
+    parts = [
+        run.usage(),
+        run.support(),
+        run.voice(),
+        run.relationship(),
+        run.goals(),
+        run.financial(),
+        run.advocacy(),
+    ]
+    frame = base
+    for part in parts:
+        if part is not None and len(part.columns) > 2:
+            frame = frame.merge(part, on=KEY, how="left")
+    frame = _derive(frame, ctx, plan)
+    if custom_list:
+        frame = compute_custom(run, frame, custom_list)
+    names = [m.name for m in catalog]
+    out = frame.reindex(columns=["as_of", "account_id", "is_active", *names])
+    out[["is_active", *names]] = out[["is_active", *names]].astype("float64")
+    return out.sort_values(KEY, kind="stable").reset_index(drop=True)
+
+
+def _as_dates(s: pd.Series) -> pd.Series:
+    return pd.to_datetime(s).dt.date
+
+
+def _fetch(backend: Any, expr: Any) -> pd.DataFrame:
+    df = backend.execute(expr)
+    if "as_of" in df.columns:
+        df["as_of"] = _as_dates(df["as_of"])
+    return df
+
+
+def _day_n(ts: pd.Series) -> pd.Series:
+    """Day number (days since 1970) of timestamps/dates fetched from an engine."""
+    t = pd.to_datetime(ts)
+    return (t.dt.normalize() - pd.Timestamp("1970-01-01")).dt.days.astype("float64")
+
+
+def _num(s: pd.Series, fill: float | None = None) -> pd.Series:
+    """A float column (an all-NULL aggregate arrives as object dtype)."""
+    out = pd.to_numeric(s, errors="coerce").astype("float64")
+    return out if fill is None else out.fillna(fill)
+
+
+def _pct_change(cur: pd.Series, prev: pd.Series) -> pd.Series:
+    """(cur - prev) / prev in %, NaN when there is no previous level to compare with."""
+    prev = prev.astype("float64")
+    return ((cur - prev) / prev.where(prev != 0)) * 100.0
+
+
+def _div(a: pd.Series, b: pd.Series) -> pd.Series:
+    b = b.astype("float64")
+    return a.astype("float64") / b.where(b != 0)
+
+
+class _Run:
+    """One metric run: the backend, the store shape and the time plan."""
+
+    def __init__(self, backend: Any, ctx: Context, plan: Plan, accounts: list[str] | None):
+        self.backend = backend
+        self.ctx = ctx
+        self.plan = plan
+        self.accounts = accounts
+        self.dates = ibis.memtable(plan.dates_table())
+        self.segmap = ibis.memtable(plan.segment_map())
+
+    def table(self, name: str) -> Any:
+        t = self.backend.table(name)
+        if self.accounts is not None:
+            t = t.filter(t.account_id.isin(self.accounts))
+        return t
+
+    def fetch(self, expr: Any) -> pd.DataFrame:
+        return _fetch(self.backend, expr)
+
+    def by_date(self, t: Any, time_col: str) -> Any:
+        """Rows of `t` joined to every as_of they are visible at (time < as_of + 1 day)."""
+        d = self.dates
+        col = t[time_col]
+        if col.type().is_date():
+            return t.join(d, col <= d.as_of)
+        return t.join(d, col < d.end_ts)
+
+    # -- accounts that exist at each as_of, and whether they are active ------------------
+
+    def base(self) -> pd.DataFrame:
+        accounts = self.fetch(
+            self.table("accounts").select(
+                "account_id", "start_date", "seats_purchased", "renewal_date"
+            )
+        )
+        subs = self.table("subscriptions")
+        first_sub = self.fetch(subs.group_by("account_id").agg(first_sub=subs.start_date.min()))
+        acc = accounts.merge(first_sub, on="account_id", how="outer")
+        if self.ctx.has("events"):
+            ev = self.table("events").filter(lambda t: t.event_time < self.plan.end)
+            first_ev = self.fetch(ev.group_by("account_id").agg(first_event=ev.event_time.min()))
+            acc = acc.merge(first_ev, on="account_id", how="left")
+        else:
+            acc["first_event"] = pd.NaT
+        start = pd.concat([_day_n(acc["start_date"]), _day_n(acc["first_sub"])], axis=1).min(axis=1)
+        acc["start_n"] = start.fillna(_day_n(acc["first_event"]))
+        dates = pd.DataFrame({"as_of": list(self.plan.dates)})
+        dates["as_of_n"] = [day_number(d) for d in self.plan.dates]
+        frame = acc.merge(dates, how="cross")
+        frame = frame[frame["start_n"] <= frame["as_of_n"]].copy()
+        # Active = a subscription covers as_of; accounts without subscription rows count as active.
+        active = self._active_subs()
+        frame = frame.merge(active, on=KEY, how="left")
+        has_subs = frame["first_sub"].notna()
+        frame["is_active"] = np.where(has_subs, (_num(frame["n_active"], 0.0) > 0) * 1.0, 1.0)
+        frame["financial_tenure_days"] = frame["as_of_n"] - frame["start_n"]
+        renewal = _day_n(frame["renewal_date"])
+        frame["financial_days_to_renewal"] = (renewal - frame["as_of_n"]).where(
+            renewal >= frame["as_of_n"]
+        )
+        frame["has_subs"] = has_subs
+        return frame.drop(columns=["first_sub", "first_event", "start_date", "renewal_date"])
+
+    def _active_subs(self) -> pd.DataFrame:
+        """MRR and active count per (as_of, account), also 28 and 90 days earlier."""
+        subs = self.table("subscriptions")
+        shifted = [0, 28, 90]
+        rows = [(d, d - dt.timedelta(days=s), s) for d in self.plan.dates for s in shifted]
+        import pyarrow as pa
+
+        lookup = ibis.memtable(
+            pa.table(
+                {
+                    "as_of": pa.array([r[0] for r in rows], type=pa.date32()),
+                    "at": pa.array([r[1] for r in rows], type=pa.date32()),
+                    "shift": pa.array([r[2] for r in rows], type=pa.int64()),
+                }
+            )
+        )
+        active = (subs.start_date <= lookup.at) & (
+            subs.end_date.isnull() | (subs.end_date > lookup.at)
+        )
+        j = subs.join(lookup, active)
+        agg = j.group_by([j.as_of, j.account_id]).agg(
+            n_active=j.mrr.count(where=j.shift == 0),
+            financial_mrr=j.mrr.sum(where=j.shift == 0),
+            mrr28=j.mrr.sum(where=j.shift == 28),
+            mrr90=j.mrr.sum(where=j.shift == 90),
+            seats=j.quantity.sum(where=j.shift == 0),
+        )
+        df = self.fetch(agg)
+        for c in ("financial_mrr", "mrr28", "mrr90"):
+            df[c] = _num(df[c], 0.0)
+        df["financial_mrr_change_28d"] = _pct_change(df["financial_mrr"], df["mrr28"])
+        df["financial_mrr_change_90d"] = _pct_change(df["financial_mrr"], df["mrr90"])
+        return df.drop(columns=["mrr28", "mrr90"])
+
+    # -- usage: one scan per aggregate shape, every date and window from segments ------------
+
+    def usage(self) -> pd.DataFrame | None:
+        if not self.ctx.has("events"):
+            return None
+        plan, ctx = self.plan, self.ctx
+        ev = self.table("events")
+        ev = ev.filter(ev.event_time < plan.end).mutate(seg=plan.segment_expr(ev.event_time))
+        m = self.segmap
+        ws = plan.windows
+
+        # (account, type, segment): per-type counts, breadth, depth, first value.
+        a = ev.group_by(["account_id", "event_type", "seg"]).agg(
+            n=ev.count(), first_t=ev.event_time.min()
+        )
+        a = a.join(m, "seg")
+        aggs: dict[str, Any] = {}
+        for raw, s in ctx.event_types:
+            is_t = a.event_type == raw
+            for w in ws:
+                aggs[f"events_{s}_{w}d"] = a.n.sum(where=is_t & (a[f"w{w}"] == 1))
+                aggs[f"prev_{s}_{w}d"] = a.n.sum(where=is_t & (a[f"p{w}"] == 1))
+        in90 = a[f"w{BREADTH_DAYS}b"] == 1
+        aggs["adoption_features_used_90d"] = a.event_type.nunique(
+            where=in90 & a.event_type.isin(list(ctx.catalogue) or [""])
+        )
+        aggs["hi_n_90"] = a.n.sum(where=in90 & a.event_type.isin(list(ctx.high_impact) or [""]))
+        aggs["hi_used_90"] = a.event_type.nunique(
+            where=in90 & a.event_type.isin(list(ctx.high_impact) or [""])
+        )
+        aggs["help_n_90"] = a.n.sum(where=in90 & a.event_type.isin(list(ctx.help_types) or [""]))
+        aggs["all_n_90"] = a.n.sum(where=in90)
+        aggs["first_value_t"] = a.first_t.min(
+            where=a.event_type.isin(list(ctx.first_value) or [""])
+        )
+        for w in ws:
+            aggs[f"login_{w}d"] = a.n.sum(
+                where=(a[f"w{w}"] == 1) & a.event_type.isin(list(ctx.login_types) or [""])
+            )
+        per_type = self.fetch(a.group_by(["as_of", "account_id"]).agg(**aggs))
+
+        # (account, segment): events, active days, last activity, weekly bins.
+        b = ev.group_by(["account_id", "seg"]).agg(
+            n=ev.count(), days=ev.event_time.date().nunique(), last_t=ev.event_time.max()
+        )
+        b = b.join(m, "seg")
+        baggs: dict[str, Any] = {"last_t": b.last_t.max()}
+        for w in ws:
+            baggs[f"usage_events_{w}d"] = b.n.sum(where=b[f"w{w}"] == 1)
+            baggs[f"prev_events_{w}d"] = b.n.sum(where=b[f"p{w}"] == 1)
+            baggs[f"usage_active_days_{w}d"] = b.days.sum(where=b[f"w{w}"] == 1)
+            baggs[f"prev_days_{w}d"] = b.days.sum(where=b[f"p{w}"] == 1)
+        for k in range(CONSISTENCY_WEEKS):
+            baggs[f"wk{k}"] = b.n.sum(where=b.wk == k)
+        per_seg = self.fetch(b.group_by(["as_of", "account_id"]).agg(**baggs))
+
+        # (account, segment, user): distinct active users per window.
+        c = ev.filter(ev.user_id.notnull()).select("account_id", "seg", "user_id").distinct()
+        c = c.join(m, "seg")
+        caggs = {f"usage_active_users_{w}d": c.user_id.nunique(where=c[f"w{w}"] == 1) for w in ws}
+        users = self.fetch(c.group_by(["as_of", "account_id"]).agg(**caggs))
+
+        out = per_type.merge(per_seg, on=KEY, how="outer").merge(users, on=KEY, how="outer")
+        return out
+
+    # -- support -----------------------------------------------------------------------------
+
+    def support(self) -> pd.DataFrame | None:
+        if not self.ctx.has("tickets"):
+            return None
+        t = self.by_date(self.table("tickets"), "opened_at")
+        in28 = t.opened_at >= t.s28
+        in90 = t.opened_at >= t.s90
+        answered = t.first_response_at.notnull() & (t.first_response_at < t.end_ts)
+        resolved = t.resolved_at.notnull() & (t.resolved_at < t.end_ts)
+        resolved90 = resolved & (t.resolved_at >= t.s90)
+        hours_first = (t.first_response_at.epoch_seconds() - t.opened_at.epoch_seconds()) / 3600.0
+        hours_res = (t.resolved_at.epoch_seconds() - t.opened_at.epoch_seconds()) / 3600.0
+        aggs: dict[str, Any] = {
+            "support_tickets_28d": t.count(where=in28),
+            "support_tickets_90d": t.count(where=in90),
+            "support_open_tickets": t.count(where=~resolved),
+            "support_median_first_response_hours_90d": hours_first.median(where=in90 & answered),
+            "support_median_resolution_hours_90d": hours_res.median(where=resolved90),
+            "support_high_priority_90d": t.count(where=in90 & t.priority.isin(["high", "urgent"])),
+            "support_escalated_90d": t.count(where=in90 & (t.escalated == True)),  # noqa: E712
+            "support_csat_avg_90d": t.csat.mean(where=resolved90),
+        }
+        for raw, s in self.ctx.categories:
+            aggs[f"cat_{s}"] = t.count(where=in90 & (t.category == raw))
+        df = self.fetch(t.group_by(["as_of", "account_id"]).agg(**aggs))
+        for _, s in self.ctx.categories:
+            df[f"support_share_{s}_90d"] = _div(df.pop(f"cat_{s}"), df["support_tickets_90d"])
+        return df
+
+    # -- voice ---------------------------------------------------------------------------------
+
+    def voice(self) -> pd.DataFrame | None:
+        if not self.ctx.has("surveys"):
+            return None
+        s = self.table("surveys")
+        answered = s.filter(s.responded_at.notnull() & s.score.notnull())
+        a = self.by_date(answered, "responded_at")
+        nps = a.filter(a.survey_type == "nps")
+        rank = ibis.row_number().over(
+            group_by=[nps.as_of, nps.account_id],
+            order_by=[nps.responded_at.desc(), nps.response_id.desc()],
+        )
+        nps = nps.mutate(rk=rank).filter(lambda r: r.rk <= 1)
+        nps = nps.group_by(["as_of", "account_id"]).agg(
+            voice_nps_latest=nps.score.max(where=nps.rk == 0),
+            nps_prev=nps.score.max(where=nps.rk == 1),
+        )
+        csat = a.filter((a.survey_type == "csat") & (a.responded_at >= a.s180))
+        csat = csat.group_by(["as_of", "account_id"]).agg(voice_csat_avg_180d=csat.score.mean())
+        sent = self.by_date(s.filter(s.sent_at.notnull()), "sent_at")
+        sent = sent.filter(sent.sent_at >= sent.s365)
+        rate = sent.group_by(["as_of", "account_id"]).agg(
+            sent_n=sent.count(),
+            answered_n=sent.count(
+                where=sent.responded_at.notnull() & (sent.responded_at < sent.end_ts)
+            ),
+        )
+        df = self.fetch(nps).merge(self.fetch(csat), on=KEY, how="outer")
+        r = self.fetch(rate)
+        r["voice_survey_response_rate_365d"] = _div(r.pop("answered_n"), r.pop("sent_n"))
+        df = df.merge(r, on=KEY, how="outer")
+        df["voice_nps_change"] = df["voice_nps_latest"] - df.pop("nps_prev")
+        return df
+
+    # -- relationship --------------------------------------------------------------------------
+
+    def relationship(self) -> pd.DataFrame | None:
+        parts = []
+        if self.ctx.has("interactions"):
+            i = self.by_date(self.table("interactions"), "occurred_at")
+            agg = i.group_by(["as_of", "account_id"]).agg(
+                last_touch=i.occurred_at.max(), touches90=i.count(where=i.occurred_at >= i.s90)
+            )
+            df = self.fetch(agg)
+            df["touch_n"] = _day_n(df.pop("last_touch"))
+            df["relationship_touches_per_month_90d"] = df.pop("touches90") / 3.0
+            parts.append(df)
+        if self.ctx.has("judgements"):
+            j = self.by_date(self.table("judgements"), "recorded_at")
+            rank = ibis.row_number().over(
+                group_by=[j.as_of, j.account_id, j.measure],
+                order_by=[j.recorded_at.desc(), j.judgement_id.desc()],
+            )
+            j = j.mutate(rk=rank).filter(lambda r: r.rk == 0)
+            aggs: dict[str, Any] = {}
+            for raw, s in self.ctx.measures:
+                aggs[f"judgement_{s}"] = j.value.max(where=j.measure == raw)
+                aggs[f"jt_{s}"] = j.recorded_at.max(where=j.measure == raw)
+            parts.append(self.fetch(j.group_by(["as_of", "account_id"]).agg(**aggs)))
+        if self.ctx.has("engagement"):
+            e = self.by_date(self.table("engagement"), "occurred_at")
+            in90 = e.occurred_at >= e.s90
+            agg = e.group_by(["as_of", "account_id"]).agg(
+                sent=e.count(where=in90 & (e.kind == "email_sent")),
+                opened=e.count(where=in90 & (e.kind == "email_opened")),
+                clicked=e.count(where=in90 & (e.kind == "email_clicked")),
+                relationship_events_attended_180d=e.count(
+                    where=(e.occurred_at >= e.s180)
+                    & e.kind.isin(["event_attended", "webinar_attended"])
+                ),
+            )
+            df = self.fetch(agg)
+            df["relationship_email_open_rate_90d"] = _div(df.pop("opened"), df["sent"])
+            df["relationship_email_click_rate_90d"] = _div(df.pop("clicked"), df.pop("sent"))
+            parts.append(df)
+        return _merge_all(parts)
+
+    # -- goals -----------------------------------------------------------------------------------
+
+    def goals(self) -> pd.DataFrame | None:
+        if not self.ctx.has("milestones"):
+            return None
+        ms = self.table("milestones")
+        d = self.dates
+        done = ms.completed_date.notnull() & (ms.completed_date <= d.as_of)
+        due = ms.due_date.notnull() & (ms.due_date <= d.as_of)
+        j = ms.join(d, due | done)
+        done = j.completed_date.notnull() & (j.completed_date <= j.as_of)
+        agg = j.group_by(["as_of", "account_id"]).agg(
+            n=j.count(),
+            done=j.count(where=done),
+            goals_milestones_overdue=j.count(where=(j.due_date < j.as_of) & ~done),
+        )
+        df = self.fetch(agg)
+        df["goals_milestones_done_share"] = _div(df.pop("done"), df.pop("n"))
+        return df
+
+    # -- financial: invoices (MRR, tenure, renewal come with the base frame) ----------
+
+    def financial(self) -> pd.DataFrame | None:
+        if not self.ctx.has("invoices"):
+            return None
+        inv = self.table("invoices")
+        j = self.by_date(inv.filter(inv.status.isnull() | (inv.status != "void")), "issued_date")
+        paid = j.paid_date.notnull() & (j.paid_date <= j.as_of)
+        due_n = _date_n(j.due_date)
+        late = ibis.ifelse(paid, _date_n(j.paid_date) - due_n, j.as_of_n - due_n)
+        late = ibis.greatest(late, 0)
+        past_due = j.due_date < j.as_of
+        aggs: dict[str, Any] = {
+            "financial_unpaid_overdue_invoices": j.count(where=past_due & ~paid),
+            "financial_failed_payments_90d": j.failed_attempts.sum(where=j.issued_date >= j.d90),
+        }
+        for w in (90, 180):
+            window = (j.due_date >= j[f"d{w}"]) & (j.due_date <= j.as_of)
+            aggs[f"financial_days_late_max_{w}d"] = late.max(where=window)
+            aggs[f"financial_days_late_avg_{w}d"] = late.mean(where=window)
+        return self.fetch(j.group_by(["as_of", "account_id"]).agg(**aggs))
+
+    # -- advocacy --------------------------------------------------------------------
+
+    def advocacy(self) -> pd.DataFrame | None:
+        if not self.ctx.has("advocacy"):
+            return None
+        a = self.by_date(self.table("advocacy"), "occurred_at")
+        recent = a.occurred_at >= a.s365
+        agg = a.group_by(["as_of", "account_id"]).agg(
+            advocacy_referrals=a.count(where=a.kind == "referral"),
+            advocacy_referrals_365d=a.count(where=(a.kind == "referral") & recent),
+            advocacy_reviews=a.count(where=a.kind == "review"),
+            advocacy_reviews_365d=a.count(where=(a.kind == "review") & recent),
+        )
+        return self.fetch(agg)
+
+
+def _date_n(col: Any) -> Any:
+    """Day number of a DATE column, portable (epoch seconds of its midnight / 86400)."""
+    return (col.cast("timestamp").epoch_seconds() // 86400).cast("int64")
+
+
+def _merge_all(parts: list[pd.DataFrame]) -> pd.DataFrame | None:
+    if not parts:
+        return None
+    out = parts[0]
+    for p in parts[1:]:
+        out = out.merge(p, on=KEY, how="outer")
+    return out
+
+
+def _derive(f: pd.DataFrame, ctx: Context, plan: Plan) -> pd.DataFrame:
+    """Elementwise ratios, changes and ages on the small per-(as_of, account) frame."""
+    new: dict[str, pd.Series] = {}
+    n = f["as_of_n"]
+    if ctx.has("events"):
+        for w in plan.windows:
+            for col in (
+                f"usage_events_{w}d",
+                f"prev_events_{w}d",
+                f"usage_active_days_{w}d",
+                f"prev_days_{w}d",
+                f"usage_active_users_{w}d",
+                f"login_{w}d",
+            ):
+                f[col] = _num(f[col], 0.0)
+            ev, days, users = (
+                f[f"usage_events_{w}d"],
+                f[f"usage_active_days_{w}d"],
+                f[f"usage_active_users_{w}d"],
+            )
+            new[f"usage_events_change_{w}d"] = _pct_change(ev, f[f"prev_events_{w}d"])
+            new[f"usage_active_days_change_{w}d"] = _pct_change(days, f[f"prev_days_{w}d"])
+            seats = _num(f["seats_purchased"]).fillna(_num(f["seats"]))
+            new[f"usage_active_users_per_seat_{w}d"] = _div(users, seats)
+            new[f"usage_events_per_active_user_{w}d"] = _div(ev, users)
+            if ctx.login_types:
+                new[f"usage_logins_per_week_{w}d"] = f[f"login_{w}d"] / (w / 7.0)
+            for _, s in ctx.event_types:
+                cur = _num(f[f"events_{s}_{w}d"], 0.0)
+                new[f"events_{s}_{w}d"] = cur
+                new[f"events_{s}_per_active_day_{w}d"] = _div(cur, days)
+                prev = _num(f[f"prev_{s}_{w}d"], 0.0)
+                new[f"events_{s}_change_{w}d"] = _pct_change(cur, prev)
+        weeks = pd.concat([_num(f[f"wk{k}"], 0.0) for k in range(CONSISTENCY_WEEKS)], axis=1)
+        new["usage_weeks_active_share_12w"] = (weeks > 0).sum(axis=1) / CONSISTENCY_WEEKS
+        mean = weeks.mean(axis=1)
+        cv = weeks.std(axis=1, ddof=0) / mean.where(mean > 0)
+        new["usage_consistency_12w"] = 1.0 - cv / np.sqrt(CONSISTENCY_WEEKS - 1)
+        new["usage_days_since_last_activity"] = n - _day_n(f["last_t"])
+        # Adoption.
+        used = _num(f["adoption_features_used_90d"], 0.0)
+        new["adoption_features_used_90d"] = used
+        if ctx.catalogue:
+            new["adoption_breadth_90d"] = used / len(ctx.catalogue)
+        if ctx.high_impact:
+            new["adoption_high_impact_share_90d"] = _div(
+                _num(f["hi_n_90"], 0.0), _num(f["all_n_90"], 0.0)
+            )
+            new["adoption_high_impact_used_90d"] = _num(f["hi_used_90"], 0.0) / len(ctx.high_impact)
+        if ctx.first_value:
+            fv = _day_n(f["first_value_t"])
+            reached = fv.notna()
+            new["adoption_ttfv_reached"] = reached.astype("float64")
+            new["adoption_ttfv_days"] = (
+                (fv - f["start_n"]).clip(lower=0).where(reached, n - f["start_n"])
+            )
+        if ctx.help_types and "support_tickets_90d" in f:
+            views = _num(f["help_n_90"], 0.0)
+            new["support_self_service_rate_90d"] = _div(
+                views, views + _num(f["support_tickets_90d"], 0.0)
+            )
+    if "support_tickets_90d" in f:
+        for c in (
+            "support_tickets_28d",
+            "support_tickets_90d",
+            "support_open_tickets",
+            "support_high_priority_90d",
+            "support_escalated_90d",
+        ):
+            new[c] = _num(f[c], 0.0)
+        if "usage_active_users_90d" in f:
+            new["support_tickets_per_active_user_90d"] = _div(
+                new["support_tickets_90d"], f["usage_active_users_90d"]
+            )
+        for _, s in ctx.categories:
+            new[f"support_share_{s}_90d"] = f[f"support_share_{s}_90d"]
+    if "touch_n" in f:
+        new["relationship_days_since_last_touch"] = n - f["touch_n"]
+        new["relationship_touches_per_month_90d"] = _num(
+            f["relationship_touches_per_month_90d"], 0.0
+        )
+    for _, s in ctx.measures:
+        new[f"judgement_{s}_age_days"] = n - _day_n(f[f"jt_{s}"])
+    if "goals_milestones_overdue" in f:
+        new["goals_milestones_overdue"] = _num(f["goals_milestones_overdue"], 0.0)
+    if "financial_failed_payments_90d" in f:
+        for c in ("financial_failed_payments_90d", "financial_unpaid_overdue_invoices"):
+            new[c] = _num(f[c], 0.0)
+    if ctx.has("advocacy"):
+        for c in (
+            "advocacy_referrals",
+            "advocacy_referrals_365d",
+            "advocacy_reviews",
+            "advocacy_reviews_365d",
+        ):
+            new[c] = _num(f[c], 0.0)
+    if ctx.has("subscriptions") and "financial_mrr" in f:
+        # No active subscription = 0 MRR; no subscription data at all = unknown.
+        new["financial_mrr"] = _num(f["financial_mrr"], 0.0).where(f["has_subs"])
+    out = f.drop(columns=[c for c in new if c in f.columns])
+    return pd.concat([out, pd.DataFrame(new, index=f.index)], axis=1)
