@@ -283,7 +283,7 @@ def scorecard_check(
 ) -> None:
     """Validate a scorecard (and its metrics, when a store exists) and summarise it."""
     from healthscore.scoring import load_scorecard
-    from healthscore.scoring.run import catalog
+    from healthscore.scoring.run import catalog, custom_metrics
 
     card = load_scorecard(file)
     checked = "metric names not checked (no store)"
@@ -291,7 +291,7 @@ def scorecard_check(
     if db_path.exists():
         with store(db) as s:
             try:
-                cat = catalog(s, _engine(db))
+                cat = catalog(s, _engine(db), custom_metrics(card))
             except HealthscoreError as exc:
                 checked = f"metric names not checked ({exc})"
             else:

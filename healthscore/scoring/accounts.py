@@ -17,15 +17,16 @@ SortKey = Literal["score", "arr", "trend", "renewal", "name"]
 
 
 def previous_date(dates: list[dt.date], as_of: dt.date, days: int) -> dt.date | None:
-    """The latest snapshot at least `days` before as_of, if one lies within 1.5x that gap.
+    """The snapshot closest to `days` before as_of, within half that gap (at least 2 days).
 
-    Backfills need not land exactly 7 or 30 days apart; a much older snapshot would make a
-    '7-day' trend silently mean something else, so it is not used.
+    Backfills need not land exactly 7 or 30 days apart (the last date of a range is kept),
+    but a much older or newer snapshot would make a '7-day' trend silently mean something
+    else, so none is used then.
     """
-    lo = as_of - dt.timedelta(days=days + max(days // 2, 3))
-    hi = as_of - dt.timedelta(days=days)
-    cands = [d for d in dates if lo <= d <= hi]
-    return max(cands) if cands else None
+    target = as_of - dt.timedelta(days=days)
+    slack = max(days // 2, 2)
+    cands = [d for d in dates if d < as_of and abs((d - target).days) <= slack]
+    return min(cands, key=lambda d: (abs((d - target).days), -d.toordinal())) if cands else None
 
 
 def trend_arrow(delta: float | None, flat: float = 1.0) -> str:

@@ -39,8 +39,10 @@ def format_value(value: float | None, unit: str | None) -> str:
         return f"{v * 100:.0f}%"
     if u in {"percent", "%", "pct"}:
         return f"{v:.0f}%"
-    if u in {"", "count", "events", "number", "n", "score", "points"}:
+    if u in {"", "count", "number", "n", "score", "points", "value"}:
         return num(v)
+    if u == "flag":
+        return "yes" if v >= 0.5 else "no"
     if u in {"currency", "usd", "$", "money", "amount"}:
         return f"{v:,.0f}"
     return f"{num(v)} {unit}"
@@ -272,6 +274,9 @@ def _changes(
                 verb = "rose" if now > before else "fell"
                 was, is_ = format_value(before, unit), format_value(now, unit)
                 text += f": {driver} {verb} from {was} to {is_}"
+            elif now is not None and best["status"] in ("decayed", "stale"):
+                shown = format_value(now, unit)
+                text += f": {driver} unchanged at {shown} but ageing (its weight decays)"
             elif now is not None:
                 text += f": {driver} unchanged at {format_value(now, unit)} but re-weighted"
         out.append(Change(str(row.group_name), round(float(row.delta), 2), driver, text))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import itertools
+import json
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -43,6 +44,25 @@ __all__ = [
 DEFAULT_SCORECARD = Path(__file__).with_name("default_scorecard.yaml")
 
 Direction = Literal["higher_is_better", "lower_is_better"]
+
+
+_LOC_MARK = "\x00"
+
+
+def _located(loc: tuple[Any, ...], message: str) -> ValueError:
+    """A ValueError that carries the YAML location a model-level check is about.
+
+    Model validators report at the root; this lets the line-number mapping point at the
+    offending key instead of line 1.
+    """
+    return ValueError(f"{_LOC_MARK}{json.dumps(list(loc))}{_LOC_MARK}{message}")
+
+
+def _split_loc(msg: str) -> tuple[tuple[Any, ...] | None, str]:
+    if _LOC_MARK not in msg:
+        return None, msg
+    _, loc, rest = msg.split(_LOC_MARK, 2)
+    return tuple(json.loads(loc)), rest
 
 
 class _Strict(BaseModel):
@@ -211,33 +231,40 @@ class Scorecard(_Strict):
     @model_validator(mode="after")
     def _consistent(self) -> Scorecard:
         if sum(g.weight for g in self.groups) <= 0:
-            raise ValueError("group weights sum to 0; give at least one group a weight > 0")
+            raise _located(("groups",), "group weights sum to 0; give one group a weight > 0")
         names = [g.name for g in self.groups]
         if dup := sorted({x for x in names if names.count(x) > 1}):
-            raise ValueError(f"group {dup[0]!r} appears twice")
+            raise _located(("groups",), f"group {dup[0]!r} appears twice")
         labels = [m.label for g in self.groups for m in g.measures]
         if dup := sorted({x for x in labels if labels.count(x) > 1}):
-            raise ValueError(
-                f"measure {dup[0]!r} appears in two groups; give one a distinct `name`"
+            raise _located(
+                ("groups",), f"measure {dup[0]!r} appears in two groups; give one a distinct `name`"
             )
         for seg, ov in self.segments.items():
             groups = {g.name: g for g in self.groups} | {g.name: g for g in ov.groups}
             for g in ov.weights:
                 if g not in groups:
-                    raise ValueError(
+                    raise _located(
+                        ("segments", seg, "weights", g),
                         f"segment {seg!r}: unknown group {g!r} in weights "
-                        f"(groups: {', '.join(groups)})"
+                        f"(groups: {', '.join(groups)})",
                     )
             seg_labels = {m.label for g in groups.values() for m in g.measures}
             for m in ov.measure_weights:
                 if m not in seg_labels:
-                    raise ValueError(f"segment {seg!r}: unknown measure {m!r} in measure_weights")
+                    raise _located(
+                        ("segments", seg, "measure_weights", m),
+                        f"segment {seg!r}: unknown measure {m!r} in measure_weights",
+                    )
             resolved = self._resolve_groups(seg, ov)
             if sum(g.weight for g in resolved) <= 0:
-                raise ValueError(f"segment {seg!r}: group weights sum to 0")
+                raise _located(("segments", seg), f"segment {seg!r}: group weights sum to 0")
             for g in resolved:
                 if sum(m.weight for m in g.measures) <= 0 and g.weight > 0:
-                    raise ValueError(f"segment {seg!r}, group {g.name!r}: measure weights sum to 0")
+                    raise _located(
+                        ("segments", seg),
+                        f"segment {seg!r}, group {g.name!r}: measure weights sum to 0",
+                    )
         return self
 
     # -- derived views -------------------------------------------------------------------
@@ -426,8 +453,11 @@ def parse_scorecard(text: str, file: str = "<scorecard>") -> Scorecard:
     try:
         card = Scorecard.model_validate(data)
     except ValidationError as exc:
-        first = exc.errors()[0]
+        first = dict(exc.errors()[0])
         loc = tuple(first["loc"])
+        inner, first["msg"] = _split_loc(str(first["msg"]))
+        if inner is not None:
+            loc = (*loc, *inner)
         line = _line_for(lines, loc)
         where = f"{file} line {line}" if line else file
         path = _dotted(tuple(p for p in loc if not (isinstance(p, str) and p in _UNION_TAGS)))

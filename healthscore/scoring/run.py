@@ -21,6 +21,7 @@ __all__ = [
     "backfill_dates",
     "catalog",
     "compute_scores",
+    "custom_metrics",
     "default_as_of",
     "resolve_scorecard",
     "score",
@@ -82,10 +83,11 @@ def _backend(store: Store, engine: Any) -> Any:
     return engine
 
 
-def catalog(store: Store, engine: Any = None) -> dict[str, Any]:
-    """metric name -> MetricInfo for this store."""
+def catalog(store: Store, engine: Any = None, custom: list[Any] | None = None) -> dict[str, Any]:
+    """metric name -> MetricInfo for this store (custom metrics included)."""
     m = _metrics_module()
-    return {info.name: info for info in m.metric_catalog(_backend(store, engine))}
+    infos = m.metric_catalog(_backend(store, engine), custom=custom)
+    return {info.name: info for info in infos}
 
 
 def segments_of(store: Store) -> dict[str, str | None]:
@@ -93,27 +95,24 @@ def segments_of(store: Store) -> dict[str, str | None]:
     return {a: s for a, s in rows}
 
 
-def _custom(card: Scorecard) -> list[Any] | None:
+def custom_metrics(card: Scorecard) -> list[Any] | None:
+    """The scorecard's custom metrics as the metrics engine's CustomMetric objects.
+
+    Errors are re-raised with the scorecard file and the line of the offending entry.
+    """
     if not card.custom_metrics:
         return None
-    m = _metrics_module()
-    model = getattr(m, "CustomMetric", None)
-    if model is None:
-        return list(card.custom_metrics)
-    from pydantic import ValidationError
+    from healthscore.errors import InvalidScorecard
 
+    model = _metrics_module().CustomMetric
     out = []
     for i, spec in enumerate(card.custom_metrics):
         try:
-            out.append(model.model_validate(spec))
-        except ValidationError as exc:
-            from healthscore.errors import InvalidScorecard
-
-            e = exc.errors()[0]
-            loc = ("custom_metrics", i, *e["loc"])
-            line = card.line_of(loc)
+            out.append(model.parse(spec))
+        except InvalidScorecard as exc:
+            line = card.line_of(("custom_metrics", i))
             where = f"{card.file} line {line}" if line else card.file
-            raise InvalidScorecard(f"{where}, custom_metrics[{i}]: {e['msg']}") from None
+            raise InvalidScorecard(f"{where}, custom_metrics[{i}]: {exc}") from None
     return out
 
 
@@ -147,10 +146,11 @@ def compute_scores(
             "the store holds no data to score; import some (`healthscore import`) "
             "or build the demo (`healthscore demo`)"
         )
-    cat = catalog(store, engine)
+    custom = custom_metrics(card)
+    cat = catalog(store, engine, custom)
     card.check_metrics(cat)
     m = _metrics_module()
-    frame = m.compute_metrics(_backend(store, engine), list(dates), custom=_custom(card))
+    frame = m.compute_metrics(_backend(store, engine), list(dates), custom=custom)
     frame = frame.copy()
     frame["as_of"] = pd.to_datetime(frame["as_of"]).dt.date
     present = set(frame["as_of"].unique())
