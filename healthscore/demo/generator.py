@@ -491,7 +491,8 @@ class _Sim:
         user = self.offset[ua] + j + shift
         # The exec sponsor (last rank) rarely uses the product; the rank is fine as is.
         uh = self.H[ua, ud]
-        login_sec = np.clip(r.normal(13 * 3600, 3 * 3600, len(ua)), 6 * 3600, 22 * 3600).astype(
+        # Working hours peak around 13:00; the tails wrap into 06:00-22:00 rather than pile up.
+        login_sec = (6 * 3600 + r.normal(7 * 3600, 3 * 3600, len(ua)) % (16 * 3600)).astype(
             np.int64
         )
         n_user_days = len(ua)
