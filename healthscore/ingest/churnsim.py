@@ -21,6 +21,7 @@ import duckdb
 
 from healthscore.errors import ImportRejected
 from healthscore.ingest._sql import qi
+from healthscore.ingest._tz import utc_session
 from healthscore.ingest.importer import ImportReport, ProgressCallback, import_sources
 from healthscore.ingest.readers import Source, detect_format, open_source
 from healthscore.store.db import Store
@@ -143,7 +144,7 @@ def import_churnsim(
         "WHERE event_type IS NOT NULL)",
     )
     reports: dict[str, ImportReport] = {}
-    with store.transaction() as tx:
+    with utc_session(store.con), store.transaction() as tx:
         for name, src in (
             ("accounts", accounts),
             ("subscriptions", subscriptions),

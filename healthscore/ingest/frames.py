@@ -31,7 +31,7 @@ def load_frames(store: Store, frames: Mapping[str, pd.DataFrame]) -> dict[str, i
         kind(name)  # UnknownKind for typos
     inserted: dict[str, int] = {}
     started = datetime.now(UTC)
-    with store.transaction() as con, utc_session(con):
+    with utc_session(store.con), store.transaction() as con:
         for name in [k for k in KINDS if k in frames]:
             table = KINDS[name]
             df = frames[name]

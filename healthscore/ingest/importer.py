@@ -142,8 +142,8 @@ def import_sources(
 ) -> ImportReport:
     """Validate and load described sources; runs in its own transaction unless `con` is given."""
     if con is not None:
-        return _run(con, table, sources, mapping, quarantine, on_progress)
-    with store.transaction() as tx:
+        return _run(con, table, sources, mapping, quarantine, on_progress)  # caller's session
+    with utc_session(store.con), store.transaction() as tx:
         return _run(tx, table, sources, mapping, quarantine, on_progress)
 
 
@@ -158,63 +158,62 @@ def _run(
     started = datetime.now(UTC)
     report = ImportReport(table.name, new_batch_id(), [s.label for s in sources])
     plans = [_plan(table, s, mapping, report) for s in sources]  # column errors before rows
-    with utc_session(con):
-        _create_stage(con, table)
-        con.execute(
-            "CREATE OR REPLACE TEMP TABLE _problems (file INTEGER, line BIGINT, field VARCHAR, "
-            "value VARCHAR, reason VARCHAR, raw VARCHAR)"
+    _create_stage(con, table)
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _problems (file INTEGER, line BIGINT, field VARCHAR, "
+        "value VARCHAR, reason VARCHAR, raw VARCHAR)"
+    )
+    for i, (src, plan) in enumerate(zip(sources, plans, strict=True)):
+        step = f"reading {src.label} ({i + 1}/{len(sources)})"
+        with _polled(con, step, on_progress):
+            try:
+                con.execute(_stage_insert_sql(table, src, plan, i))
+            except duckdb.Error as exc:
+                raise translate_read_error(exc, src.path, src.label, src.fmt) from None
+        _collect_row_problems(con, plan, i)
+    report.rows_read = int(con.execute("SELECT count(*) FROM _stage").fetchone()[0])  # type: ignore[index]
+    if report.rows_read == 0:
+        raise ImportRejected(
+            f"{', '.join(report.files)}: no rows to import (only a header, or empty)"
         )
-        for i, (src, plan) in enumerate(zip(sources, plans, strict=True)):
-            step = f"reading {src.label} ({i + 1}/{len(sources)})"
-            with _polled(con, step, on_progress):
-                try:
-                    con.execute(_stage_insert_sql(table, src, plan, i))
-                except duckdb.Error as exc:
-                    raise translate_read_error(exc, src.path, src.label, src.fmt) from None
-            _collect_row_problems(con, plan, i)
-        report.rows_read = int(con.execute("SELECT count(*) FROM _stage").fetchone()[0])  # type: ignore[index]
-        if report.rows_read == 0:
-            raise ImportRejected(
-                f"{', '.join(report.files)}: no rows to import (only a header, or empty)"
-            )
-        if on_progress:
-            on_progress("checking keys and references", None)
-        _collect_duplicates(con, table, plans)
-        _collect_references(con, table, plans)
-        _summarise(con, table, sources, report)
-        if report.problem_count and not quarantine:
-            shown = "\n  ".join(report.problems)
-            more = (
-                f"\n  … and {report.problem_count - len(report.problems)} more"
-                if report.problem_count > len(report.problems)
-                else ""
-            )
-            raise ImportRejected(
-                f"{table.name} import rejected: {report.problem_count} problem(s) in "
-                f"{report.rows_rejected} row(s); nothing was imported "
-                f"(fix the file, or pass --quarantine to load the good rows):\n  {shown}{more}",
-                problems=report.problems,
-            )
-        good = "_err = ''"
-        if report.problem_count:
-            labels = "[" + ", ".join(ql(s.label) for s in sources) + "]"
-            con.execute(
-                f"INSERT INTO quarantine SELECT {ql(report.batch_id)}, {ql(table.name)}, "
-                f"{labels}[file + 1], line, field, value, reason, raw, now() FROM _problems"
-            )
-            good += " AND NOT EXISTS (SELECT 1 FROM _problems p WHERE p.file = _file AND " + (
-                "p.line = _line)"
-            )
-        if on_progress:
-            on_progress(f"writing {table.name}", None)
-        with _polled(con, f"writing {table.name}", on_progress):
-            con.execute(
-                f"CREATE OR REPLACE TEMP TABLE _final AS {keyed_select(con, table, '_stage', good)}"
-            )
-            good_rows = int(con.execute("SELECT count(*) FROM _final").fetchone()[0])  # type: ignore[index]
-            report.rows_inserted = insert_new_rows(con, table, "_final")
-        report.rows_duplicate = good_rows - report.rows_inserted
-        con.execute("DROP TABLE _final; DROP TABLE _stage; DROP TABLE _problems")
+    if on_progress:
+        on_progress("checking keys and references", None)
+    _collect_duplicates(con, table, plans)
+    _collect_references(con, table, plans)
+    _summarise(con, table, sources, report)
+    if report.problem_count and not quarantine:
+        shown = "\n  ".join(report.problems)
+        more = (
+            f"\n  … and {report.problem_count - len(report.problems)} more"
+            if report.problem_count > len(report.problems)
+            else ""
+        )
+        raise ImportRejected(
+            f"{table.name} import rejected: {report.problem_count} problem(s) in "
+            f"{report.rows_rejected} row(s); nothing was imported "
+            f"(fix the file, or pass --quarantine to load the good rows):\n  {shown}{more}",
+            problems=report.problems,
+        )
+    good = "_err = ''"
+    if report.problem_count:
+        labels = "[" + ", ".join(ql(s.label) for s in sources) + "]"
+        con.execute(
+            f"INSERT INTO quarantine SELECT {ql(report.batch_id)}, {ql(table.name)}, "
+            f"{labels}[file + 1], line, field, value, reason, raw, now() FROM _problems"
+        )
+        good += " AND NOT EXISTS (SELECT 1 FROM _problems p WHERE p.file = _file AND " + (
+            "p.line = _line)"
+        )
+    if on_progress:
+        on_progress(f"writing {table.name}", None)
+    with _polled(con, f"writing {table.name}", on_progress):
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE _final AS {keyed_select(con, table, '_stage', good)}"
+        )
+        good_rows = int(con.execute("SELECT count(*) FROM _final").fetchone()[0])  # type: ignore[index]
+        report.rows_inserted = insert_new_rows(con, table, "_final")
+    report.rows_duplicate = good_rows - report.rows_inserted
+    con.execute("DROP TABLE _final; DROP TABLE _stage; DROP TABLE _problems")
     record_batch(
         con,
         report.batch_id,
