@@ -1,0 +1,81 @@
+"""ChurnSim folders: the committed slice (Parquet and CSV) and the full shared sample."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from healthscore.errors import ImportRejected
+from healthscore.ingest import import_churnsim, store_status
+from healthscore.store import Store
+
+SLICE = Path(__file__).parents[1] / "data" / "churnsim_slice"
+SHARED = Path(__file__).parents[3] / "shared" / "data" / "socialnet7"
+
+
+def _rows(store: Store) -> tuple[int, int, int, int]:
+    return tuple(store.count(t) for t in ("accounts", "subscriptions", "events", "features"))  # type: ignore[return-value]
+
+
+def test_slice_parquet_maps_every_table(store: Store) -> None:
+    reports = import_churnsim(store, SLICE / "parquet")
+    assert {k: r.rows_inserted for k, r in reports.items()} == {
+        "accounts": 163,
+        "subscriptions": 525,
+        "features": 8,
+        "events": 45784,
+    }
+    acc = store.con.execute(
+        "SELECT account_id, segment, start_date, properties FROM accounts WHERE account_id = '2728'"
+    ).fetchone()
+    first_sub = store.con.execute(
+        "SELECT min(start_date) FROM subscriptions WHERE account_id = '2728'"
+    ).fetchone()[0]
+    assert acc[0] == "2728" and acc[2] == first_sub
+    props = json.loads(acc[3])
+    assert set(props) == {"channel", "date_of_birth", "country"} and acc[1] == props["channel"]
+    sub = store.con.execute(
+        "SELECT subscription_id, product, mrr, bill_period_months, discount FROM subscriptions "
+        "WHERE account_id = '2728' ORDER BY start_date LIMIT 1"
+    ).fetchone()
+    assert sub[0] == f"2728|basic|{first_sub}" and sub[1:] == ("basic", 10.0, 1, 0.0)
+    # Identical event rows (two likes in the same second) are all kept, each with its own key.
+    assert store.con.execute("SELECT count(DISTINCT event_key) FROM events").fetchone()[0] == 45784
+    assert (
+        store.con.execute("SELECT count(*) FROM features WHERE category IS NULL").fetchone()[0] == 8
+    )
+
+
+def test_slice_csv_with_event_type_table_gives_identical_rows(store: Store) -> None:
+    import_churnsim(store, SLICE / "csv")
+    assert _rows(store) == (163, 525, 45784, 8)
+    # The Parquet copy is the same data: same keys, so nothing new is added.
+    reports = import_churnsim(store, SLICE / "parquet")
+    assert sum(r.rows_inserted for r in reports.values()) == 0
+    assert _rows(store) == (163, 525, 45784, 8)
+
+
+def test_not_a_churnsim_folder(store: Store, tmp_path: Path) -> None:
+    (tmp_path / "account.csv").write_text("account_id\n1\n", encoding="utf-8")
+    with pytest.raises(ImportRejected, match="missing subscription, event"):
+        import_churnsim(store, tmp_path)
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not SHARED.exists(), reason="shared socialnet7 sample not beside the repo")
+def test_full_socialnet7_matches_readme_counts(store: Store) -> None:
+    import_churnsim(store, SHARED)
+    kinds = {k["kind"]: k for k in store_status(store)["kinds"]}
+    assert kinds["accounts"]["rows"] == 3662
+    assert kinds["subscriptions"]["rows"] == 14370
+    assert kinds["events"]["rows"] == 4503916
+    assert (kinds["events"]["first"], kinds["events"]["last"]) == (
+        "2020-01-01 00:00:13",
+        "2020-06-30 23:59:15",
+    )
+    by_type = dict(
+        store.con.execute("SELECT event_type, count(*) FROM events GROUP BY 1").fetchall()
+    )
+    assert by_type["like"] == 1486312 and by_type["unfriend"] == 4894
