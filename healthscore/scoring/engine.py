@@ -157,6 +157,8 @@ def score_frame(
         return ScoreFrames(_empty(SNAPSHOT_COLUMNS), _empty(GROUP_COLUMNS), _empty(MEASURE_COLUMNS))
     M = pd.concat(parts, ignore_index=True)
     M["nw"] = M["normalized"].fillna(0.0) * M["ew"]
+    M["w_present"] = M["weight"].where(M["normalized"].notna(), 0.0)
+    M["w_present"] = M["weight"].where(M["normalized"].notna(), 0.0)
     # Coverage counts the weight actually present: decayed judgements count only in part.
     M["cov_part"] = (
         M["g_share"] * M["m_share"] * np.where(M["weight"] > 0, M["ew"] / M["weight"], 0.0)
@@ -165,11 +167,19 @@ def score_frame(
     gkeys = ["as_of", "account_id", "group_name"]
     G = (
         M.groupby(gkeys, sort=False)
-        .agg(nw=("nw", "sum"), ew=("ew", "sum"), weight=("g_weight", "first"))
+        .agg(
+            nw=("nw", "sum"),
+            ew=("ew", "sum"),
+            wp=("w_present", "sum"),
+            weight=("g_weight", "first"),
+        )
         .reset_index()
     )
     G["score"] = (G["nw"] / G["ew"]).where(G["ew"] > 0)
-    G["w_present"] = G["weight"].where(G["score"].notna(), 0.0)
+    # Missing measures are re-weighted away, but ageing judgements also shrink their group's
+    # say: a group held up only by a half-expired judgement counts half.
+    freshness = (G["ew"] / G["wp"]).where(G["wp"] > 0, 0.0)
+    G["w_present"] = (G["weight"] * freshness).where(G["score"].notna(), 0.0)
     G["w_total"] = G.groupby(["as_of", "account_id"], sort=False)["w_present"].transform("sum")
     G["effective_weight"] = (G["w_present"] / G["w_total"]).where(G["w_total"] > 0, 0.0)
     G["contribution"] = G["score"] * G["effective_weight"]

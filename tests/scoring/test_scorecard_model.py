@@ -97,7 +97,9 @@ def test_bad_yaml_reports_line() -> None:
 
 def test_unknown_method_and_unknown_key() -> None:
     msg = _err(VALID.replace("method: linear", "method: lineal"))
-    assert msg.startswith("scorecard.yaml line 15, groups[0].measures[0].normalize: unknown method 'lineal'")
+    assert msg.startswith(
+        "scorecard.yaml line 15, groups[0].measures[0].normalize: unknown method 'lineal'"
+    )
     msg = _err(VALID.replace("        weight: 1\n", "        wieght: 1\n"))
     assert msg.startswith("scorecard.yaml line 23, groups[1].measures[0].wieght: unknown key")
 
@@ -117,7 +119,9 @@ def test_unknown_metric_names_line_and_suggests() -> None:
     card = parse_scorecard(VALID.replace("metric: logins", "metric: login_count"), file="sc.yaml")
     with pytest.raises(UnknownMetric) as exc:
         card.check_metrics({"logins_count", "open_tickets"})
-    assert str(exc.value).startswith("sc.yaml line 14, groups[0].measures[0].metric: unknown metric 'login_count'")
+    assert str(exc.value).startswith(
+        "sc.yaml line 14, groups[0].measures[0].metric: unknown metric 'login_count'"
+    )
     assert "did you mean 'logins_count'?" in str(exc.value)
 
 
@@ -142,7 +146,12 @@ def test_segment_resolution_changes_only_that_segment() -> None:
 def test_band_of_boundaries() -> None:
     card = parse_scorecard(VALID)
     assert [card.band_of(x) for x in (0, 39.99, 40, 69.9, 70, 100)] == [
-        "red", "red", "yellow", "yellow", "green", "green"
+        "red",
+        "red",
+        "yellow",
+        "yellow",
+        "green",
+        "green",
     ]
     assert card.band_of(None) is None
 
@@ -155,5 +164,12 @@ def test_missing_file() -> None:
 def test_shipped_default_loads() -> None:
     card = load_scorecard()
     names = [g.name for g in card.groups]
-    assert names == ["Product usage", "Support", "Relationship", "Voice of customer", "Financial", "Goals"]
+    assert names == [
+        "Product usage",
+        "Support",
+        "Relationship",
+        "Voice of customer",
+        "Financial",
+        "Goals",
+    ]
     assert {"enterprise", "smb"} <= set(card.segments)
