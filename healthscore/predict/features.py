@@ -9,6 +9,7 @@ naive baseline `days_since_last_activity` is always computed here, independently
 from __future__ import annotations
 
 import datetime as dt
+import warnings
 from typing import Any
 
 import duckdb
@@ -132,8 +133,15 @@ def build_features(store: Any, dates: list[dt.date]) -> tuple[pd.DataFrame, str]
     except ImportError:
         compute_metrics = None
     if compute_metrics is not None:
-        frame = compute_metrics(store.ibis(), dates)
+        try:
+            frame = compute_metrics(store.ibis(), dates)
+        except Exception as exc:  # keep predicting on the built-in activity features
+            warnings.warn(f"metric library failed ({exc}); using built-in activity features",
+                          RuntimeWarning, stacklevel=2)
+            frame = None
+    if frame is not None:
         source = "healthscore.metrics"
+        frame = frame.copy()
         frame["as_of"] = pd.to_datetime(frame["as_of"]).dt.date
         frame["account_id"] = frame["account_id"].astype(str)
     if frame is None:

@@ -269,6 +269,9 @@ class ChurnGBT(ClassifierMixin, BaseEstimator):
             keep = np.sort(np.random.default_rng(self.random_state).choice(
                 len(X), self.max_rows, replace=False))
             X, y = X.iloc[keep], y[keep]
+        # Columns without two distinct values carry no signal (and upset the binning).
+        self.used_ = [c for c in X.columns if X[c].nunique(dropna=True) >= 2]
+        X = X[self.used_]
         base = HistGradientBoostingClassifier(
             learning_rate=self.learning_rate,
             max_iter=self.max_iter,
@@ -281,12 +284,12 @@ class ChurnGBT(ClassifierMixin, BaseEstimator):
             random_state=self.random_state,
         )
         self.model_ = CalibratedClassifierCV(base, method="sigmoid", cv=3).fit(X.to_numpy(), y)
-        self.medians_ = X.median().fillna(0.0)
+        self.medians_ = X.median()
         return self
 
     def predict_proba(self, X: Any) -> np.ndarray:
         check_is_fitted(self, "model_")
-        X = _frame(X).reindex(columns=self.feature_names_in_).astype(float)
+        X = _frame(X).reindex(columns=self.used_).astype(float)
         return self.model_.predict_proba(X.to_numpy())
 
     def predict(self, X: Any) -> np.ndarray:
@@ -294,7 +297,7 @@ class ChurnGBT(ClassifierMixin, BaseEstimator):
 
     def contributions(self, X: Any, groups: dict[str, list[str]]) -> pd.DataFrame:
         """Group-wise ablation: p(x) minus p(x with the group's metrics set to the median)."""
-        X = _frame(X).reindex(columns=self.feature_names_in_).astype(float)
+        X = _frame(X).reindex(columns=self.used_).astype(float)
         p = self.predict_proba(X)[:, 1]
         out = {}
         for g, members in groups.items():

@@ -1,0 +1,176 @@
+"""`predict`: churn probability, health score, expected months to churn and risk drivers."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sklearn.metrics import roc_auc_score
+
+from healthscore.errors import NotEnoughData, NotEnoughOutcomes
+from healthscore.predict.dataset import (
+    build_panel,
+    labels,
+    observation_dates,
+    resolved_mask,
+    survival_targets,
+)
+from healthscore.predict.models import ChurnGBT, ChurnLogit, ChurnSurvival, make_model
+from healthscore.predict.outcomes import data_range, derive_outcomes
+from healthscore.predict.scorecard_bridge import band_of, default_bands, scorecard_scores
+
+__all__ = ["COLUMNS", "Prediction", "predict"]
+
+COLUMNS = [
+    "account_id", "churn_probability", "health_score", "band", "score_source",
+    "expected_months_to_churn", "top_risk_drivers", "model",
+]
+
+
+@dataclass
+class Prediction:
+    frame: pd.DataFrame
+    model: str
+    warnings: list[str] = field(default_factory=list)
+    info: dict[str, Any] = field(default_factory=dict)
+
+
+def _driver_names(groups: dict[str, list[str]]) -> dict[str, str]:
+    out = {}
+    for g, members in groups.items():
+        lead = g.removeprefix("group:")
+        out[g] = lead if len(members) == 1 else f"{lead} (+{len(members) - 1} related)"
+    return out
+
+
+def _top_drivers(contrib: pd.DataFrame, names: dict[str, str], k: int = 3) -> list[str]:
+    vals = contrib.to_numpy()
+    cols = np.array([names.get(c, c) for c in contrib.columns], dtype=object)
+    out = []
+    for row in vals:
+        order = np.argsort(-row)[:k]
+        out.append("; ".join(f"{cols[i]} ({row[i]:+.2f})" for i in order if row[i] > 0))
+    return out
+
+
+def _choose(X: pd.DataFrame, y: np.ndarray, dates: pd.Series) -> tuple[str, dict[str, float]]:
+    """logistic or gbt by AUC on the last quarter of training dates (ties -> logistic)."""
+    ds = sorted(set(dates))
+    split = ds[int(len(ds) * 0.75)] if len(ds) >= 4 else None
+    if split is None:
+        return "logistic", {}
+    tr = (dates < split).to_numpy()
+    va = ~tr
+    if y[tr].sum() < 10 or y[va].sum() == 0 or y[va].sum() == va.sum():
+        return "logistic", {}
+    aucs = {n: float(roc_auc_score(y[va], make_model(n).fit(X[tr], y[tr]).predict_proba(X[va])[:, 1]))
+            for n in ("logistic", "gbt")}
+    return ("gbt" if aucs["gbt"] > aucs["logistic"] + 0.01 else "logistic"), aucs
+
+
+def predict(
+    store: Any,
+    as_of: dt.date,
+    *,
+    horizon_days: int = 30,
+    model: str = "auto",
+    step_days: int = 7,
+    grace_days: int = 7,
+    min_outcomes: int = 30,
+    scorecard: Any = None,
+) -> Prediction:
+    """Train on everything knowable at `as_of` and score every account active on it.
+
+    Raises NotEnoughData when `as_of` is outside the data's range and NotEnoughOutcomes when
+    fewer than `min_outcomes` churned observations are available to train on.
+    """
+    lo, hi = data_range(store)
+    if not lo <= as_of <= hi:
+        raise NotEnoughData(f"--as-of {as_of} is outside the data's range {lo} to {hi}")
+    oc = derive_outcomes(store, grace_days=grace_days, as_of=as_of)
+    dates = observation_dates(oc.data_start, as_of, step_days)
+    if as_of not in dates:
+        dates.append(as_of)
+    panel = build_panel(store, oc, dates)
+    f = panel.frame
+    train = resolved_mask(f, oc, horizon_days) & (f["as_of"] < as_of).to_numpy()
+    y = labels(f[train], oc, horizon_days) if train.any() else np.zeros(0, dtype=int)
+    if y.sum() < min_outcomes:
+        raise NotEnoughOutcomes(
+            f"only {int(y.sum())} churned observations (from {len(oc.of('churn'))} churn events "
+            f"known by {oc.known_until}) are available to train a {horizon_days}-day churn "
+            f"model as of {as_of}; at least {min_outcomes} are needed. Import more "
+            f"subscription history (ended subscriptions) or use the scorecard."
+        )
+    X = f[panel.features]
+    Xtr, now = X[train], (f["as_of"] == as_of).to_numpy()
+    aucs: dict[str, float] = {}
+    if model == "auto":
+        model, aucs = _choose(Xtr, y, f.loc[train, "as_of"])
+    lr = ChurnLogit().fit(Xtr, y)
+    clf = lr if model == "logistic" else ChurnGBT().fit(Xtr, y)
+    p = clf.predict_proba(X[now])[:, 1]
+    names = _driver_names(lr.groups)
+    if isinstance(clf, ChurnGBT):
+        contrib = clf.contributions(X[now], lr.groups)
+    else:
+        contrib = lr.contributions(X[now])
+    dur, ev = survival_targets(f[train], oc)
+    months = ChurnSurvival().fit(lr.group_scores(Xtr), dur, ev).expected_months(
+        lr.group_scores(X[now]))
+    out = pd.DataFrame({
+        "account_id": f.loc[now, "account_id"].to_numpy(),
+        "churn_probability": np.round(p, 4),
+        "expected_months_to_churn": np.round(months, 1),
+        "top_risk_drivers": _top_drivers(contrib, names),
+        "model": model,
+    })
+    out = _attach_scores(store, out, as_of, scorecard)
+    info = {"train_rows": int(train.sum()), "train_churn": int(y.sum()),
+            "feature_source": panel.source, "validation_auc": aucs,
+            "data_range": [str(lo), str(hi)], "outcomes_known_until": str(oc.known_until)}
+    return Prediction(out[COLUMNS].sort_values("churn_probability", ascending=False,
+                                                kind="stable").reset_index(drop=True),
+                      model, [], info)
+
+
+def _attach_scores(store: Any, out: pd.DataFrame, as_of: dt.date, scorecard: Any) -> pd.DataFrame:
+    card = scorecard_scores(store, [as_of], scorecard)
+    bands = default_bands(scorecard)
+    model_score = 100 * (1 - out["churn_probability"])
+    if card is not None and card["score"].notna().any():
+        m = out.merge(card[["account_id", "score", "band"]], on="account_id", how="left")
+        has = m["score"].notna().to_numpy()
+        out["health_score"] = np.where(has, m["score"], model_score).round(1)
+        out["band"] = np.where(has, m["band"], [band_of(s, bands) for s in model_score])
+        out["score_source"] = np.where(has, "scorecard", "model")
+    else:
+        out["health_score"] = model_score.round(1)
+        out["band"] = [band_of(s, bands) for s in model_score]
+        out["score_source"] = "model"
+    return out
+
+
+def scorecard_fallback(store: Any, as_of: dt.date, scorecard: Any = None) -> Prediction:
+    """The configured scorecard's scores as a prediction frame (no churn model)."""
+    card = scorecard_scores(store, [as_of], scorecard)
+    if card is None or card.empty:
+        raise NotEnoughOutcomes(
+            "no churn model could be trained and the scorecard could not score "
+            f"{as_of} either; see the message above"
+        )
+    out = pd.DataFrame({
+        "account_id": card["account_id"],
+        "churn_probability": np.nan,
+        "health_score": card["score"].round(1),
+        "band": card["band"],
+        "score_source": "scorecard",
+        "expected_months_to_churn": np.nan,
+        "top_risk_drivers": "",
+        "model": "scorecard",
+    })
+    return Prediction(out[COLUMNS].sort_values("health_score", kind="stable").reset_index(drop=True),
+                      "scorecard")
