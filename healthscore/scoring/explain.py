@@ -45,6 +45,8 @@ def format_value(value: float | None, unit: str | None) -> str:
         return "yes" if v >= 0.5 else "no"
     if u in {"currency", "usd", "$", "money", "amount"}:
         return f"{v:,.0f}"
+    if v == 1 and unit and unit.endswith("s") and "/" not in unit:
+        return f"1 {unit[:-1]}"  # 1 ticket, 1 attempt
     return f"{num(v)} {unit}"
 
 

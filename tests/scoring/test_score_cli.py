@@ -1,0 +1,218 @@
+"""The score / explain / accounts / scorecard commands, through the real CLI."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from healthscore.cli import app
+from healthscore.errors import InvalidScorecard
+from healthscore.scoring import DEFAULT_SCORECARD
+from healthscore.store import open_store
+
+runner = CliRunner()
+
+
+def run(*args: str) -> str:
+    result = runner.invoke(app, list(args), env={"COLUMNS": "200"})
+    assert result.exit_code == 0, (result.output, result.exception)
+    return result.stdout
+
+
+def snapshot_state(path: Path) -> tuple:
+    with open_store(path) as s:
+        return tuple(
+            s.con.execute(
+                "SELECT count(*), "
+                "coalesce(md5(string_agg(x::VARCHAR, '|' ORDER BY x::VARCHAR)), '') "
+                f"FROM {t} x"
+            ).fetchone()
+            for t in ("scorecards", "score_snapshots", "score_groups", "score_measures")
+        )
+
+
+def test_accounts_json_filters_and_sort(store_file: Path) -> None:
+    rows = json.loads(run("accounts", "--db", str(store_file), "--format", "json"))
+    assert rows and {
+        "score",
+        "band",
+        "trend_7d",
+        "trend_30d",
+        "arr",
+        "renewal_date",
+        "owner",
+        "confidence",
+    } <= set(rows[0])
+    red = json.loads(run("accounts", "--db", str(store_file), "-f", "json", "--band", "red"))
+    assert all(r["band"] == "red" for r in red)
+    smb = json.loads(
+        run(
+            "accounts",
+            "--db",
+            str(store_file),
+            "-f",
+            "json",
+            "--segment",
+            "smb",
+            "--sort",
+            "arr",
+            "--desc",
+            "--limit",
+            "5",
+        )
+    )
+    assert 0 < len(smb) <= 5 and all(r["segment"] == "smb" for r in smb)
+    assert [r["arr"] for r in smb] == sorted((r["arr"] for r in smb), reverse=True)
+    owner = rows[0]["owner"]
+    mine = json.loads(run("accounts", "--db", str(store_file), "-f", "json", "--owner", owner))
+    assert mine and all(r["owner"] == owner for r in mine)
+    assert len(mine) < len(rows)
+
+
+def test_accounts_table_shows_trend_arrows(store_file: Path) -> None:
+    out = run("accounts", "--db", str(store_file), "--sort", "trend", "--limit", "10")
+    assert "Accounts as of 2026-10-31" in out
+    assert any(a in out for a in ("↑", "↓", "→"))
+
+
+def test_accounts_csv_header(store_file: Path) -> None:
+    out = run("accounts", "--db", str(store_file), "-f", "csv", "--limit", "2")
+    lines = out.strip().splitlines()
+    assert lines[0].startswith("as_of,account_id,name,segment,owner,arr,renewal_date,score,band")
+    assert len(lines) == 3
+
+
+def test_explain_table_and_json(store_file: Path) -> None:
+    acct = json.loads(run("accounts", "--db", str(store_file), "-f", "json"))[0]["account_id"]
+    out = run("explain", acct, "--db", str(store_file))
+    assert f"({acct}) as of 2026-10-31: score" in out
+    assert "Product usage" in out and "median resolution time" in out
+    assert "previous snapshot 2026-10-24" in out
+    data = json.loads(run("explain", acct, "--db", str(store_file), "-f", "json"))
+    assert data["account_id"] == acct and data["as_of"] == "2026-10-31"
+    assert {g["group"] for g in data["groups"]} >= {"Product usage", "Support", "Financial"}
+    for change in data["changes"]:
+        assert change["text"].startswith(change["group"])
+
+
+def test_explain_earlier_date(store_file: Path) -> None:
+    acct = json.loads(run("accounts", "--db", str(store_file), "-f", "json"))[0]["account_id"]
+    data = json.loads(
+        run("explain", acct, "--as-of", "2026-09-30", "--db", str(store_file), "-f", "json")
+    )
+    assert data["as_of"] == "2026-09-26"  # latest snapshot on or before the date
+
+
+def test_score_command_replaces_date(store_file: Path) -> None:
+    before = snapshot_state(store_file)
+    out = json.loads(run("score", "--as-of", "2026-10-31", "--db", str(store_file), "-f", "json"))
+    assert out["dates"] == ["2026-10-31"] and out["accounts_scored"] > 0
+    after = snapshot_state(store_file)
+    assert [c[0] for c in after] == [c[0] for c in before]  # replaced, not appended
+
+
+def test_backfill_command(store_file: Path) -> None:
+    out = run(
+        "score", "--backfill", "2026-07-01", "2026-07-29", "--every", "2w", "--db", str(store_file)
+    )
+    assert "scored 3 dates (2026-07-01 to 2026-07-29)" in out
+    with open_store(store_file) as s:
+        days = [
+            r[0].isoformat()
+            for r in s.con.execute(
+                "SELECT DISTINCT as_of FROM score_snapshots "
+                "WHERE as_of < DATE '2026-08-01' ORDER BY 1"
+            ).fetchall()
+        ]
+    assert days == ["2026-07-01", "2026-07-15", "2026-07-29"]
+
+
+def test_invalid_scorecard_changes_nothing(store_file: Path, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(DEFAULT_SCORECARD.read_text().replace("weight: 15", "weight: -15", 1))
+    before = snapshot_state(store_file)
+    result = runner.invoke(app, ["score", "--scorecard", str(bad), "--db", str(store_file)])
+    assert isinstance(result.exception, InvalidScorecard)
+    assert "line" in str(result.exception) and "weights must be >= 0" in str(result.exception)
+    unknown = tmp_path / "unknown.yaml"
+    unknown.write_text(
+        DEFAULT_SCORECARD.read_text().replace("usage_active_days_28d", "usage_active_dayz_28d")
+    )
+    result = runner.invoke(app, ["score", "--scorecard", str(unknown), "--db", str(store_file)])
+    assert isinstance(result.exception, InvalidScorecard)
+    assert "did you mean 'usage_active_days_28d'" in str(result.exception)
+    assert snapshot_state(store_file) == before
+
+
+def test_error_is_one_line_and_nonzero(store_file: Path, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("name: x\nversion: 1\nbands: [\n")
+    exe = Path(sys.executable).with_name("healthscore")
+    proc = subprocess.run(
+        [str(exe), "scorecard", "check", str(bad), "--db", str(store_file)],
+        env={**os.environ, "COLUMNS": "400"},  # rich wraps stderr at 80 columns otherwise
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 1
+    msg = proc.stderr.strip()
+    assert msg.startswith("error: ") and "bad.yaml line" in msg and "not valid YAML" in msg
+    assert len(msg.splitlines()) == 1
+
+
+def test_scorecard_check_summarises(store_file: Path) -> None:
+    out = run("scorecard", "check", str(DEFAULT_SCORECARD), "--db", str(store_file))
+    assert "ok " in out and "all metrics found in the catalogue" in out
+    assert "Voice of customer" in out and "segment enterprise: Relationship 30" in out
+
+
+def test_scorecard_preview_writes_nothing(store_file: Path, tmp_path: Path) -> None:
+    cand = tmp_path / "cand.yaml"
+    cand.write_text(DEFAULT_SCORECARD.read_text().replace("min: 70", "min: 90"))
+    before = snapshot_state(store_file)
+    out = run("scorecard", "preview", str(cand), "--since", "2026-10-01", "--db", str(store_file))
+    assert "nothing was written" in out and "would change band" in out
+    data = json.loads(run("scorecard", "preview", str(cand), "--db", str(store_file), "-f", "json"))
+    assert data["green_removed"] > 0 and len(data["band_moves"]) > 0
+    assert snapshot_state(store_file) == before
+
+
+def test_scorecard_template_then_score(store_file: Path, tmp_path: Path) -> None:
+    out_file = tmp_path / "usage.yaml"
+    run("scorecard", "template", "--output", str(out_file), "--db", str(store_file))
+    text = out_file.read_text()
+    assert "events_login_28d" in text
+    run("scorecard", "check", str(out_file), "--db", str(store_file))
+    res = json.loads(
+        run("score", "--scorecard", str(out_file), "--db", str(store_file), "-f", "json")
+    )
+    assert res["scorecard_version"].startswith("1.0+") and res["accounts_scored"] > 0
+    again = runner.invoke(
+        app, ["scorecard", "template", "-o", str(out_file), "--db", str(store_file)]
+    )
+    assert again.exception is not None and "--force" in str(again.exception)
+
+
+@pytest.mark.parametrize("every", ["0d", "abc"])
+def test_bad_every_is_rejected(store_file: Path, every: str) -> None:
+    result = runner.invoke(
+        app,
+        [
+            "score",
+            "--backfill",
+            "2026-07-01",
+            "2026-07-29",
+            "--every",
+            every,
+            "--db",
+            str(store_file),
+        ],
+    )
+    assert result.exit_code != 0
