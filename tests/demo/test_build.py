@@ -1,0 +1,77 @@
+"""Writing the demo into a store, through the library and the `healthscore demo` command."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from healthscore.cli import app
+from healthscore.demo import build_demo, generate
+from healthscore.errors import StoreError
+from healthscore.store import KINDS, open_store
+
+
+def test_build_demo_writes_every_frame(tmp_path: Path) -> None:
+    frames = generate(seed=3, n_accounts=80, months=12)
+    with open_store(tmp_path / "d.duckdb") as store:
+        summary = build_demo(store, seed=3, n_accounts=80, months=12)
+        for name, df in frames.items():
+            assert store.count(name) == len(df), name
+        keys = store.con.execute("SELECT count(DISTINCT event_key) FROM events").fetchone()
+        assert keys == (len(frames["events"]),)
+    assert summary["accounts"] == 80
+    assert summary["events"] == len(frames["events"])
+    assert summary["churned"] + summary["active"] == 80
+    assert sum(v["accounts"] for v in summary["by_segment"].values()) == 80
+
+
+def test_build_demo_refuses_a_store_with_data(tmp_path: Path) -> None:
+    with open_store(tmp_path / "d.duckdb") as store:
+        build_demo(store, seed=1, n_accounts=30, months=6)
+        with pytest.raises(StoreError, match="already holds data"):
+            build_demo(store, seed=2, n_accounts=30, months=6)
+        assert store.count("accounts") == 30
+
+
+def test_cli_builds_a_store_and_refuses_to_overwrite(tmp_path: Path) -> None:
+    db = tmp_path / "demo.duckdb"
+    runner = CliRunner()
+    args = ["demo", "--db", str(db), "--accounts", "70", "--months", "12", "--no-serve"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert "healthscore accounts" in result.output
+    with open_store(db, create=False) as store:
+        assert store.count("accounts") == 70
+        counts = {k: store.count(k) for k in KINDS}
+    assert all(n > 0 for n in counts.values()), counts
+
+    again = runner.invoke(app, [*args, "--seed", "8"])
+    assert again.exit_code != 0
+    assert isinstance(again.exception, StoreError)
+    assert "--force" in str(again.exception)
+    with open_store(db, create=False) as store:
+        assert {k: store.count(k) for k in KINDS} == counts  # untouched
+
+    forced = runner.invoke(app, [*args, "--seed", "8", "--force"])
+    assert forced.exit_code == 0, forced.output
+    with open_store(db, create=False) as store:
+        assert store.count("accounts") == 70
+        assert store.count("events") != counts["events"]
+
+
+def test_cli_without_no_serve_explains_the_dashboard(tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        app, ["demo", "--db", str(tmp_path / "x.duckdb"), "--accounts", "20", "--months", "3"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "web app" in result.output
+
+
+def test_cli_will_not_force_over_a_foreign_file(tmp_path: Path) -> None:
+    db = tmp_path / "notes.duckdb"
+    db.write_text("my notes, not a store")
+    result = CliRunner().invoke(app, ["demo", "--db", str(db), "--force", "--no-serve"])
+    assert result.exit_code != 0
+    assert db.read_text() == "my notes, not a store"
