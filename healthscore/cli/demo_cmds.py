@@ -75,7 +75,9 @@ def _after_build(store: Store, console: Console) -> None:
     """What follows a build: today the summary and next steps; later also scoring history."""
     s = summarize_store(store)
     _print_summary(s, console)
-    db = f" --db {store.path}" if store.path.name != "healthscore.duckdb" else ""
+    # Only spell out --db when the commands would not find this store by default.
+    default = settings(None).db
+    db = "" if default.resolve() == store.path.resolve() else f" --db {store.path}"
     console.print(
         f"\nNext: [bold]healthscore status{db}[/], [bold]healthscore accounts{db}[/], "
         f"[bold]healthscore explain ACCOUNT_ID{db}[/]",

@@ -751,8 +751,8 @@ class _Sim:
         return pd.DataFrame(
             {
                 "response_id": [f"S-{i + 1:06d}" for i in range(len(df))],
-                "account_id": self.ids[df["a"].to_numpy()],
-                "contact_id": self.contact_ids[df["c"].to_numpy()],
+                "account_id": self.ids[df["a"].to_numpy(dtype=np.int64)],
+                "contact_id": self.contact_ids[df["c"].to_numpy(dtype=np.int64)],
                 "survey_type": df["survey_type"].astype(object),
                 "sent_at": pd.to_datetime(df["sent_at"]),
                 "responded_at": pd.to_datetime(df["responded_at"]),
@@ -818,12 +818,14 @@ class _Sim:
         return pd.DataFrame(
             {
                 "interaction_id": [f"I-{i + 1:06d}" for i in range(len(df))],
-                "account_id": self.ids[df["a"].to_numpy()],
-                "contact_id": self.contact_ids[df["c"].to_numpy()],
+                "account_id": self.ids[df["a"].to_numpy(dtype=np.int64)],
+                "contact_id": self.contact_ids[df["c"].to_numpy(dtype=np.int64)],
                 "csm": df["csm"].astype(object),
                 "kind": df["kind"].astype(object),
                 "direction": df["direction"].astype(object),
-                "occurred_at": self.ts(np.zeros(len(df), dtype=np.int64), df["s"].to_numpy()),
+                "occurred_at": self.ts(
+                    np.zeros(len(df), dtype=np.int64), df["s"].to_numpy(dtype=np.int64)
+                ),
                 "notes": df["notes"].astype(object),
             }
         )
@@ -863,11 +865,13 @@ class _Sim:
         return pd.DataFrame(
             {
                 "judgement_id": [f"J-{i + 1:06d}" for i in range(len(df))],
-                "account_id": self.ids[df["a"].to_numpy()],
+                "account_id": self.ids[df["a"].to_numpy(dtype=np.int64)],
                 "measure": df["measure"].astype(object),
                 "value": df["value"].astype(float),
-                "recorded_at": self.ts(np.zeros(len(df), dtype=np.int64), df["s"].to_numpy()),
-                "csm": self.csm[df["a"].to_numpy()],
+                "recorded_at": self.ts(
+                    np.zeros(len(df), dtype=np.int64), df["s"].to_numpy(dtype=np.int64)
+                ),
+                "csm": self.csm[df["a"].to_numpy(dtype=np.int64)],
                 "note": df["note"].astype(object),
             }
         )
@@ -1005,7 +1009,7 @@ class _Sim:
         return pd.DataFrame(
             {
                 "invoice_id": [f"INV-{i + 1:06d}" for i in range(len(df))],
-                "account_id": self.ids[df["a"].to_numpy()],
+                "account_id": self.ids[df["a"].to_numpy(dtype=np.int64)],
                 "issued_date": df["issued_date"].astype(object),
                 "due_date": df["due_date"].astype(object),
                 "paid_date": df["paid_date"].astype(object).where(df["paid_date"].notna(), None),

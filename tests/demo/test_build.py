@@ -75,3 +75,11 @@ def test_cli_will_not_force_over_a_foreign_file(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["demo", "--db", str(db), "--force", "--no-serve"])
     assert result.exit_code != 0
     assert db.read_text() == "my notes, not a store"
+
+
+def test_tiny_demo_loads_even_with_empty_kinds(tmp_path: Path) -> None:
+    for seed in range(3):
+        with open_store(tmp_path / f"t{seed}.duckdb") as store:
+            summary = build_demo(store, seed=seed, n_accounts=2, months=1)
+            assert summary["accounts"] == 2
+            assert store.count("features") == 15

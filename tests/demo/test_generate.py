@@ -129,3 +129,40 @@ def test_text_is_natural_language(portfolio: dict[str, pd.DataFrame], kind: str)
     text = portfolio[kind][col].dropna()
     assert text.nunique() > 20
     assert text.str.split().str.len().mean() > 3  # sentences, not codes
+
+
+def test_people_exist_before_they_act(portfolio: dict[str, pd.DataFrame]) -> None:
+    created = portfolio["contacts"].set_index("contact_id")["created_at"]
+    for name, col, tcol in [
+        ("events", "user_id", "event_time"),
+        ("tickets", "contact_id", "opened_at"),
+        ("surveys", "contact_id", "sent_at"),
+        ("engagement", "contact_id", "occurred_at"),
+    ]:
+        df = portfolio[name].dropna(subset=[col])
+        assert (df[tcol].to_numpy() >= created.loc[df[col]].to_numpy()).all(), name
+
+
+def test_first_value_never_precedes_the_account_start(portfolio: dict[str, pd.DataFrame]) -> None:
+    ev = portfolio["events"]
+    fv = set(portfolio["features"].query("first_value")["feature"])
+    assert len(fv) in (1, 2)
+    first = ev[ev["event_type"].isin(fv)].groupby("account_id")["event_time"].min()
+    start = pd.to_datetime(portfolio["accounts"].set_index("account_id")["start_date"])
+    assert (first >= start.loc[first.index]).all()
+    cats = set(portfolio["features"]["category"])
+    assert {"core", "advanced", "high_impact", "login", "help"} == cats
+
+
+@pytest.mark.parametrize(("n", "months"), [(1, 1), (2, 1), (3, 2), (5, 6)])
+def test_tiny_portfolios_still_have_the_schema(n: int, months: int) -> None:
+    for seed in range(3):
+        frames = generate(seed=seed, n_accounts=n, months=months)
+        assert len(frames["accounts"]) == n
+        for name, df in frames.items():
+            assert list(df.columns) == KINDS[name].column_names, name
+
+
+def test_rejects_nonsense_sizes() -> None:
+    with pytest.raises(ValueError):
+        generate(n_accounts=0)
