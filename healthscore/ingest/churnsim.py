@@ -15,6 +15,7 @@ All four kinds load in one transaction, through the same validation as ``import_
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
@@ -53,9 +54,11 @@ def find_churnsim_tables(directory: Path) -> dict[str, Path]:
     return found
 
 
-def _derived(con: duckdb.DuckDBPyConnection, base: Source, select: str) -> Source:
+def _derived(con: duckdb.DuckDBPyConnection, base: Source, build: Callable[[str], str]) -> Source:
+    """A Source whose rows are `build(base rows)`, numbered or not like the base."""
+    select, fast = build(base.select), build(base.fast)
     cols = {r[0]: r[1] for r in con.execute(f"DESCRIBE {select}").fetchall() if r[0] != "_line"}
-    return Source(base.path, base.label, base.fmt, cols, select, base.unit)
+    return Source(base.path, base.label, base.fmt, cols, select, base.unit, fast)
 
 
 def _need(src: Source, *cols: str) -> None:
@@ -82,16 +85,19 @@ def import_churnsim(
 
     extra = [c for c in acc.columns if c != "account_id"]
     props = ", ".join(f"{qi(c)} := CAST(a.{qi(c)} AS VARCHAR)" for c in extra)
+    props_sql = f"CAST(to_json(struct_pack({props})) AS VARCHAR)" if props else "NULL"
     segment = "CAST(a.channel AS VARCHAR)" if "channel" in acc.columns else "NULL"
     accounts = _derived(
         con,
         acc,
-        f"SELECT a._line, CAST(a.account_id AS VARCHAR) AS account_id, {segment} AS segment, "
-        f"f.first_start AS start_date, "
-        f"{f'CAST(to_json(struct_pack({props})) AS VARCHAR)' if props else 'NULL'} AS properties "
-        f"FROM ({acc.select}) a LEFT JOIN (SELECT CAST(account_id AS VARCHAR) AS account_id, "
-        f"min(CAST(start_date AS VARCHAR)) AS first_start FROM ({sub.select}) GROUP BY 1) f "
-        f"ON f.account_id = CAST(a.account_id AS VARCHAR)",
+        lambda rows: (
+            f"SELECT a._line, CAST(a.account_id AS VARCHAR) AS account_id, {segment} AS segment, "
+            f"f.first_start AS start_date, "
+            f"{props_sql} AS properties "
+            f"FROM ({rows}) a LEFT JOIN (SELECT CAST(account_id AS VARCHAR) AS account_id, "
+            f"min(CAST(start_date AS VARCHAR)) AS first_start FROM ({sub.fast}) GROUP BY 1) f "
+            f"ON f.account_id = CAST(a.account_id AS VARCHAR)"
+        ),
     )
     sub_cols = [
         c
@@ -110,8 +116,10 @@ def import_churnsim(
     subscriptions = _derived(
         con,
         sub,
-        f"SELECT _line, CAST(account_id AS VARCHAR) AS account_id, "
-        f"{', '.join(qi(c) for c in sub_cols)} FROM ({sub.select})",
+        lambda rows: (
+            f"SELECT _line, CAST(account_id AS VARCHAR) AS account_id, "
+            f"{', '.join(qi(c) for c in sub_cols)} FROM ({rows})"
+        ),
     )
 
     if "event_type" in ev.columns:
@@ -133,15 +141,19 @@ def import_churnsim(
     events = _derived(
         con,
         ev,
-        f"SELECT e._line, CAST(e.account_id AS VARCHAR) AS account_id, {user} AS user_id, "
-        f"e.event_time, {type_expr} AS event_type, {value} AS value FROM ({ev.select}) e {join}",
+        lambda rows: (
+            f"SELECT e._line, CAST(e.account_id AS VARCHAR) AS account_id, {user} AS user_id, "
+            f"e.event_time, {type_expr} AS event_type, {value} AS value FROM ({rows}) e {join}"
+        ),
     )
     features = _derived(
         con,
         ev,
-        "SELECT row_number() OVER (ORDER BY feature) AS _line, feature FROM "
-        f"(SELECT DISTINCT event_type AS feature FROM ({events.select}) "
-        "WHERE event_type IS NOT NULL)",
+        lambda _rows: (
+            "SELECT row_number() OVER (ORDER BY feature) AS _line, feature FROM "
+            f"(SELECT DISTINCT event_type AS feature FROM ({events.fast}) "
+            "WHERE event_type IS NOT NULL)"
+        ),
     )
     reports: dict[str, ImportReport] = {}
     with utc_session(store.con), store.transaction() as tx:

@@ -47,6 +47,12 @@ class Source:
     select: str
     # "line" for text files, "row" for Parquet (which has no lines).
     unit: str
+    # The same rows with `_line` NULL: numbering rows serialises DuckDB's parallel readers.
+    fast: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.fast:
+            object.__setattr__(self, "fast", self.select)
 
 
 def detect_format(path: Path, override: str | None = None) -> str:
@@ -131,7 +137,8 @@ def open_source(
         )
         # Header is line 1, so record n is line n + 1 (DuckDB keeps insertion order).
         select = f"SELECT row_number() OVER () + 1 AS _line, * FROM {reader}"
-        return Source(path, label, fmt, dict.fromkeys(names, "VARCHAR"), select, "line")
+        fast = f"SELECT CAST(NULL AS BIGINT) AS _line, * FROM {reader}"
+        return Source(path, label, fmt, dict.fromkeys(names, "VARCHAR"), select, "line", fast)
     if fmt == "jsonl":
         objs = f"read_json_objects({p}, format='newline_delimited')"
         try:
@@ -148,7 +155,8 @@ def open_source(
             raise ImportRejected(f"{label} is empty: expected one JSON object per line")
         fields = ", ".join(f"json ->> {ql('$.' + _json_key(k))} AS {qi(k)}" for k in keys)
         select = f"SELECT row_number() OVER () AS _line, {fields} FROM {objs}"
-        return Source(path, label, fmt, dict.fromkeys(keys, "VARCHAR"), select, "line")
+        fast = f"SELECT CAST(NULL AS BIGINT) AS _line, {fields} FROM {objs}"
+        return Source(path, label, fmt, dict.fromkeys(keys, "VARCHAR"), select, "line", fast)
     if fmt == "parquet":
         reader = f"read_parquet({p}, file_row_number=true)"
         try:
