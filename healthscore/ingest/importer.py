@@ -28,7 +28,14 @@ from healthscore.ingest.readers import Source, detect_format, open_source, trans
 from healthscore.store.db import Store
 from healthscore.store.schema import Column, Table, kind
 
-__all__ = ["MAX_SHOWN", "ImportReport", "ProgressCallback", "import_files", "import_sources"]
+__all__ = [
+    "MAX_SHOWN",
+    "ImportReport",
+    "ProgressCallback",
+    "import_files",
+    "import_sources",
+    "timestamp_sql",
+]
 
 MAX_SHOWN = 20
 
@@ -313,7 +320,7 @@ def _create_stage(con: duckdb.DuckDBPyConnection, table: Table) -> None:
     )
 
 
-def _timestamp_sql(v: str) -> str:
+def timestamp_sql(v: str) -> str:
     """ISO 8601 text to a UTC TIMESTAMP: offsets and zone names honoured, naive text is UTC.
 
     The zone-aware parser is several times slower, so text with no offset after the date
@@ -336,9 +343,9 @@ def _typed(c: Column, raw: str, src_type: str) -> str:
             return f"lower(trim(CAST({raw} AS VARCHAR)))"
         return f"nullif(CAST({raw} AS VARCHAR), '')" if text else f"CAST({raw} AS VARCHAR)"
     if c.type == "TIMESTAMP":
-        return _timestamp_sql(v) if text else f"try_cast({raw} AS TIMESTAMP)"
+        return timestamp_sql(v) if text else f"try_cast({raw} AS TIMESTAMP)"
     if c.type == "DATE" and text:
-        return f"coalesce(try_cast({v} AS DATE), CAST({_timestamp_sql(v)} AS DATE))"
+        return f"coalesce(try_cast({v} AS DATE), CAST({timestamp_sql(v)} AS DATE))"
     if c.type == "BOOLEAN" and text:
         return f"try_cast(lower({v}) AS BOOLEAN)"
     return f"try_cast({v} AS {c.type})"

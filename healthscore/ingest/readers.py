@@ -168,7 +168,8 @@ def open_source(
         cols = {r[0]: r[1] for r in desc}
         names = ", ".join(qi(c) for c in cols)
         select = f"SELECT file_row_number + 1 AS _line, {names} FROM {reader}"
-        return Source(path, label, fmt, cols, select, "row")
+        fast = f"SELECT CAST(NULL AS BIGINT) AS _line, {names} FROM read_parquet({p})"
+        return Source(path, label, fmt, cols, select, "row", fast)
     raise ImportRejected(f"unknown format {fmt!r}")
 
 
