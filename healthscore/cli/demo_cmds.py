@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -72,16 +73,31 @@ def _prepare_path(path: Path, force: bool) -> None:
 
 
 def _after_build(store: Store, console: Console) -> None:
-    """What follows a build: today the summary and next steps; later also scoring history."""
+    """What follows a build: the summary and next steps.
+
+    The place to plug in scoring the portfolio (a 6-month weekly history) once that is
+    part of `healthscore demo`; until then the hints print the exact command.
+    """
     s = summarize_store(store)
     _print_summary(s, console)
     # Only spell out --db when the commands would not find this store by default.
     default = settings(None).db
     db = "" if default.resolve() == store.path.resolve() else f" --db {store.path}"
+    example = store.con.execute(
+        "SELECT account_id FROM accounts WHERE mrr > 0 ORDER BY mrr DESC, account_id LIMIT 1"
+    ).fetchone()
+    last = s["last_date"]
+    console.print("\nNext steps:", style="bold")
+    if last is not None:
+        first = last - dt.timedelta(days=26 * 7)
+        console.print("  score 6 months of weekly history first:", style="dim")
+        console.print(
+            f"  healthscore score --backfill {first} {last} --every 7d{db}", highlight=False
+        )
+    console.print(f"  healthscore status{db}", highlight=False)
+    console.print(f"  healthscore accounts{db}", highlight=False)
     console.print(
-        f"\nNext: [bold]healthscore status{db}[/], [bold]healthscore accounts{db}[/], "
-        f"[bold]healthscore explain ACCOUNT_ID{db}[/]",
-        highlight=False,
+        f"  healthscore explain {example[0] if example else 'ACCOUNT_ID'}{db}", highlight=False
     )
 
 

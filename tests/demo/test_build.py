@@ -42,6 +42,7 @@ def test_cli_builds_a_store_and_refuses_to_overwrite(tmp_path: Path) -> None:
     result = runner.invoke(app, args)
     assert result.exit_code == 0, result.output
     assert "healthscore accounts" in result.output
+    assert "healthscore score --backfill" in result.output
     with open_store(db, create=False) as store:
         assert store.count("accounts") == 70
         counts = {k: store.count(k) for k in KINDS}
