@@ -1,10 +1,25 @@
 """A deterministic synthetic SaaS company: accounts, usage, support, voice, money, outcomes.
 
 Every account carries a *hidden* daily health (a mean-reverting random walk with shocks:
-champion leaves, bad releases, reorgs, and positive surprises).  Everything observable is
-drawn from it with noise, so signals are predictive but imperfect, and outcomes
-(churn, renewal, expansion, contraction) follow from it.  The simulation works on
-account x day numpy arrays; only the small text-bearing tables loop in Python.
+champion leaves, bad experiences, reorgs, positive surprises, and portfolio-wide bad
+releases).  Everything observable is drawn from it with noise, so signals are predictive
+but imperfect, and outcomes follow from it:
+
+* churn: annual contracts (enterprise, mid-market) decide at each renewal, monthly smb at
+  each anniversary, with a probability rising as the health of the last 30-60 days falls;
+  most churners wind their usage down sharply in the weeks before (a sudden drop);
+* renewals are new subscription rows (flat, expanded or contracted by health); healthy
+  annual accounts also expand mid-term; current rows are open-ended (end_date empty);
+* onboarding: some new accounts stall and never fire a first-value feature; they are
+  less healthy and churn far more;
+* bad releases cause ticket spikes about one feature for a third of the accounts;
+* only ~40% of accounts ever advocate, so many promoters never refer; fast, CSAT-5
+  support moments sometimes turn into reviews;
+* CSM coverage follows the segment: QBRs and judgements for enterprise and mid-market,
+  tech-touch e-mails for smb, extra calls for accounts in trouble.
+
+The simulation works on account x day numpy arrays; only the small text-bearing tables
+loop in Python.  Each component draws from its own seeded stream.
 """
 
 from __future__ import annotations
@@ -489,7 +504,7 @@ class _Sim:
         slack = np.repeat(pool[ca, cd] - cnt, cnt)
         shift = np.floor((slack + 1) * np.repeat(r.random(len(ca)), cnt) ** 2).astype(np.int64)
         user = self.offset[ua] + j + shift
-        # The exec sponsor (last rank) rarely uses the product; the rank is fine as is.
+        # The executive sponsor (last rank) sits outside the seat pool: sponsors do not log in.
         uh = self.H[ua, ud]
         # Working hours peak around 13:00; the tails wrap into 06:00-22:00 rather than pile up.
         login_sec = (6 * 3600 + r.normal(7 * 3600, 3 * 3600, len(ua)) % (16 * 3600)).astype(
@@ -505,11 +520,9 @@ class _Sim:
         fh = np.repeat(uh, k)
         fsec = np.repeat(login_sec, k) + r.integers(60, 3 * 3600, len(fa))
         feat = self._sample_features(r, fa, fd, fh)
-        onboarding = (fd - self.start_day[fa] < 60) & self.new[fa]
         # self-service: help articles, more while onboarding and when things go badly
         p_help = 0.03 + 0.07 * ((ud - self.start_day[ua] < 60) & self.new[ua]) + 0.04 * (uh < -0.5)
         hm = r.random(n_user_days) < p_help
-        del onboarding
         # first value: an explicit first use on the day it happens
         fvm = (self.fv_day >= 0) & (self.fv_day < np.minimum(self.churn_day, D))
         fva = np.nonzero(fvm)[0]
