@@ -175,7 +175,7 @@ def test_scorecard_check_summarises(store_file: Path) -> None:
 
 def test_scorecard_preview_writes_nothing(store_file: Path, tmp_path: Path) -> None:
     cand = tmp_path / "cand.yaml"
-    cand.write_text(DEFAULT_SCORECARD.read_text().replace("min: 70", "min: 90"))
+    cand.write_text(DEFAULT_SCORECARD.read_text().replace("min: 75", "min: 95"))
     before = snapshot_state(store_file)
     out = run("scorecard", "preview", str(cand), "--since", "2026-10-01", "--db", str(store_file))
     assert "nothing was written" in out and "would change band" in out

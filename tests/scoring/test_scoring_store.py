@@ -185,7 +185,7 @@ def test_preview_writes_nothing_and_same_card_moves_nothing(store: Store) -> Non
     assert same.band_moves == [] and same.mean_abs_change == pytest.approx(0.0)
     assert same.red_added == same.red_removed == same.green_added == same.green_removed == 0
     stricter = parse_scorecard(
-        load_scorecard().source.replace("min: 70", "min: 85").replace("min: 40", "min: 60"),
+        load_scorecard().source.replace("min: 75", "min: 90").replace("min: 60", "min: 70"),
         "strict.yaml",
     )
     p = preview(store, stricter, since=dt.date(2026, 10, 1))
