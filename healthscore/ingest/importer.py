@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -23,7 +23,7 @@ import duckdb
 from healthscore.errors import ImportRejected
 from healthscore.ingest._sql import insert_new_rows, new_batch_id, qi, ql, record_batch
 from healthscore.ingest._stage import event_hash_sql, keyed_select
-from healthscore.ingest._tz import utc_session
+from healthscore.ingest._tz import ordered, utc_session
 from healthscore.ingest.readers import Source, detect_format, open_source, translate_read_error
 from healthscore.store.db import Store
 from healthscore.store.schema import Column, Table, kind
@@ -137,6 +137,13 @@ def import_files(
     )
 
 
+_BAD_ROW = "healthscore: bad row (re-checking to report it)"
+
+
+class _Retry(Exception):
+    """The bulk fast path found a problem: roll back and take the checking path."""
+
+
 def import_sources(
     store: Store,
     table: Table,
@@ -150,8 +157,89 @@ def import_sources(
     """Validate and load described sources; runs in its own transaction unless `con` is given."""
     if con is not None:
         return _run(con, table, sources, mapping, quarantine, on_progress)  # caller's session
-    with utc_session(store.con), store.transaction() as tx:
-        return _run(tx, table, sources, mapping, quarantine, on_progress)
+    with utc_session(store.con):
+        if not quarantine and store.count(table.name) == 0:
+            try:
+                with store.transaction() as tx:
+                    return _bulk_into_empty(tx, table, sources, mapping, on_progress)
+            except (_Retry, duckdb.Error):
+                pass  # rolled back; the checking path below says precisely what is wrong
+        with store.transaction() as tx:
+            return _run(tx, table, sources, mapping, quarantine, on_progress)
+
+
+def _bulk_into_empty(
+    con: duckdb.DuckDBPyConnection,
+    table: Table,
+    sources: Sequence[Source],
+    mapping: Mapping[str, str],
+    on_progress: ProgressCallback | None,
+) -> ImportReport:
+    """Fast path for a first load: validate while writing straight into the empty table.
+
+    No stage and no anti-join: rows are typed, checked and inserted in one streaming pass;
+    the first bad row aborts (error()), and key or reference problems found afterwards
+    raise _Retry. Either way the transaction rolls back and `_run` reports the details.
+    """
+    started = datetime.now(UTC)
+    report = ImportReport(table.name, new_batch_id(), [s.label for s in sources])
+    plans = [_plan(table, s, mapping, report) for s in sources]
+    for i, (src, plan) in enumerate(zip(sources, plans, strict=True)):
+        with _polled(con, f"reading {src.label} ({i + 1}/{len(sources)})", on_progress):
+            con.execute(_stage_insert_sql(table, src, plan, i, numbered=False, direct=True))
+    n = int(con.execute(f"SELECT count(*) FROM {table.name}").fetchone()[0])  # type: ignore[index]
+    if n == 0:
+        raise _Retry
+    if on_progress:
+        on_progress("checking keys and references", None)
+    keys = ["event_id"] if table.name == "events" else list(table.key)
+    kc = ", ".join(qi(k) for k in keys)
+    notnull = " AND ".join(f"{qi(k)} IS NOT NULL" for k in keys)
+    if con.execute(
+        f"SELECT count(*) FROM (SELECT {kc} FROM {table.name} WHERE {notnull} "
+        "GROUP BY ALL HAVING count(*) > 1)"
+    ).fetchone()[0]:  # type: ignore[index]
+        raise _Retry
+    for col, ref_kind in table.references.items():
+        ref = kind(ref_kind)
+        if con.execute(
+            f"SELECT count(*) FROM (SELECT DISTINCT {qi(col)} AS v FROM {table.name} "
+            f"WHERE {qi(col)} IS NOT NULL) s WHERE NOT EXISTS "
+            f"(SELECT 1 FROM {ref.name} r WHERE r.{qi(ref.key[0])} = s.v)"
+        ).fetchone()[0]:  # type: ignore[index]
+            raise _Retry
+    if table.name == "events":
+        _number_identical_events(con)
+    report.rows_read = report.rows_inserted = n
+    record_batch(
+        con,
+        report.batch_id,
+        table.name,
+        ", ".join(report.files),
+        started,
+        rows_read=n,
+        rows_inserted=n,
+        rows_duplicate=0,
+        rows_rejected=0,
+        status="committed",
+    )
+    return report
+
+
+def _number_identical_events(con: duckdb.DuckDBPyConnection) -> None:
+    """Give identical id-less events distinct keys (hash of key and occurrence number)."""
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _same AS SELECT event_key FROM events "
+        "WHERE event_id IS NULL GROUP BY event_key HAVING count(*) > 1"
+    )
+    if con.execute("SELECT count(*) FROM _same").fetchone()[0]:  # type: ignore[index]
+        con.execute(
+            "UPDATE events SET event_key = hash(n.event_key, n.rn) FROM ("
+            "  SELECT rowid AS rid, event_key, row_number() OVER (PARTITION BY event_key) AS rn "
+            "  FROM events WHERE event_id IS NULL AND event_key IN (SELECT event_key FROM _same)"
+            ") n WHERE events.rowid = n.rid AND n.rn > 1"
+        )
+    con.execute("DROP TABLE _same")
 
 
 def _run(
@@ -239,7 +327,7 @@ def _stage_and_check(
     for i, (src, plan) in enumerate(zip(sources, plans, strict=True)):
         what = "locating problems in" if numbered else "reading"
         step = f"{what} {src.label} ({i + 1}/{len(sources)})"
-        with _polled(con, step, cb):
+        with _polled(con, step, cb), ordered(con) if numbered else nullcontext():
             try:
                 con.execute(_stage_insert_sql(table, src, plan, i, numbered=numbered))
             except duckdb.Error as exc:
@@ -340,7 +428,7 @@ def _typed(c: Column, raw: str, src_type: str) -> str:
     v = f"nullif(trim({raw}), '')" if text else raw
     if c.type == "VARCHAR":
         if c.choices:
-            return f"lower(trim(CAST({raw} AS VARCHAR)))"
+            return f"nullif(lower(trim(CAST({raw} AS VARCHAR))), '')"
         return f"nullif(CAST({raw} AS VARCHAR), '')" if text else f"CAST({raw} AS VARCHAR)"
     if c.type == "TIMESTAMP":
         return timestamp_sql(v) if text else f"try_cast({raw} AS TIMESTAMP)"
@@ -352,8 +440,12 @@ def _typed(c: Column, raw: str, src_type: str) -> str:
 
 
 def _stage_insert_sql(
-    table: Table, src: Source, plan: _Plan, file_index: int, *, numbered: bool
+    table: Table, src: Source, plan: _Plan, file_index: int, *, numbered: bool, direct: bool = False
 ) -> str:
+    """INSERT of one source's typed rows into the stage (or, `direct`, into the table itself).
+
+    `direct` is the bulk fast path: the first bad row aborts the statement via error().
+    """
     inner: list[str] = ["_line"]
     raw_alias: dict[str, str] = {}
     for j, name in enumerate(src.columns):
@@ -400,6 +492,13 @@ def _stage_insert_sql(
     )
     cols = ", ".join(qi(c.name) for c in table.columns)
     h = f", {event_hash_sql()} AS _h" if table.name == "events" else ""
+    if direct:
+        key = f"{event_hash_sql()} AS event_key, " if table.name == "events" else ""
+        rest = ", ".join(qi(c) for c in table.column_names if c != "event_key" or not key)
+        return (
+            f"INSERT INTO {table.name} ({cols}) SELECT {key}{rest} FROM ({mid}) "
+            f"WHERE CASE WHEN _err <> '' THEN error({ql(_BAD_ROW)}) ELSE TRUE END"
+        )
     return (
         f"INSERT INTO _stage SELECT {file_index}, _line, {cols}, _err, "
         f"CASE WHEN _err <> '' THEN CAST(to_json(struct_pack({raw_json})) AS VARCHAR) END{h} "
@@ -434,6 +533,12 @@ def _source_name(plans: Sequence[_Plan], target: str) -> str:
     return target
 
 
+def _row_json(table: Table) -> str:
+    """The staged (typed) row as JSON text, for quarantine rows found after typing."""
+    cols = ", ".join(f"{qi(c)} := {qi(c)}" for c in table.column_names if c != "event_key")
+    return f"CAST(to_json(struct_pack({cols})) AS VARCHAR)"
+
+
 def _collect_duplicates(
     con: duckdb.DuckDBPyConnection, table: Table, plans: Sequence[_Plan]
 ) -> None:
@@ -458,7 +563,7 @@ def _collect_duplicates(
     con.execute(
         f"INSERT INTO _problems SELECT _file, _line, {ql(field_name)}, {value}, "
         f"'is a duplicate of ' || CASE WHEN _f0 = _file THEN '' ELSE {labels}[_f0 + 1] || ' ' END "
-        f"|| 'line ' || _l0 || ' (keys must be unique)', NULL FROM ("
+        f"|| 'line ' || _l0 || ' (keys must be unique)', {_row_json(table)} FROM ("
         f"  SELECT s.*, first_value(_file) OVER w AS _f0, first_value(_line) OVER w AS _l0, "
         f"  row_number() OVER w AS _n FROM _stage s SEMI JOIN _dupkeys USING ({kc}) "
         f"  WHERE s._err = '' WINDOW w AS (PARTITION BY {kc} ORDER BY _file, _line)) WHERE _n > 1"
@@ -484,7 +589,8 @@ def _collect_references(
         field_name = _source_name(plans, col)
         con.execute(
             f"INSERT INTO _problems SELECT _file, _line, {ql(field_name)}, {qi(col)}, "
-            f"'is not a known {ref_kind[:-1]} (import {ref_kind} first)', NULL FROM _stage s "
+            f"'is not a known {ref_kind[:-1]} (import {ref_kind} first)', {_row_json(table)} "
+            "FROM _stage s "
             f"WHERE _err = '' AND {qi(col)} IS NOT NULL AND NOT EXISTS "
             f"(SELECT 1 FROM {ref.name} r WHERE r.{qi(ref_key)} = s.{qi(col)})"
         )
