@@ -153,6 +153,17 @@ def backtest(
     methods = ["baseline", *models]
     card = scorecard_scores(store, sorted(set(pred["as_of"])), scorecard)
     red_override: dict[str, np.ndarray] = {}
+    card_note: dict[str, Any] = {"available": card is not None}
+    if card is not None:
+        scored = float(card["score"].notna().mean()) if len(card) else 0.0
+        card_note["scored_share"] = scored
+        if scored == 0:
+            card_note.update(available=False, reason=(
+                "the configured scorecard scored none of the accounts (its metrics have no "
+                "data in this store), so it is left out of the comparison"))
+            card = None
+    else:
+        card_note["reason"] = "scoring is not available"
     if card is not None and not card.empty:
         pred = pred.merge(card.rename(columns={"score": "scorecard_score", "band": "scorecard_band"}),
                           on=["as_of", "account_id"], how="left")
@@ -164,7 +175,7 @@ def backtest(
     summary = _summarise(pred, methods, red_override, red_share, capacity, _segments(store))
     summary.update(
         horizon_days=horizon_days, step_days=step_days, grace_days=grace_days,
-        capacity=capacity, red_share=red_share, feature_source=panel.source,
+        capacity=capacity, red_share=red_share, feature_source=panel.source, scorecard=card_note,
         n_features=len(panel.features), folds=folds,
         data={"start": str(full.data_start), "end": str(full.data_end),
               "outcomes_known_until": str(full.known_until),

@@ -8,7 +8,8 @@
 * `ChurnLogit` - L2 logistic regression on group scores; C chosen by forward-chaining time-split
   validation (rows must be sorted by observation date); its coefficients are the suggested
   scorecard weights.
-* `ChurnGBT` - sigmoid-calibrated HistGradientBoostingClassifier on the raw metrics.
+* `ChurnGBT` - HistGradientBoostingClassifier on the raw metrics, Platt-calibrated on the
+  latest 20 % of the (time-sorted) training rows.
 * `ChurnSurvival` - Weibull AFT (lifelines) on the group scores: retention curves and expected
   months to churn.
 """
@@ -24,10 +25,12 @@ from scipy.spatial.distance import squareform
 from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin, clone
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.ensemble import HistGradientBoostingClassifier
+from sklearn.frozen import FrozenEstimator
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import log_loss
 from sklearn.model_selection import TimeSeriesSplit
 from sklearn.utils.validation import check_is_fitted
+from threadpoolctl import threadpool_limits
 
 __all__ = [
     "ChurnGBT",
@@ -186,6 +189,11 @@ class ChurnLogit(ClassifierMixin, BaseEstimator):
         return self.grouper_.transform(self.transformer_.transform(_frame(X)))
 
     def fit(self, X: Any, y: Any) -> ChurnLogit:
+        # Small dense problems: multi-threaded BLAS only adds overhead (and contention).
+        with threadpool_limits(1, user_api="blas"):
+            return self._fit(X, y)
+
+    def _fit(self, X: Any, y: Any) -> ChurnLogit:
         X = _frame(X)
         y = np.asarray(y).astype(int)
         self.feature_names_in_ = np.array(X.columns, dtype=object)
@@ -213,7 +221,7 @@ class ChurnLogit(ClassifierMixin, BaseEstimator):
             if len(np.unique(y[tr])) < 2 or len(np.unique(y[va])) < 2:
                 continue
             for c in self.Cs:
-                m = LogisticRegression(C=c, max_iter=1000).fit(G[tr], y[tr])
+                m = LogisticRegression(C=c, max_iter=500, tol=1e-3).fit(G[tr], y[tr])
                 losses[c].append(log_loss(y[va], m.predict_proba(G[va])[:, 1], labels=[0, 1]))
         scored = {c: np.mean(v) for c, v in losses.items() if v}
         return float(min(scored, key=scored.get)) if scored else 0.1  # type: ignore[arg-type]
@@ -249,8 +257,10 @@ class ChurnGBT(ClassifierMixin, BaseEstimator):
         min_samples_leaf: int = 100,
         l2_regularization: float = 1.0,
         max_rows: int = 1_000_000,
+        calibration_fraction: float = 0.2,
         random_state: int = 0,
     ):
+        self.calibration_fraction = calibration_fraction
         self.learning_rate = learning_rate
         self.max_iter = max_iter
         self.max_leaf_nodes = max_leaf_nodes
@@ -283,7 +293,16 @@ class ChurnGBT(ClassifierMixin, BaseEstimator):
             n_iter_no_change=20,
             random_state=self.random_state,
         )
-        self.model_ = CalibratedClassifierCV(base, method="sigmoid", cv=3).fit(X.to_numpy(), y)
+        # Out-of-time Platt scaling: fit on the earlier rows, calibrate on the latest ones
+        # (rows are sorted by observation date), which also corrects base-rate drift.
+        k = int(len(X) * (1 - self.calibration_fraction))
+        Xa = X.to_numpy()
+        if min(y[:k].sum(), y[k:].sum()) >= 5 and 0 < k < len(X):
+            base.fit(Xa[:k], y[:k])
+            self.model_ = CalibratedClassifierCV(FrozenEstimator(base), method="sigmoid")
+            self.model_.fit(Xa[k:], y[k:])
+        else:
+            self.model_ = CalibratedClassifierCV(base, method="sigmoid", cv=3).fit(Xa, y)
         self.medians_ = X.median()
         return self
 
@@ -313,19 +332,28 @@ class ChurnGBT(ClassifierMixin, BaseEstimator):
 class ChurnSurvival(BaseEstimator):
     """Weibull AFT on metric-group scores: retention curves and expected months to churn."""
 
-    def __init__(self, penalizer: float = 0.01, max_rows: int = 30000, cap_months: float = 60.0,
-                 random_state: int = 0):
+    def __init__(self, penalizer: float = 0.01, max_rows: int = 10000, cap_months: float = 60.0,
+                 max_covariates: int = 8, random_state: int = 0):
+        self.max_covariates = max_covariates
         self.penalizer = penalizer
         self.max_rows = max_rows
         self.cap_months = cap_months
         self.random_state = random_state
 
     def fit(self, G: pd.DataFrame, duration_days: Any, event: Any) -> ChurnSurvival:
+        with threadpool_limits(1, user_api="blas"):
+            return self._fit(G, duration_days, event)
+
+    def _fit(self, G: pd.DataFrame, duration_days: Any, event: Any) -> ChurnSurvival:
         from lifelines import WeibullAFTFitter
 
-        df = G.copy()
+        # The covariates that vary most with the outcome (AFT fits slow down with many).
+        spread = G.std(ddof=0).fillna(0)
+        ev = np.asarray(event).astype(bool)
+        gap = (G[ev].mean() - G[~ev].mean()).abs() / spread.replace(0, np.inf) if ev.any() else spread
+        self.columns_ = list(gap.fillna(0).sort_values(ascending=False).index[: self.max_covariates])
+        df = G[self.columns_].copy()
         df.columns = [f"g{i}" for i in range(df.shape[1])]
-        self.columns_ = list(G.columns)
         df["_T"] = np.maximum(np.asarray(duration_days, dtype=float), 0.5) / 30.44
         df["_E"] = np.asarray(event).astype(int)
         if len(df) > self.max_rows:

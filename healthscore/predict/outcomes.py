@@ -27,7 +27,7 @@ __all__ = [
 ]
 
 OUTCOME_KINDS = ("churn", "renewal", "expansion", "contraction")
-_OPEN_END = dt.date(9999, 12, 31)
+_OPEN_END = dt.date(2200, 1, 1)  # open-ended rows; inside pandas' datetime range
 # Tables whose time column marks "we observed something on that day" (not future-dated plans).
 _OBSERVED = {
     "events": "event_time",
@@ -71,7 +71,7 @@ class Outcomes:
     """Outcome events plus what is needed to label observations."""
 
     events: pd.DataFrame  # account_id, outcome, date, mrr_before, mrr_after
-    subscriptions: pd.DataFrame  # account_id, start_date, end_date (open = 9999-12-31), mrr
+    subscriptions: pd.DataFrame  # account_id, start_date, end_date (open = 2200-01-01), mrr
     data_start: dt.date
     data_end: dt.date
     grace_days: int
@@ -164,11 +164,11 @@ def derive_outcomes(
     subs = _sql(
         source,
         f"SELECT CAST(account_id AS VARCHAR) account_id, CAST(start_date AS DATE) start_date, "
-        f"CAST(end_date AS DATE) end_date, CAST(mrr AS DOUBLE) mrr FROM subscriptions {cut}",
+        f"coalesce(CAST(end_date AS DATE), DATE '{_OPEN_END}') end_date, "
+        f"CAST(mrr AS DOUBLE) mrr FROM subscriptions {cut}",
     )
-    subs["end_date"] = subs["end_date"].astype(object).where(subs["end_date"].notna(), _OPEN_END)
     subs["start_date"] = pd.to_datetime(subs["start_date"]).dt.date
-    subs["end_date"] = pd.to_datetime(subs["end_date"].astype(str)).dt.date
+    subs["end_date"] = pd.to_datetime(subs["end_date"]).dt.date
     subs["mrr"] = subs["mrr"].fillna(0.0)
     subs = subs[subs["end_date"] > subs["start_date"]].reset_index(drop=True)
     billing_end = min(max(subs["start_date"]), data_end) if len(subs) else data_start
