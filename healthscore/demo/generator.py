@@ -235,7 +235,7 @@ class _Sim:
         )
         na, nd = np.nonzero(neg)
         kinds = r.choice(3, len(na), p=[0.4, 0.3, 0.3])  # champion_left, bad_experience, reorg
-        self.champion_left = [[] for _ in range(A)]
+        self.champion_left: list[list[int]] = [[] for _ in range(A)]
         for a, d, k in zip(na, nd, kinds, strict=True):
             if k == 0:
                 self.champion_left[a].append(int(d))
@@ -368,9 +368,9 @@ class _Sim:
                 self.renewal[a] = add_months(start, step * k)
         cols = KINDS["subscriptions"].column_names
         self.subs_df = pd.DataFrame(rows, columns=cols)
-        t = np.arange(D)
-        self.alive = (t[None, :] >= self.start_day[:, None]) & (
-            t[None, :] < self.churn_day[:, None]
+        days = np.arange(D)
+        self.alive = (days[None, :] >= self.start_day[:, None]) & (
+            days[None, :] < self.churn_day[:, None]
         )
         # First value: days after start for new accounts; never for stalled ones.
         fv = self.start_day + np.ceil(r.gamma(2.0, 7.0, A)).astype(np.int64)
@@ -651,7 +651,7 @@ class _Sim:
         names = np.array([f for f, *_ in T.FEATURES], dtype=object)
         feat = np.where(spiked, names[np.maximum(self.spike_feature[ta, td], 0)], feat)
         is_billing = cat == 2
-        feat = np.where(is_billing, None, feat)
+        feat = np.where(is_billing, np.array(None, dtype=object), feat)
         sev = 0.4 * (cat == 1) + 0.3 * np.clip(-h, 0, None) + 0.3 * spiked + r.normal(0, 0.35, N)
         prio = np.select([sev > 0.9, sev > 0.45, sev > -0.25], [3, 2, 1], 0)
         prio_names = np.array(["low", "normal", "high", "urgent"], dtype=object)
@@ -714,7 +714,7 @@ class _Sim:
     # ------------------------------------------------------------------ voice
     def _surveys(self) -> pd.DataFrame:
         r, A, D = self.rng("surveys"), self.A, self.D
-        rows = []
+        rows: list[tuple] = []
         rec = np.array([SEG[SEGMENTS[s]].nps_recipients for s in self.seg])
         off = r.integers(0, 91, A)
         for a in range(A):
@@ -894,7 +894,7 @@ class _Sim:
         recips = np.array([SEG[SEGMENTS[s]].mail_recipients for s in self.seg])
         parts = []
         days = np.arange(D)
-        doms = np.array([self.date_of(d).day for d in days])
+        doms = np.array([self.date_of(int(d)).day for d in days])
         for ci, dom in enumerate((3, 17)):
             for d in days[doms == dom]:
                 alive = np.nonzero(self.alive[:, d])[0]
@@ -1036,7 +1036,8 @@ class _Sim:
     # ------------------------------------------------------------------ goals
     def _goals(self) -> tuple[pd.DataFrame, pd.DataFrame]:
         r, A, D = self.rng("goals"), self.A, self.D
-        goals, miles = [], []
+        goals: list[tuple] = []
+        miles: list[tuple] = []
         for a in range(A):
             if r.random() >= (1.0, 0.7, 0.15)[self.seg[a]]:
                 continue
