@@ -63,9 +63,10 @@ def compute_metrics(
     run = _Run(backend, ctx, plan, list(accounts) if accounts is not None else None)
     catalog = build_catalog(ctx, plan.windows, custom_list)
 
-    base = run.base()
+    usage = run.usage()
+    base = run.base(usage)
     parts = [
-        run.usage(),
+        usage,
         run.support(),
         run.voice(),
         run.relationship(),
@@ -125,6 +126,8 @@ class _Run:
 
     def __init__(self, backend: Any, ctx: Context, plan: Plan, accounts: list[str] | None):
         self.backend = backend
+        # Materialise re-used intermediate tables (one scan of events instead of two).
+        self.cache = True
         self.ctx = ctx
         self.plan = plan
         self.accounts = accounts
@@ -150,7 +153,7 @@ class _Run:
 
     # -- accounts that exist at each as_of, and whether they are active ------------------
 
-    def base(self) -> pd.DataFrame:
+    def base(self, usage: pd.DataFrame | None) -> pd.DataFrame:
         accounts = self.fetch(
             self.table("accounts").select(
                 "account_id", "start_date", "seats_purchased", "renewal_date"
@@ -159,17 +162,17 @@ class _Run:
         subs = self.table("subscriptions")
         first_sub = self.fetch(subs.group_by("account_id").agg(first_sub=subs.start_date.min()))
         acc = accounts.merge(first_sub, on="account_id", how="outer")
-        if self.ctx.has("events"):
-            ev = self.table("events").filter(lambda t: t.event_time < self.plan.end)
-            first_ev = self.fetch(ev.group_by("account_id").agg(first_event=ev.event_time.min()))
-            acc = acc.merge(first_ev, on="account_id", how="left")
-        else:
-            acc["first_event"] = pd.NaT
         start = pd.concat([_day_n(acc["start_date"]), _day_n(acc["first_sub"])], axis=1).min(axis=1)
-        acc["start_n"] = start.fillna(_day_n(acc["first_event"]))
+        acc["start_n"] = start
         dates = pd.DataFrame({"as_of": list(self.plan.dates)})
         dates["as_of_n"] = [day_number(d) for d in self.plan.dates]
         frame = acc.merge(dates, how="cross")
+        if usage is not None:
+            # No start date and no subscription: the account exists from its first event
+            # (first_t = first event on or before as_of, from the usage scan: no extra scan).
+            first = usage[[*KEY, "first_t"]]
+            frame = frame.merge(first, on=KEY, how="left")
+            frame["start_n"] = frame["start_n"].fillna(_day_n(frame.pop("first_t")))
         frame = frame[frame["start_n"] <= frame["as_of_n"]].copy()
         # Active = a subscription covers as_of; accounts without subscription rows count as active.
         active = self._active_subs()
@@ -182,7 +185,7 @@ class _Run:
             renewal >= frame["as_of_n"]
         )
         frame["has_subs"] = has_subs
-        return frame.drop(columns=["first_sub", "first_event", "start_date", "renewal_date"])
+        return frame.drop(columns=["first_sub", "start_date", "renewal_date"])
 
     def _active_subs(self) -> pd.DataFrame:
         """MRR and active count per (as_of, account), also 28 and 90 days earlier."""
@@ -229,50 +232,39 @@ class _Run:
         m = self.segmap
         ws = plan.windows
 
-        # (account, type, segment): per-type counts, breadth, depth, first value.
+        # (account, type, segment) in one scan; then per (as_of, account, type) with 0/1
+        # window flags.  The pivot of types to columns happens in pandas on that small long
+        # table: engines are slow at a hundred FILTERed aggregates, pandas' unstack is not.
         a = ev.group_by(["account_id", "event_type", "seg"]).agg(
             n=ev.count(), first_t=ev.event_time.min()
         )
         a = a.join(m, "seg")
-        aggs: dict[str, Any] = {}
-        for raw, s in ctx.event_types:
-            is_t = a.event_type == raw
-            for w in ws:
-                aggs[f"events_{s}_{w}d"] = a.n.sum(where=is_t & (a[f"w{w}"] == 1))
-                aggs[f"prev_{s}_{w}d"] = a.n.sum(where=is_t & (a[f"p{w}"] == 1))
-        in90 = a[f"w{BREADTH_DAYS}b"] == 1
-        aggs["adoption_features_used_90d"] = a.event_type.nunique(
-            where=in90 & a.event_type.isin(list(ctx.catalogue) or [""])
-        )
-        aggs["hi_n_90"] = a.n.sum(where=in90 & a.event_type.isin(list(ctx.high_impact) or [""]))
-        aggs["hi_used_90"] = a.event_type.nunique(
-            where=in90 & a.event_type.isin(list(ctx.high_impact) or [""])
-        )
-        aggs["help_n_90"] = a.n.sum(where=in90 & a.event_type.isin(list(ctx.help_types) or [""]))
-        aggs["all_n_90"] = a.n.sum(where=in90)
-        aggs["first_value_t"] = a.first_t.min(
-            where=a.event_type.isin(list(ctx.first_value) or [""])
-        )
+        stage: dict[str, Any] = {"first_t": a.first_t.min()}
         for w in ws:
-            aggs[f"login_{w}d"] = a.n.sum(
-                where=(a[f"w{w}"] == 1) & a.event_type.isin(list(ctx.login_types) or [""])
-            )
-        per_type = self.fetch(a.group_by(["as_of", "account_id"]).agg(**aggs))
+            stage[f"c{w}"] = _in(a[f"w{w}"], a.n).sum()
+            stage[f"q{w}"] = _in(a[f"p{w}"], a.n).sum()
+        stage["c90b"] = _in(a[f"w{BREADTH_DAYS}b"], a.n).sum()
+        long = self.fetch(a.group_by(["as_of", "account_id", "event_type"]).agg(**stage))
+        per_type = _pivot_types(long, ctx, ws)
 
-        # (account, segment): events, active days, last activity, weekly bins.
+        # (account, segment): events, active days, last activity; weekly bins (long).
         b = ev.group_by(["account_id", "seg"]).agg(
             n=ev.count(), days=ev.event_time.date().nunique(), last_t=ev.event_time.max()
         )
-        b = b.join(m, "seg")
+        b = b.join(m, "seg").cache() if self.cache else b.join(m, "seg")
         baggs: dict[str, Any] = {"last_t": b.last_t.max()}
         for w in ws:
-            baggs[f"usage_events_{w}d"] = b.n.sum(where=b[f"w{w}"] == 1)
-            baggs[f"prev_events_{w}d"] = b.n.sum(where=b[f"p{w}"] == 1)
-            baggs[f"usage_active_days_{w}d"] = b.days.sum(where=b[f"w{w}"] == 1)
-            baggs[f"prev_days_{w}d"] = b.days.sum(where=b[f"p{w}"] == 1)
-        for k in range(CONSISTENCY_WEEKS):
-            baggs[f"wk{k}"] = b.n.sum(where=b.wk == k)
+            baggs[f"usage_events_{w}d"] = _in(b[f"w{w}"], b.n).sum()
+            baggs[f"prev_events_{w}d"] = _in(b[f"p{w}"], b.n).sum()
+            baggs[f"usage_active_days_{w}d"] = _in(b[f"w{w}"], b.days).sum()
+            baggs[f"prev_days_{w}d"] = _in(b[f"p{w}"], b.days).sum()
         per_seg = self.fetch(b.group_by(["as_of", "account_id"]).agg(**baggs))
+        wk = b.filter(b.wk >= 0)
+        weekly = self.fetch(wk.group_by(["as_of", "account_id", "wk"]).agg(x=wk.n.sum()))
+        weekly = weekly.pivot_table(index=KEY, columns="wk", values="x", aggfunc="sum")
+        weekly = weekly.reindex(columns=range(CONSISTENCY_WEEKS))
+        weekly.columns = [f"wk{k}" for k in range(CONSISTENCY_WEEKS)]
+        per_seg = per_seg.merge(weekly.reset_index(), on=KEY, how="left")
 
         # (account, segment, user): distinct active users per window.
         c = ev.filter(ev.user_id.notnull()).select("account_id", "seg", "user_id").distinct()
@@ -300,8 +292,8 @@ class _Run:
             "support_tickets_28d": t.count(where=in28),
             "support_tickets_90d": t.count(where=in90),
             "support_open_tickets": t.count(where=~resolved),
-            "support_median_first_response_hours_90d": hours_first.median(where=in90 & answered),
-            "support_median_resolution_hours_90d": hours_res.median(where=resolved90),
+            "support_median_first_response_hours_90d": _median(hours_first, in90 & answered),
+            "support_median_resolution_hours_90d": _median(hours_res, resolved90),
             "support_high_priority_90d": t.count(where=in90 & t.priority.isin(["high", "urgent"])),
             "support_escalated_90d": t.count(where=in90 & (t.escalated == True)),  # noqa: E712
             "support_csat_avg_90d": t.csat.mean(where=resolved90),
@@ -447,6 +439,70 @@ class _Run:
             advocacy_reviews_365d=a.count(where=(a.kind == "review") & recent),
         )
         return self.fetch(agg)
+
+
+def _pivot_types(long: pd.DataFrame, ctx: Context, ws: Sequence[int]) -> pd.DataFrame:
+    """Per-type window counts (long) -> one column per (type, window), plus adoption inputs."""
+    slugs = dict(ctx.event_types)
+    long = long[long["event_type"].isin(slugs)]
+    vals = [f"{p}{w}" for w in ws for p in ("c", "q")]
+    for v in [*vals, "c90b"]:
+        long[v] = _num(long[v], 0.0)
+    wide = long.set_index([*KEY, "event_type"])[vals].unstack("event_type")
+    names = {f"c{w}": f"events_{{}}_{w}d" for w in ws} | {f"q{w}": f"prev_{{}}_{w}d" for w in ws}
+    wide.columns = [names[v].format(slugs[t]) for v, t in wide.columns]
+    expected = [names[v].format(sl) for v in vals for _, sl in ctx.event_types]
+    wide = wide.reindex(columns=expected)
+    g = long.groupby(KEY)
+    t = long["event_type"]
+    used = long["c90b"] > 0
+
+    def among(names: tuple[str, ...]) -> pd.Series:
+        return t.isin(list(names))
+
+    parts = {
+        "adoption_features_used_90d": (used & among(ctx.catalogue))
+        .groupby([long["as_of"], long["account_id"]])
+        .sum(),
+        "hi_n_90": long["c90b"]
+        .where(among(ctx.high_impact), 0.0)
+        .groupby([long["as_of"], long["account_id"]])
+        .sum(),
+        "hi_used_90": (used & among(ctx.high_impact))
+        .groupby([long["as_of"], long["account_id"]])
+        .sum(),
+        "help_n_90": long["c90b"]
+        .where(among(ctx.help_types), 0.0)
+        .groupby([long["as_of"], long["account_id"]])
+        .sum(),
+        "all_n_90": g["c90b"].sum(),
+        "first_t": g["first_t"].min(),
+        "first_value_t": long["first_t"]
+        .where(among(ctx.first_value))
+        .groupby([long["as_of"], long["account_id"]])
+        .min(),
+    }
+    for w in ws:
+        parts[f"login_{w}d"] = (
+            long[f"c{w}"]
+            .where(among(ctx.login_types), 0.0)
+            .groupby([long["as_of"], long["account_id"]])
+            .sum()
+        )
+    extra = pd.DataFrame(parts)
+    extra.index.names = KEY
+    return wide.join(extra, how="outer").reset_index()
+
+
+def _in(flag: Any, value: Any) -> Any:
+    """`value` where the 0/1 window flag is set, else 0 (a CASE; cheaper than FILTER)."""
+    return ibis.ifelse(flag == 1, value, 0)
+
+
+def _median(value: Any, where: Any) -> Any:
+    """Exact median of `value` where `where` holds: NULL-out the rest (ibis' median(where=)
+    mis-compiles on Spark) and take the interpolating median, identical on all engines."""
+    return ibis.ifelse(where, value, ibis.null(value.type())).median()
 
 
 def _date_n(col: Any) -> Any:

@@ -89,7 +89,7 @@ def copy_store_to(
             f"CAST({c.name} AS DECIMAL(20,0)) AS {c.name}" if c.type == "UBIGINT" else c.name
             for c in table.columns
         )
-        data = store.con.execute(f"SELECT {cols} FROM {name}").fetch_arrow_table()
+        data = store.con.execute(f"SELECT {cols} FROM {name}").to_arrow_table()
         if engine_name(backend) == "pyspark":
             _spark_create(backend, name, data)
         else:
