@@ -55,26 +55,11 @@ def keyed_select(
 ) -> str:
     """A SELECT yielding exactly the table's columns from the stage rows passing `where`.
 
-    For events, rows without a source id that are identical in every field get an
-    occurrence number folded into their key, so two genuine identical events (two likes
-    in the same second) both survive while a re-import of the same file still adds nothing.
+    Events take their provisional key `_h`. Identical id-less events (two likes in the same
+    second) share one key and are all kept; a re-import skips every row whose key is stored.
     """
     cols = table.column_names
     if table.name != "events":
         return f"SELECT {', '.join(qi(c) for c in cols)} FROM {stage} WHERE {where}"
-    con.execute(
-        f"CREATE OR REPLACE TEMP TABLE _same AS SELECT _h FROM {stage} "
-        f"WHERE ({where}) AND event_id IS NULL GROUP BY _h HAVING count(*) > 1"
-    )
     other = ", ".join(qi(c) for c in cols if c != "event_key")
-    n_same = con.execute("SELECT count(*) FROM _same").fetchone()[0]  # type: ignore[index]
-    if not n_same:
-        return f"SELECT _h AS event_key, {other} FROM {stage} WHERE {where}"
-    return (
-        f"SELECT _h AS event_key, {other} FROM {stage} "
-        f"WHERE ({where}) AND (event_id IS NOT NULL OR _h NOT IN (SELECT _h FROM _same)) "
-        "UNION ALL "
-        f"SELECT CASE WHEN _n = 1 THEN _h ELSE hash(_h, _n) END AS event_key, {other} FROM ("
-        f"  SELECT *, row_number() OVER (PARTITION BY _h ORDER BY _line) AS _n FROM {stage} "
-        f"  WHERE ({where}) AND event_id IS NULL AND _h IN (SELECT _h FROM _same))"
-    )
+    return f"SELECT _h AS event_key, {other} FROM {stage} WHERE {where}"

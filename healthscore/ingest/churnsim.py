@@ -7,7 +7,7 @@ The mapping (documented in docs/data-model.md):
   ``start_date`` = the account's first subscription start.
 * subscription: kept as is; ``subscription_id`` = ``account_id|product|start_date``.
 * event: ``event_type`` from its column, else joined from the event_type table by id;
-  ``value`` = ``event_value``; ``event_key`` = hash of the row (identical rows numbered).
+  ``value`` = ``event_value``; ``event_key`` = hash of the row (identical rows kept, sharing it).
 * features: one catalogue row per event type, category left empty.
 
 All four kinds load in one transaction, through the same validation as ``import_files``.

@@ -45,9 +45,10 @@ Kinds: {kinds}.
   occurrence stands, later ones are reported. A key already in the store is skipped, so
   importing the same file twice adds nothing; stored rows are never overwritten.
   Events are keyed by `event_key`, a 64-bit hash of `event_id` when the source has one, else
-  of the row's typed content (account, user, time, type, value, properties); identical rows
-  within one import get their occurrence number folded in, so genuinely repeated events (two
-  likes in the same second) are all kept and re-importing the file still adds nothing.
+  of the row's typed content (account, user, time, type, value, properties). Identical
+  id-less rows (two likes in the same second) are all kept and share one key; a re-import
+  skips every row whose key is stored (so a copy added to a file later is not picked up:
+  give events an `event_id` when that matters).
   Subscriptions without `subscription_id` get `account_id|product|start_date`.
 * **Problems.** Every problem names file, line, column, value and the fix, e.g.
   `events.csv line 1042, column "timestamp": "31/02/2024" is not a date (expected ISO 8601,
@@ -76,7 +77,7 @@ kinds load in one transaction, through the same validation as other imports.
 | `subscription.*` | `subscriptions` (`product`, `start_date`, `end_date`, `mrr`, `quantity`, `units`, `bill_period_months`, `discount`); `subscription_id` = `account_id\\|product\\|start_date` |
 | `event.event_type`, or `event_type.event_type_name` joined on `event_type_id` | `events.event_type` |
 | `event.event_time`, `event.user_id`, `event.event_value` | `events.event_time`, `events.user_id` (as text), `events.value` |
-| (no event id) | `events.event_key` = hash of the row, identical rows numbered |
+| (no event id) | `events.event_key` = hash of the row (identical rows share it) |
 | each distinct event type | a `features` row (`category` left empty: classify it yourself) |
 """
 

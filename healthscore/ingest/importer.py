@@ -208,8 +208,6 @@ def _bulk_into_empty(
             f"(SELECT 1 FROM {ref.name} r WHERE r.{qi(ref.key[0])} = s.v)"
         ).fetchone()[0]:  # type: ignore[index]
             raise _Retry
-    if table.name == "events":
-        _number_identical_events(con)
     report.rows_read = report.rows_inserted = n
     record_batch(
         con,
@@ -224,22 +222,6 @@ def _bulk_into_empty(
         status="committed",
     )
     return report
-
-
-def _number_identical_events(con: duckdb.DuckDBPyConnection) -> None:
-    """Give identical id-less events distinct keys (hash of key and occurrence number)."""
-    con.execute(
-        "CREATE OR REPLACE TEMP TABLE _same AS SELECT event_key FROM events "
-        "WHERE event_id IS NULL GROUP BY event_key HAVING count(*) > 1"
-    )
-    if con.execute("SELECT count(*) FROM _same").fetchone()[0]:  # type: ignore[index]
-        con.execute(
-            "UPDATE events SET event_key = hash(n.event_key, n.rn) FROM ("
-            "  SELECT rowid AS rid, event_key, row_number() OVER (PARTITION BY event_key) AS rn "
-            "  FROM events WHERE event_id IS NULL AND event_key IN (SELECT event_key FROM _same)"
-            ") n WHERE events.rowid = n.rid AND n.rn > 1"
-        )
-    con.execute("DROP TABLE _same")
 
 
 def _run(
@@ -425,7 +407,9 @@ def timestamp_sql(v: str) -> str:
 def _typed(c: Column, raw: str, src_type: str) -> str:
     """SQL turning a source value into the column's type (NULL when it cannot)."""
     text = src_type == "VARCHAR"
-    v = f"nullif(trim({raw}), '')" if text else raw
+    if not text and src_type == c.type:
+        return raw  # typed source (Parquet) already in the right type: nothing to do
+    v = f"nullif({raw}, '')" if text else raw
     if c.type == "VARCHAR":
         if c.choices:
             return f"nullif(lower(trim(CAST({raw} AS VARCHAR))), '')"
@@ -469,8 +453,8 @@ def _stage_insert_sql(
             conds.append(
                 f"CASE WHEN {name} IS NULL AND {raw or 'NULL'} IS NULL THEN '{c.name}:req' END"
             )
-        if raw is not None and c.type in _EXPECT:
-            blank = f"nullif(trim({raw}), '')" if src.columns[s] == "VARCHAR" else raw  # type: ignore[index]
+        if raw is not None and c.type in _EXPECT and src.columns[s] != c.type:  # type: ignore[index]
+            blank = f"nullif({raw}, '')" if src.columns[s] == "VARCHAR" else raw  # type: ignore[index]
             conds.append(
                 f"CASE WHEN {name} IS NULL AND {blank} IS NOT NULL THEN '{c.name}:type' END"
             )

@@ -35,9 +35,9 @@ def _frames() -> dict[str, pd.DataFrame]:
 
 def test_load_frames_inserts_derives_keys_and_is_idempotent(store: Store) -> None:
     assert load_frames(store, _frames()) == {"accounts": 2, "subscriptions": 1, "events": 3}
-    # Two identical events both survive (occurrence-numbered keys) ...
+    # Two identical events both survive (sharing their content key) ...
     assert store.count("events") == 3
-    assert store.con.execute("SELECT count(DISTINCT event_key) FROM events").fetchone()[0] == 3
+    assert store.con.execute("SELECT count(DISTINCT event_key) FROM events").fetchone()[0] == 2
     sub_id = store.con.execute("SELECT subscription_id FROM subscriptions").fetchone()[0]
     assert sub_id == "a|pro|2024-01-01"
     # ... and loading the same frames again adds nothing.

@@ -221,3 +221,27 @@ def test_quarantine_loads_good_rows_and_status_shows_bad_ones(
     assert events["rows"] == 30 and events["accounts_without_data"] == 2
     assert events["first"] == "2024-01-01 00:00:00"
     assert status["imports"][0]["status"] == "committed_with_quarantine"
+
+
+def test_identical_rows_get_the_same_keys_on_fast_and_checking_paths(
+    tmp_path: Path, accounts: Store
+) -> None:
+    from healthscore.store import open_store
+
+    rows = [{"account_id": "a1", "event_time": "2024-01-01T00:00:00Z", "event_type": "like"}] * 3
+    f = write_csv(tmp_path / "same.csv", rows)  # type: ignore[arg-type]
+    other = write_csv(
+        tmp_path / "other.csv",
+        [{"account_id": "a2", "event_time": "2024-01-02T00:00:00Z", "event_type": "x"}],
+    )
+    import_files(accounts, "events", [f])  # empty table: bulk fast path
+    fast = {r[0] for r in accounts.con.execute("SELECT event_key FROM events").fetchall()}
+    assert accounts.count("events") == 3 and len(fast) == 1
+    with open_store(tmp_path / "second.duckdb") as s2:
+        import_files(s2, "accounts", [tmp_path / "accounts.csv"])
+        import_files(s2, "events", [other])
+        import_files(s2, "events", [f])  # non-empty table: staged path with anti-join
+        checked = {r[0] for r in s2.con.execute("SELECT event_key FROM events").fetchall()}
+        assert s2.count("events") == 4
+    assert fast < checked
+    assert import_files(accounts, "events", [f]).rows_inserted == 0
