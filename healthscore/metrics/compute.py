@@ -26,7 +26,7 @@ from healthscore.metrics._plan import (
 )
 from healthscore.metrics.catalog import DEFAULT_WINDOWS, MetricInfo, build_catalog
 
-__all__ = ["compute_metrics", "metric_catalog"]
+__all__ = ["compute_metrics", "metric_catalog", "metric_sql"]
 
 KEY = ["as_of", "account_id"]
 
@@ -87,6 +87,46 @@ def compute_metrics(
     return out.sort_values(KEY, kind="stable").reset_index(drop=True)
 
 
+FAMILIES = ("usage", "base", "support", "voice", "relationship", "goals", "financial", "advocacy")
+
+
+def metric_sql(
+    backend: Any,
+    as_of_dates: Sequence[dt.date],
+    *,
+    windows: Sequence[int] = DEFAULT_WINDOWS,
+    dialect: str | None = None,
+) -> dict[str, str]:
+    """The SQL each metric family runs (memtable/cache names made stable), for review and
+    snapshot tests: a changed metric definition shows up as a readable SQL diff."""
+    import re
+
+    ctx = read_context(backend)
+    run = _Run(backend, ctx, make_plan(as_of_dates, windows), None)
+    run.cache = False  # a cached table would hide its definition behind a temp name
+    run.recorded = []
+    usage = None
+    for family in FAMILIES:
+        run.family = family
+        if family == "base":
+            run.base(usage)
+        elif family == "usage":
+            usage = run.usage()
+        else:
+            getattr(run, family)()
+    out: dict[str, list[str]] = {}
+    for family, expr in run.recorded:
+        sql = str(ibis.to_sql(expr, dialect=dialect or backend.name))
+        names: dict[str, str] = {}
+
+        def stable(m: re.Match[str], names: dict[str, str] = names) -> str:
+            return names.setdefault(m.group(0), f"memtable_{len(names) + 1}")
+
+        sql = re.sub(r"ibis_[a-z]+_memtable_[a-z0-9]+", stable, sql)
+        out.setdefault(family, []).append(sql.strip())
+    return {f: "\n\n-- next query\n\n".join(qs) + "\n" for f, qs in out.items()}
+
+
 def _as_dates(s: pd.Series) -> pd.Series:
     return pd.to_datetime(s).dt.date
 
@@ -128,6 +168,9 @@ class _Run:
         self.backend = backend
         # Materialise re-used intermediate tables (one scan of events instead of two).
         self.cache = True
+        # metric_sql() records every query per family, for the SQL snapshot tests.
+        self.recorded: list[tuple[str, Any]] | None = None
+        self.family = ""
         self.ctx = ctx
         self.plan = plan
         self.accounts = accounts
@@ -141,6 +184,8 @@ class _Run:
         return t
 
     def fetch(self, expr: Any) -> pd.DataFrame:
+        if self.recorded is not None:
+            self.recorded.append((self.family, expr))
         return _fetch(self.backend, expr)
 
     def by_date(self, t: Any, time_col: str) -> Any:
