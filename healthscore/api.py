@@ -128,7 +128,7 @@ def accounts(
             owner=owner,
             sort=sort,
             desc=desc,
-            limit=limit,  # type: ignore[arg-type]
+            limit=limit,
         )
     cols = [
         "as_of",

@@ -229,7 +229,7 @@ def accounts_cmd(
             owner=owner,
             sort=sort,
             desc=desc,
-            limit=limit,  # type: ignore[arg-type]
+            limit=limit,
         )
     if fmt is not OutputFormat.table:
         for r in rows:

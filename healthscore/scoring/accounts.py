@@ -47,7 +47,7 @@ def list_accounts(
     band: str | None = None,
     segment: str | None = None,
     owner: str | None = None,
-    sort: SortKey = "score",
+    sort: SortKey | str = "score",
     desc: bool = False,
     limit: int | None = None,
 ) -> list[dict[str, Any]]:
@@ -69,7 +69,8 @@ def list_accounts(
             )
         day = older[-1]
     d7, d30 = previous_date(dates, day, 7), previous_date(dates, day, 30)
-    where, params = ["s.as_of = ?"], [d7, d30, day]
+    where = ["s.as_of = ?"]
+    params: list[object] = [d7, d30, day]
     if band:
         where.append("lower(s.band) = lower(?)")
         params.append(band)

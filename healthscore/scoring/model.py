@@ -259,11 +259,11 @@ class Scorecard(_Strict):
             resolved = self._resolve_groups(seg, ov)
             if sum(g.weight for g in resolved) <= 0:
                 raise _located(("segments", seg), f"segment {seg!r}: group weights sum to 0")
-            for g in resolved:
-                if sum(m.weight for m in g.measures) <= 0 and g.weight > 0:
+            for rg in resolved:
+                if sum(m.weight for m in rg.measures) <= 0 and rg.weight > 0:
                     raise _located(
                         ("segments", seg),
-                        f"segment {seg!r}, group {g.name!r}: measure weights sum to 0",
+                        f"segment {seg!r}, group {rg.name!r}: measure weights sum to 0",
                     )
         return self
 
@@ -453,8 +453,8 @@ def parse_scorecard(text: str, file: str = "<scorecard>") -> Scorecard:
     try:
         card = Scorecard.model_validate(data)
     except ValidationError as exc:
-        first = dict(exc.errors()[0])
-        loc = tuple(first["loc"])
+        first: dict[str, Any] = dict(exc.errors()[0])
+        loc: tuple[Any, ...] = tuple(first["loc"])
         inner, first["msg"] = _split_loc(str(first["msg"]))
         if inner is not None:
             loc = (*loc, *inner)
