@@ -7,6 +7,8 @@ then, for each format, runs in a fresh subprocess each:
 
 * **ours**: `healthscore.ingest.import_files(store, "events", [file])` into a fresh store
   that already holds the accounts (validation, references, keys, dedupe, one transaction);
+* **append**: the same, into a store whose events table is not empty, which takes the
+  checking path (typed stage, duplicate and reference checks, anti-join on event_key);
 * **floor**: plain DuckDB `CREATE TABLE t AS SELECT * FROM read_csv(...)/read_parquet(...)`
   into a fresh database file — the fastest anything could load the file.
 
@@ -82,6 +84,12 @@ def child(mode: str, path: Path, db: Path, accounts: Path, memory_limit: str) ->
         store = open_store(db)
         store.con.execute(f"SET memory_limit = '{memory_limit}'")
         import_files(store, "accounts", [accounts])
+        if mode == "append":
+            # A non-empty events table forces the checking path (stage + anti-join).
+            seed = db.with_suffix(".seed.csv")
+            seed.write_text("account_id,event_time,event_type\nacct-1,2023-01-01,login\n")
+            import_files(store, "events", [seed])
+            seed.unlink()
         t0 = time.perf_counter()
         report = import_files(store, "events", [path])
         rows = report.rows_inserted
@@ -94,7 +102,16 @@ def measure(mode: str, path: Path, accounts: Path, memory_limit: str) -> dict[st
     db = DATA / f"bench_{mode}_{path.suffix.lstrip('.')}.duckdb"
     for p in (db, Path(str(db) + ".wal")):
         p.unlink(missing_ok=True)
-    cmd = [sys.executable, __file__, "--child", mode, str(path), str(db), str(accounts), memory_limit]
+    cmd = [
+        sys.executable,
+        __file__,
+        "--child",
+        mode,
+        str(path),
+        str(db),
+        str(accounts),
+        memory_limit,
+    ]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
     _, status, usage = os.wait4(proc.pid, 0)
     proc.returncode = os.waitstatus_to_exitcode(status)
@@ -140,7 +157,8 @@ def main() -> None:
     for fmt in args.formats.split(","):
         floor = measure("floor", files[fmt], files["accounts"], args.memory_limit)
         ours = measure("ours", files[fmt], files["accounts"], args.memory_limit)
-        for what, r in (("floor", floor), ("ours", ours)):
+        append = measure("append", files[fmt], files["accounts"], args.memory_limit)
+        for what, r in (("floor", floor), ("ours", ours), ("append", append)):
             ratio = r["rows_per_s"] / floor["rows_per_s"]
             print(
                 f"{fmt:8} {what:6} {r['rows']:>12,} {r['seconds']:>8.1f} "
