@@ -216,13 +216,15 @@ class Scorecard(_Strict):
     @classmethod
     def _band_order(cls, bands: list[Band]) -> list[Band]:
         if bands[0].min != 0:
-            raise ValueError(f"the first band ({bands[0].name}) must start at min: 0")
-        mins = [b.min for b in bands]
-        if any(b <= a for a, b in itertools.pairwise(mins)):
-            raise ValueError(
-                "bands must be listed from worst to best with strictly increasing `min`, "
-                "e.g. red 0, yellow 40, green 70"
-            )
+            raise _located((0, "min"), f"the first band ({bands[0].name}) must start at min: 0")
+        for i, (a, b) in enumerate(itertools.pairwise(bands), 1):
+            if b.min <= a.min:
+                raise _located(
+                    (i, "min"),
+                    f"band {b.name!r} starts at {b.min:g}, not above {a.name!r} ({a.min:g}); "
+                    "list bands from worst to best with strictly increasing `min`, "
+                    "e.g. red 0, yellow 40, green 70",
+                )
         names = [b.name for b in bands]
         if len(set(names)) != len(names):
             raise ValueError("band names must be unique")

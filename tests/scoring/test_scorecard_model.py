@@ -79,7 +79,8 @@ def test_zero_sum_measure_weights_points_at_group() -> None:
 
 def test_bad_band_order() -> None:
     msg = _err(VALID.replace("min: 70", "min: 30"))
-    assert msg.startswith("scorecard.yaml line 3, bands: ")
+    assert msg.startswith("scorecard.yaml line 9, bands[2].min: ")
+    assert "band 'green' starts at 30, not above 'yellow' (40)" in msg
     assert "strictly increasing" in msg
 
 
