@@ -118,6 +118,13 @@ def score_cmd(
         + (f", {run.accounts_unscored} without enough data" if run.accounts_unscored else ""),
         highlight=False,
     )
+    if run.accounts_unscored and run.accounts_unscored >= run.accounts_scored:
+        err.print(
+            "most accounts have too little of this scorecard's data to be scored (see "
+            "`healthscore explain ACCOUNT`); for a store with only events and subscriptions, "
+            "write a usage scorecard with `healthscore scorecard template --output usage.yaml`",
+            highlight=False,
+        )
     if run.skipped_dates:
         err.print(
             f"skipped {len(run.skipped_dates)} date(s) before any account existed "
@@ -152,10 +159,10 @@ def explain_cmd(
             emit(rows, fmt)
         return
     name = ex.account.get("name") or ex.account_id
-    score = "not scored" if ex.score is None else f"{ex.score:.0f}"
+    score = "not scored" if ex.score is None else f"{ex.score:.0f} {ex.band}"
     out.print(
-        f"[bold]{name}[/] ({ex.account_id}) as of {ex.as_of}: score [bold]{score}[/] "
-        f"{ex.band or ''}, confidence {ex.confidence} (coverage {ex.coverage:.0%})",
+        f"[bold]{name}[/] ({ex.account_id}) as of {ex.as_of}: score [bold]{score}[/], "
+        f"confidence {ex.confidence} (coverage {ex.coverage:.0%})",
         highlight=False,
     )
     out.print(f"  {ex.confidence_note}", highlight=False)

@@ -9,12 +9,18 @@ ranked against peers in the same segment.
 from __future__ import annotations
 
 import json
+import re
 
 from healthscore.store import Store
 
 __all__ = ["usage_template"]
 
 _WINDOW = 28
+# Event names that usually signal trouble: more of them should not raise the score.
+_NEGATIVE = re.compile(
+    r"(^|_)(dislike|unfriend|unfollow|cancel|churn|downgrade|error|fail|complain|unsubscribe|"
+    r"delete|remove|block|report|refund|crash|abandon)"
+)
 
 
 def usage_template(store: Store, *, max_event_types: int = 8, name: str = "usage only") -> str:
@@ -32,7 +38,9 @@ def usage_template(store: Store, *, max_event_types: int = 8, name: str = "usage
         f"# for {store.path.name}.",
         "# It scores what an events + subscriptions store can tell: overall activity and the",
         f"# {len(types)} most frequent event types, each ranked against accounts of the same",
-        "# segment (percentile).  Edit weights freely; see docs/scorecards.md.",
+        "# segment (percentile).  Event types whose names suggest trouble (dislike, cancel,",
+        "# error, ...) count lower-is-better; check those and every other direction, then",
+        "# edit weights freely; see docs/scorecards.md.",
         f"name: {name}",
         'version: "1.0"',
         "bands:",
@@ -71,6 +79,10 @@ def usage_template(store: Store, *, max_event_types: int = 8, name: str = "usage
                 f"        name: {json.dumps(f'{raw} events ({_WINDOW}d)')}",
                 "        normalize: {method: percentile}",
             ]
+            if _NEGATIVE.search(s):
+                lines.append(
+                    "        direction: lower_is_better   # the name suggests a bad sign; check"
+                )
     text = "\n".join(lines) + "\n"
     parse_scorecard(text, file="template")  # never hand out a scorecard that does not load
     return text
