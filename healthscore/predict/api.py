@@ -91,7 +91,7 @@ def predict(
     if not lo <= as_of <= hi:
         raise NotEnoughData(f"--as-of {as_of} is outside the data's range {lo} to {hi}")
     oc = derive_outcomes(store, grace_days=grace_days, as_of=as_of)
-    dates = observation_dates(oc.data_start, as_of, step_days)
+    dates = observation_dates(oc.observation_start, as_of, step_days)
     if as_of not in dates:
         dates.append(as_of)
     panel = build_panel(store, oc, dates)

@@ -113,7 +113,7 @@ def backtest(
 ) -> BacktestResult:
     """Out-of-time evaluation of the scorecard, each learned model and the recency baseline."""
     full = derive_outcomes(store, grace_days=grace_days)
-    dates = observation_dates(full.data_start, full.data_end, step_days)
+    dates = observation_dates(full.observation_start, full.data_end, step_days)
     panel = build_panel(store, full, dates)
     f = panel.frame
     cutoffs = choose_cutoffs(store, panel, full, horizon_days=horizon_days, grace_days=grace_days,

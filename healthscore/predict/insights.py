@@ -40,7 +40,7 @@ def insights(store: Any, *, horizon_days: int = 30, grace_days: int = 7,
     """Sections: churn by metric decile, TTFV, NPS vs advocacy, CSM touch cadence."""
     oc = derive_outcomes(store, grace_days=grace_days)
     out: dict[str, Any] = {"horizon_days": horizon_days}
-    panel = build_panel(store, oc, observation_dates(oc.data_start, oc.data_end))
+    panel = build_panel(store, oc, observation_dates(oc.observation_start, oc.data_end))
     f = panel.frame[resolved_mask(panel.frame, oc, horizon_days)]
     if f.empty:
         out["metric_cohorts"] = {"available": False, "reason": "no observation has a known outcome"}

@@ -16,6 +16,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import numpy as np
@@ -258,8 +259,10 @@ class ChurnGBT(ClassifierMixin, BaseEstimator):
         l2_regularization: float = 1.0,
         max_rows: int = 1_000_000,
         calibration_fraction: float = 0.2,
+        n_threads: int | None = None,
         random_state: int = 0,
     ):
+        self.n_threads = n_threads
         self.calibration_fraction = calibration_fraction
         self.learning_rate = learning_rate
         self.max_iter = max_iter
@@ -269,7 +272,15 @@ class ChurnGBT(ClassifierMixin, BaseEstimator):
         self.max_rows = max_rows
         self.random_state = random_state
 
+    def _threads(self) -> int:
+        # Half the cores: OpenMP spinning under oversubscription costs far more than it gains.
+        return self.n_threads or max(1, (os.cpu_count() or 2) // 2)
+
     def fit(self, X: Any, y: Any) -> ChurnGBT:
+        with threadpool_limits(self._threads(), user_api="openmp"):
+            return self._fit(X, y)
+
+    def _fit(self, X: Any, y: Any) -> ChurnGBT:
         X = _frame(X).astype(float)
         y = np.asarray(y).astype(int)
         self.feature_names_in_ = np.array(X.columns, dtype=object)
@@ -279,8 +290,15 @@ class ChurnGBT(ClassifierMixin, BaseEstimator):
             keep = np.sort(np.random.default_rng(self.random_state).choice(
                 len(X), self.max_rows, replace=False))
             X, y = X.iloc[keep], y[keep]
-        # Columns without two distinct values carry no signal (and upset the binning).
-        self.used_ = [c for c in X.columns if X[c].nunique(dropna=True) >= 2]
+        # Out-of-time Platt scaling: fit on the earlier rows, calibrate on the latest ones
+        # (rows are sorted by observation date), which also corrects base-rate drift.
+        k = int(len(X) * (1 - self.calibration_fraction))
+        split = 0 < k < len(X) and min(y[:k].sum(), y[k:].sum()) >= 5
+        # Columns need two distinct values where the booster is fitted (binning fails on
+        # all-missing columns); in the cross-validated fallback, mostly present ones only.
+        fit_rows = X.iloc[:k] if split else X
+        self.used_ = [c for c in X.columns if fit_rows[c].nunique(dropna=True) >= 2
+                      and (split or fit_rows[c].notna().mean() >= 0.5)]
         X = X[self.used_]
         base = HistGradientBoostingClassifier(
             learning_rate=self.learning_rate,
@@ -293,11 +311,8 @@ class ChurnGBT(ClassifierMixin, BaseEstimator):
             n_iter_no_change=20,
             random_state=self.random_state,
         )
-        # Out-of-time Platt scaling: fit on the earlier rows, calibrate on the latest ones
-        # (rows are sorted by observation date), which also corrects base-rate drift.
-        k = int(len(X) * (1 - self.calibration_fraction))
         Xa = X.to_numpy()
-        if min(y[:k].sum(), y[k:].sum()) >= 5 and 0 < k < len(X):
+        if split:
             base.fit(Xa[:k], y[:k])
             self.model_ = CalibratedClassifierCV(FrozenEstimator(base), method="sigmoid")
             self.model_.fit(Xa[k:], y[k:])
@@ -309,7 +324,8 @@ class ChurnGBT(ClassifierMixin, BaseEstimator):
     def predict_proba(self, X: Any) -> np.ndarray:
         check_is_fitted(self, "model_")
         X = _frame(X).reindex(columns=self.used_).astype(float)
-        return self.model_.predict_proba(X.to_numpy())
+        with threadpool_limits(self._threads(), user_api="openmp"):
+            return self.model_.predict_proba(X.to_numpy())
 
     def predict(self, X: Any) -> np.ndarray:
         return (self.predict_proba(X)[:, 1] >= 0.5).astype(int)

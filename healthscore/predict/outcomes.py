@@ -76,6 +76,12 @@ class Outcomes:
     data_end: dt.date
     grace_days: int
     billing_end: dt.date  # latest subscription start seen: the billing data's "today"
+    activity_start: dt.date | None = None  # first product event (None = no events)
+
+    @property
+    def observation_start(self) -> dt.date:
+        """Where observation dates may begin: the later of data start and first activity."""
+        return max(self.data_start, self.activity_start or self.data_start)
 
     @property
     def known_until(self) -> dt.date:
@@ -184,7 +190,10 @@ def derive_outcomes(
     events["date"] = pd.to_datetime(events["date"]).dt.date
     events["mrr_before"] = events["mrr_before"].astype(float)
     events["mrr_after"] = events["mrr_after"].astype(float)
-    return Outcomes(events, subs, data_start, data_end, int(grace_days), billing_end)
+    first = _sql(source, "SELECT CAST(min(event_time) AS DATE) d FROM events")["d"].iloc[0]
+    activity_start = None if pd.isna(first) else pd.Timestamp(first).date()
+    return Outcomes(events, subs, data_start, data_end, int(grace_days), billing_end,
+                    activity_start)
 
 
 def label_observations(

@@ -33,7 +33,7 @@ def suggest_scorecard(
 ) -> tuple[str, ChurnLogit]:
     """(scorecard YAML text, fitted model) learned from all resolved observations."""
     oc = derive_outcomes(store, grace_days=grace_days, as_of=as_of)
-    panel = build_panel(store, oc, observation_dates(oc.data_start, oc.data_end))
+    panel = build_panel(store, oc, observation_dates(oc.observation_start, oc.data_end))
     f = panel.frame
     tr = resolved_mask(f, oc, horizon_days)
     y = labels(f[tr], oc, horizon_days)

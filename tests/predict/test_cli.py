@@ -1,0 +1,136 @@
+"""End to end through `healthscore.cli.app`: predict, backtest, refusals and fallback."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from healthscore.cli import app
+from healthscore.demo.build import build_demo
+from healthscore.errors import NotEnoughData
+from healthscore.ingest.frames import load_frames
+from healthscore.predict.api import COLUMNS
+from healthscore.predict.outcomes import data_range
+from healthscore.store import open_store
+
+runner = CliRunner()
+
+
+def _end(path: Path) -> dt.date:
+    with open_store(path) as s:
+        return data_range(s)[1]
+
+
+def _wild_future(path: Path, after: dt.date) -> None:
+    """Append absurd rows dated after `after`: new churn, renewals, bursts of events."""
+    with open_store(path) as s:
+        accts = [r[0] for r in s.con.execute(
+            "SELECT account_id FROM accounts ORDER BY account_id LIMIT 40").fetchall()]
+        t0 = pd.Timestamp(after) + pd.Timedelta(days=1)
+        events = pd.DataFrame({
+            "account_id": [a for a in accts for _ in range(30)],
+            "event_time": [t0 + pd.Timedelta(hours=5 * i) for _ in accts for i in range(30)],
+            "event_type": "wild_future_event",
+        })
+        subs = pd.DataFrame({
+            "subscription_id": [f"wild-{a}" for a in accts],
+            "account_id": accts,
+            "product": "wild",
+            "start_date": (t0 + pd.Timedelta(days=3)).date(),
+            "end_date": (t0 + pd.Timedelta(days=10)).date(),
+            "mrr": 1e6,
+        })
+        load_frames(s, {"events": events, "subscriptions": subs})
+
+
+def test_predict_end_to_end_and_ignores_later_data(demo_copy: Path, tmp_path: Path) -> None:
+    end = _end(demo_copy)
+    first, second = tmp_path / "p1.csv", tmp_path / "p2.csv"
+    args = ["predict", "--as-of", str(end), "--db", str(demo_copy)]
+    res = runner.invoke(app, [*args, "--output", str(first)])
+    assert res.exit_code == 0, res.output
+    df = pd.read_csv(first)
+    assert list(df.columns) == COLUMNS
+    assert df["account_id"].is_unique and len(df) > 50
+    assert df["churn_probability"].between(0, 1).all()
+    assert set(df["band"]) <= {"red", "yellow", "green"}
+    assert set(df["score_source"]) <= {"scorecard", "model"}
+    _wild_future(demo_copy, end)
+    res = runner.invoke(app, [*args, "--output", str(second)])
+    assert res.exit_code == 0, res.output
+    pd.testing.assert_frame_equal(df, pd.read_csv(second))
+
+
+def test_predict_refuses_dates_outside_the_data(demo_path: Path, tmp_path: Path) -> None:
+    res = runner.invoke(app, ["predict", "--as-of", "1990-01-01", "--output",
+                              str(tmp_path / "x.csv"), "--db", str(demo_path)])
+    assert res.exit_code != 0
+    assert isinstance(res.exception, NotEnoughData)
+    assert "outside the data's range" in str(res.exception)
+    assert not (tmp_path / "x.csv").exists()
+
+
+def test_not_enough_outcomes_falls_back_to_the_scorecard(tmp_path: Path) -> None:
+    db = tmp_path / "tiny.duckdb"
+    with open_store(db) as s:
+        build_demo(s, seed=5, n_accounts=30, months=4)
+    end = _end(db)
+    out = tmp_path / "p.csv"
+    res = runner.invoke(app, ["predict", "--as-of", str(end), "--output", str(out),
+                              "--db", str(db)])
+    assert res.exit_code == 0, res.output
+    assert "churned observations" in res.output and "falling back" in res.output
+    df = pd.read_csv(out)
+    assert (df["score_source"] == "scorecard").all()
+    assert df["churn_probability"].isna().all()
+
+
+def test_backtest_json_and_html(demo_path: Path, tmp_path: Path) -> None:
+    j, h = tmp_path / "bt.json", tmp_path / "bt.html"
+    res = runner.invoke(app, ["backtest", "--json", str(j), "--html", str(h), "--capacity", "10",
+                              "--db", str(demo_path)])
+    assert res.exit_code == 0, res.output
+    s = json.loads(j.read_text())
+    for key in ("methods", "folds", "verdict", "horizon_days", "capacity", "red_share",
+                "red_definition", "survival", "expansion", "scorecard", "data"):
+        assert key in s, key
+    assert {"baseline", "logistic", "gbt"} <= set(s["methods"])
+    for m in s["methods"].values():
+        for key in ("auc", "top_decile_lift", "red_recall", "red_precision",
+                    "over_servicing_rate", "precision_at_capacity", "brier", "reliability",
+                    "lead_time", "per_fold_auc"):
+            assert key in m, key
+    assert s["methods"]["logistic"]["reliability"]
+    # No fold trains on an observation whose outcome was unknown at its cut-off.
+    for fold in s["folds"]:
+        assert fold["train_rows"] > 0 and fold["test_rows"] > 0
+    html = h.read_text()
+    assert html.count("data:image/png;base64,") == 4
+    assert s["verdict"] in html or s["verdict"].split(";")[0] in html
+
+
+@pytest.mark.parametrize("horizon", [30])
+def test_time_split_never_trains_on_unresolved_labels(demo_path: Path, horizon: int) -> None:
+    import sys
+
+    import healthscore.predict.backtest  # noqa: F401
+    from healthscore.predict.dataset import build_panel, observation_dates
+    from healthscore.predict.outcomes import derive_outcomes
+
+    bt = sys.modules["healthscore.predict.backtest"]
+    with open_store(demo_path) as s:
+        full = derive_outcomes(s)
+        panel = build_panel(s, full, observation_dates(full.observation_start, full.data_end))
+        cutoffs = bt.choose_cutoffs(s, panel, full, horizon_days=horizon, grace_days=7,
+                                    n_folds=3, min_outcomes=30)
+        for c in cutoffs:
+            oc = derive_outcomes(s, as_of=c)
+            tr = bt._train_mask(panel, oc, c, horizon)
+            last = max(panel.frame.loc[tr, "as_of"])
+            assert last + dt.timedelta(days=horizon) <= oc.known_until < c
+            assert (oc.events["date"] <= c).all()
