@@ -48,8 +48,9 @@ def insert_new_rows(con: duckdb.DuckDBPyConnection, table: Table, source: str) -
     on = " AND ".join(f"t.{qi(k)} = s.{qi(k)}" for k in table.key)
     before = con.execute(f"SELECT count(*) FROM {table.name}").fetchone()[0]  # type: ignore[index]
     # Into an empty table nothing can clash: skip the anti-join (it doubles the cost).
-    new = "" if before == 0 else f"WHERE NOT EXISTS (SELECT 1 FROM {table.name} t WHERE {on})"
-    con.execute(f"INSERT INTO {table.name} ({cols}) SELECT {cols} FROM {source} s {new}")
+    anti = "" if before == 0 else f"ANTI JOIN {table.name} t ON {on}"
+    scols = ", ".join(f"s.{qi(c)}" for c in table.column_names)
+    con.execute(f"INSERT INTO {table.name} ({cols}) SELECT {scols} FROM {source} s {anti}")
     after = con.execute(f"SELECT count(*) FROM {table.name}").fetchone()[0]  # type: ignore[index]
     return int(after - before)
 
