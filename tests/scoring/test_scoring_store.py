@@ -225,3 +225,40 @@ def test_backfill_skips_dates_before_any_account(store: Store) -> None:
     stored = set(snapshot_dates(store))
     assert not stored & set(run.skipped_dates)
     assert set(run.dates) <= stored
+
+
+def test_template_marks_trouble_events_lower_is_better(tmp_path: Path) -> None:
+    import pandas as pd
+
+    from healthscore.ingest import load_frames
+
+    events = pd.DataFrame(
+        {
+            "event_id": [f"e{i}" for i in range(6)],
+            "account_id": ["a", "a", "a", "b", "b", "b"],
+            "event_time": pd.to_datetime(["2024-03-01"] * 6),
+            "event_type": ["Like", "Like", "Thumbs Down", "Dislike", "Like", "Page View"],
+        }
+    )
+    with open_store(tmp_path / "tiny.duckdb") as s:
+        load_frames(
+            s,
+            {
+                "accounts": pd.DataFrame({"account_id": ["a", "b"]}),
+                "subscriptions": pd.DataFrame(
+                    {
+                        "account_id": ["a", "b"],
+                        "product": ["p", "p"],
+                        "start_date": pd.to_datetime(["2024-01-01"] * 2).date,
+                        "mrr": [10.0, 20.0],
+                    }
+                ),
+                "events": events,
+            },
+        )
+        card = parse_scorecard(usage_template(s), "t.yaml")
+        measures = {m.metric: m for g in card.groups for m in g.measures}
+        assert list(measures)[4] == "events_like_28d"  # most frequent type first
+        assert measures["events_dislike_28d"].direction == "lower_is_better"
+        assert measures["events_like_28d"].direction is None
+        assert measures["events_page_view_28d"].direction is None
