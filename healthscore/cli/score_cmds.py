@@ -293,12 +293,13 @@ def scorecard_check(
     from healthscore.scoring.run import catalog, custom_metrics
 
     card = load_scorecard(file)
+    custom = custom_metrics(card)  # custom metric errors need no store to be found
     checked = "metric names not checked (no store)"
     db_path = settings(db).db
     if db_path.exists():
         with store(db) as s:
             try:
-                cat = catalog(s, _engine(db), custom_metrics(card))
+                cat = catalog(s, _engine(db), custom)
             except HealthscoreError as exc:
                 checked = f"metric names not checked ({exc})"
             else:

@@ -216,3 +216,43 @@ def test_bad_every_is_rejected(store_file: Path, every: str) -> None:
         ],
     )
     assert result.exit_code != 0
+
+
+def test_check_reports_custom_metric_errors_with_line(tmp_path: Path) -> None:
+    card = tmp_path / "custom.yaml"
+    card.write_text(
+        DEFAULT_SCORECARD.read_text().replace(
+            "custom_metrics: []",
+            "custom_metrics:\n  - {name: exports_28d, kind: count, table: nope, window_days: 28}",
+        )
+    )
+    result = runner.invoke(
+        app, ["scorecard", "check", str(card), "--db", str(tmp_path / "none.duckdb")]
+    )
+    assert isinstance(result.exception, InvalidScorecard)
+    msg = str(result.exception)
+    assert f"{card} line " in msg and "custom_metrics[0]" in msg and "unknown table 'nope'" in msg
+
+
+def test_custom_metric_is_scored(store_file: Path, tmp_path: Path) -> None:
+    card = tmp_path / "custom.yaml"
+    text = DEFAULT_SCORECARD.read_text().replace(
+        "custom_metrics: []",
+        "custom_metrics:\n"
+        "  - {name: logins_28d, kind: count, table: events, where: {event_type: login},"
+        " window_days: 28, direction: higher_is_better, unit: logins}",
+    )
+    text = text.replace(
+        "      - metric: usage_weeks_active_share_12w\n",
+        "      - metric: logins_28d\n"
+        "        normalize: {method: percentile}\n"
+        "      - metric: usage_weeks_active_share_12w\n",
+    )
+    card.write_text(text)
+    run("score", "--scorecard", str(card), "--db", str(store_file))
+    with open_store(store_file) as s:
+        n, present = s.con.execute(
+            "SELECT count(*), count(normalized) FROM score_measures "
+            "WHERE metric = 'logins_28d' AND as_of = DATE '2026-10-31'"
+        ).fetchone()  # type: ignore[misc]
+    assert n > 0 and present > 0
