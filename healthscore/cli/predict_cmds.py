@@ -54,7 +54,9 @@ def predict_cmd(
 @app.command("backtest")
 def backtest_cmd(
     horizon_days: Annotated[int, typer.Option("--horizon-days", min=1)] = 30,
-    json_file: Annotated[Path | None, typer.Option("--json", help="Write the figures as JSON.")] = None,
+    json_file: Annotated[
+        Path | None, typer.Option("--json", help="Write the figures as JSON.")
+    ] = None,
     html: Annotated[Path | None, typer.Option("--html", help="Write an HTML report.")] = None,
     capacity: Annotated[int, typer.Option("--capacity", min=1,
                                           help="Accounts the team can work per week.")] = 25,

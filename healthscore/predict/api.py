@@ -66,8 +66,10 @@ def _choose(X: pd.DataFrame, y: np.ndarray, dates: pd.Series) -> tuple[str, dict
     va = ~tr
     if y[tr].sum() < 10 or y[va].sum() == 0 or y[va].sum() == va.sum():
         return "logistic", {}
-    aucs = {n: float(roc_auc_score(y[va], make_model(n).fit(X[tr], y[tr]).predict_proba(X[va])[:, 1]))
-            for n in ("logistic", "gbt")}
+    aucs = {}
+    for n in ("logistic", "gbt"):
+        p = make_model(n).fit(X[tr], y[tr]).predict_proba(X[va])[:, 1]
+        aucs[n] = float(roc_auc_score(y[va], p))
     return ("gbt" if aucs["gbt"] > aucs["logistic"] + 0.01 else "logistic"), aucs
 
 
@@ -172,5 +174,5 @@ def scorecard_fallback(store: Any, as_of: dt.date, scorecard: Any = None) -> Pre
         "top_risk_drivers": "",
         "model": "scorecard",
     })
-    return Prediction(out[COLUMNS].sort_values("health_score", kind="stable").reset_index(drop=True),
-                      "scorecard")
+    frame = out[COLUMNS].sort_values("health_score", kind="stable").reset_index(drop=True)
+    return Prediction(frame, "scorecard")

@@ -92,7 +92,8 @@ def choose_cutoffs(
 
 def _segments(store: Any) -> pd.Series:
     try:
-        seg = load_table(store, "SELECT CAST(account_id AS VARCHAR) account_id, segment FROM accounts")
+        seg = load_table(
+            store, "SELECT CAST(account_id AS VARCHAR) account_id, segment FROM accounts")
     except Exception:
         return pd.Series(dtype=object)
     return seg.set_index("account_id")["segment"]
@@ -165,8 +166,8 @@ def backtest(
     else:
         card_note["reason"] = "scoring is not available"
     if card is not None and not card.empty:
-        pred = pred.merge(card.rename(columns={"score": "scorecard_score", "band": "scorecard_band"}),
-                          on=["as_of", "account_id"], how="left")
+        card = card.rename(columns={"score": "scorecard_score", "band": "scorecard_band"})
+        pred = pred.merge(card, on=["as_of", "account_id"], how="left")
         pred["risk_scorecard"] = 100 - pred["scorecard_score"].fillna(50.0)
         worst = _worst_band(scorecard)
         red_override["scorecard"] = (pred["scorecard_band"] == worst).to_numpy()
@@ -270,7 +271,8 @@ def _expansion(store: Any, panel: Panel, full: Outcomes, cutoffs: list[dt.date],
     c = cutoffs[0]
     oc = derive_outcomes(store, grace_days=grace, as_of=c)
     tr = _train_mask(panel, oc, c, horizon)
-    te = resolved_mask(f, full, horizon) & (pd.to_datetime(f["as_of"]) >= pd.Timestamp(c)).to_numpy()
+    after = (pd.to_datetime(f["as_of"]) >= pd.Timestamp(c)).to_numpy()
+    te = resolved_mask(f, full, horizon) & after
     ytr, yte = labels(f[tr], oc, horizon, "expansion"), labels(f[te], full, horizon, "expansion")
     if ytr.sum() < 5 or yte.sum() == 0 or yte.sum() == len(yte):
         return {"available": False, "reason": "too few expansions before/after the first cut-off"}

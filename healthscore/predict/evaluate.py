@@ -43,7 +43,9 @@ def red_flags(risk: np.ndarray, dates: np.ndarray, red_share: float) -> np.ndarr
     return flags
 
 
-def precision_at_capacity(y: np.ndarray, risk: np.ndarray, dates: np.ndarray, k: int) -> float | None:
+def precision_at_capacity(
+    y: np.ndarray, risk: np.ndarray, dates: np.ndarray, k: int
+) -> float | None:
     """Mean over observation dates of the churn share among the K riskiest accounts."""
     vals = []
     for d in np.unique(dates):

@@ -67,9 +67,11 @@ def activity_features(store: Any, dates: list[dt.date]) -> pd.DataFrame:
             """
             SELECT d.as_of, s.account_id,
               (d.as_of - min(s.start_date))::DOUBLE AS tenure_days,
-              max(CASE WHEN s.start_date <= d.as_of AND d.as_of < coalesce(s.end_date, DATE '9999-12-31')
+              max(CASE WHEN s.start_date <= d.as_of
+                    AND d.as_of < coalesce(s.end_date, DATE '2200-01-01')
                   THEN 1.0 ELSE 0.0 END) AS is_active,
-              sum(CASE WHEN s.start_date <= d.as_of AND d.as_of < coalesce(s.end_date, DATE '9999-12-31')
+              sum(CASE WHEN s.start_date <= d.as_of
+                    AND d.as_of < coalesce(s.end_date, DATE '2200-01-01')
                   THEN s.mrr END) AS mrr
             FROM _hs_dates d JOIN subscriptions s ON s.start_date <= d.as_of
             GROUP BY d.as_of, s.account_id"""

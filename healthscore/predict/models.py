@@ -366,8 +366,11 @@ class ChurnSurvival(BaseEstimator):
         # The covariates that vary most with the outcome (AFT fits slow down with many).
         spread = G.std(ddof=0).fillna(0)
         ev = np.asarray(event).astype(bool)
-        gap = (G[ev].mean() - G[~ev].mean()).abs() / spread.replace(0, np.inf) if ev.any() else spread
-        self.columns_ = list(gap.fillna(0).sort_values(ascending=False).index[: self.max_covariates])
+        gap = spread
+        if ev.any():
+            gap = (G[ev].mean() - G[~ev].mean()).abs() / spread.replace(0, np.inf)
+        ranked = gap.fillna(0).sort_values(ascending=False).index
+        self.columns_ = list(ranked[: self.max_covariates])
         df = G[self.columns_].copy()
         df.columns = [f"g{i}" for i in range(df.shape[1])]
         df["_T"] = np.maximum(np.asarray(duration_days, dtype=float), 0.5) / 30.44

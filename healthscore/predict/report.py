@@ -81,7 +81,7 @@ def _charts(res: BacktestResult) -> list[tuple[str, str]]:
     fig, ax = plt.subplots(figsize=(5, 5))
     ax.plot([0, 1], [0, 1], color="grey", lw=0.8)
     top = 0.0
-    for m, r in s["methods"].items():
+    for r in s["methods"].values():
         if r["reliability"]:
             xs = [c["predicted"] for c in r["reliability"]]
             ys = [c["observed"] for c in r["reliability"]]
@@ -102,7 +102,7 @@ def _charts(res: BacktestResult) -> list[tuple[str, str]]:
     np.atleast_1d(axes)[0].legend()
     out.append(("Risk distributions: churned vs retained", _png(fig)))
     fig, ax = plt.subplots(figsize=(7, 4))
-    for m, r in s["methods"].items():
+    for r in s["methods"].values():
         if r["lead_time"]:
             ax.step([c["days"] for c in r["lead_time"]], [100 * c["share"] for c in r["lead_time"]],
                     where="post", label=r["label"])

@@ -71,9 +71,10 @@ def suggest_scorecard(
     card = {
         "name": "suggested by healthscore predict",
         "version": f"suggested-{oc.data_end}",
-        "description": (f"Weights from a logistic churn model ({horizon_days}-day horizon) trained "
-                        f"on {int(tr.sum())} observations with {int(y.sum())} churns up to "
-                        f"{oc.known_until}; correlated metrics grouped (Fighting Churn With Data)."),
+        "description": (
+            f"Weights from a logistic churn model ({horizon_days}-day horizon) trained on "
+            f"{int(tr.sum())} observations with {int(y.sum())} churns up to {oc.known_until}; "
+            "correlated metrics grouped (Fighting Churn With Data)."),
         "bands": [{"name": n, "min": m} for n, m in default_bands(scorecard)],
         "groups": groups,
     }

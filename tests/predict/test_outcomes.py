@@ -63,8 +63,8 @@ def test_grace_gap_and_right_censoring(tmp_path: Path, subs_store) -> None:
     assert ("e", D(2024, 5, 30)) in churn
     # d and f never churn: d's last term ends after the data, f is open-ended.
     assert not any(a in ("d", "f") for a, _ in churn)
-    assert ("e", D(2024, 5, 30)) not in _events(derive_outcomes(_store(tmp_path, subs_store, "o2"), grace_days=7),
-                                                "churn")
+    graced = derive_outcomes(_store(tmp_path, subs_store, "o2"), grace_days=7)
+    assert ("e", D(2024, 5, 30)) not in _events(graced, "churn")
 
 
 def test_as_of_only_knows_the_past(tmp_path: Path, subs_store) -> None:
