@@ -41,6 +41,9 @@ class Plan:
     # everything before bounds[0].  bounds[-1] = max(as_of) + 1 day.
     bounds: tuple[dt.date, ...] = field(default=())
     extra_lookbacks: tuple[int, ...] = ()
+    # Window edges only (no weekly bins): fewer, wider segments for the per-type and per-user
+    # aggregates, which never need weekly detail.  Also ends at max(as_of) + 1 day.
+    coarse: tuple[dt.date, ...] = field(default=())
 
     @property
     def end(self) -> dt.datetime:
@@ -51,11 +54,11 @@ class Plan:
     def lookbacks(self) -> tuple[int, ...]:
         return tuple(sorted({*self.windows, *FIXED_LOOKBACKS, *self.extra_lookbacks}))
 
-    def segment_expr(self, t: Any) -> Any:
+    def segment_expr(self, t: Any, *, coarse: bool = False) -> Any:
         """Ibis expression: the segment index of timestamp `t` (a balanced CASE tree)."""
         import ibis
 
-        bounds = [ibis.timestamp(_ts(b)) for b in self.bounds]
+        bounds = [ibis.timestamp(_ts(b)) for b in (self.coarse if coarse else self.bounds)]
 
         def tree(lo: int, hi: int) -> Any:
             if lo == hi:
@@ -63,9 +66,9 @@ class Plan:
             mid = (lo + hi + 1) // 2  # segment >= mid  <=>  t >= bounds[mid-1]
             return ibis.ifelse(t >= bounds[mid - 1], tree(mid, hi), tree(lo, mid - 1))
 
-        return tree(0, len(self.bounds) - 1)
+        return tree(0, len(bounds) - 1)
 
-    def segment_map(self) -> pa.Table:
+    def segment_map(self, *, coarse: bool = False) -> pa.Table:
         """One row per (as_of, segment) that lies on or before as_of, with window flags."""
         rows: dict[str, list[Any]] = {"as_of": [], "seg": [], "wk": []}
         for w in self.windows:
@@ -74,10 +77,11 @@ class Plan:
         rows[f"w{BREADTH_DAYS}b"] = []
         for d in self.dates:
             e = d + dt.timedelta(days=1)
-            for i, end in enumerate(self.bounds):
+            all_bounds = self.coarse if coarse else self.bounds
+            for i, end in enumerate(all_bounds):
                 if end > e:
                     break
-                start = self.bounds[i - 1] if i > 0 else None
+                start = all_bounds[i - 1] if i > 0 else None
                 rows["as_of"].append(d)
                 rows["seg"].append(i)
                 for w in self.windows:
@@ -126,8 +130,12 @@ def make_plan(
     ws = tuple(sorted({int(w) for w in windows}))
     offsets = {0, BREADTH_DAYS, *ws, *(2 * w for w in ws)}
     offsets |= {7 * k for k in range(CONSISTENCY_WEEKS + 1)}
+    coarse_offsets = {0, BREADTH_DAYS, *ws, *(2 * w for w in ws)}
     bounds = {d + dt.timedelta(days=1 - o) for d in ds for o in offsets}
-    return Plan(ds, ws, tuple(sorted(bounds)), tuple(sorted(set(extra_lookbacks))))
+    coarse = {d + dt.timedelta(days=1 - o) for d in ds for o in coarse_offsets}
+    return Plan(
+        ds, ws, tuple(sorted(bounds)), tuple(sorted(set(extra_lookbacks))), tuple(sorted(coarse))
+    )
 
 
 def _as_date(d: Any) -> dt.date:

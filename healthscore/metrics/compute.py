@@ -176,6 +176,7 @@ class _Run:
         self.accounts = accounts
         self.dates = ibis.memtable(plan.dates_table())
         self.segmap = ibis.memtable(plan.segment_map())
+        self.coarse_map = ibis.memtable(plan.segment_map(coarse=True))
 
     def table(self, name: str) -> Any:
         t = self.backend.table(name)
@@ -273,8 +274,10 @@ class _Run:
             return None
         plan, ctx = self.plan, self.ctx
         ev = self.table("events")
-        ev = ev.filter(ev.event_time < plan.end).mutate(seg=plan.segment_expr(ev.event_time))
-        m = self.segmap
+        ev = ev.filter(ev.event_time < plan.end)
+        fine = ev.mutate(seg=plan.segment_expr(ev.event_time))
+        ev = ev.mutate(seg=plan.segment_expr(ev.event_time, coarse=True))
+        m = self.coarse_map
         ws = plan.windows
 
         # (account, type, segment) in one scan; then per (as_of, account, type) with 0/1
@@ -293,10 +296,11 @@ class _Run:
         per_type = _pivot_types(long, ctx, ws)
 
         # (account, segment): events, active days, last activity; weekly bins (long).
-        b = ev.group_by(["account_id", "seg"]).agg(
-            n=ev.count(), days=ev.event_time.date().nunique(), last_t=ev.event_time.max()
+        b = fine.group_by(["account_id", "seg"]).agg(
+            n=fine.count(), days=fine.event_time.date().nunique(), last_t=fine.event_time.max()
         )
-        b = b.join(m, "seg").cache() if self.cache else b.join(m, "seg")
+        b = b.join(self.segmap, "seg")
+        b = b.cache() if self.cache else b
         baggs: dict[str, Any] = {"last_t": b.last_t.max()}
         for w in ws:
             baggs[f"usage_events_{w}d"] = _in(b[f"w{w}"], b.n).sum()
@@ -312,7 +316,10 @@ class _Run:
         per_seg = per_seg.merge(weekly.reset_index(), on=KEY, how="left")
 
         # (account, segment, user): distinct active users per window.
-        c = ev.filter(ev.user_id.notnull()).select("account_id", "seg", "user_id").distinct()
+        # Only the last max(window) days matter for users: skip older events before hashing.
+        since = plan.dates[0] + dt.timedelta(days=1 - max(ws))
+        recent = ev.user_id.notnull() & (ev.event_time >= ibis.timestamp(_midnight(since)))
+        c = ev.filter(recent).select("account_id", "seg", "user_id").distinct()
         c = c.join(m, "seg")
         caggs = {f"usage_active_users_{w}d": c.user_id.nunique(where=c[f"w{w}"] == 1) for w in ws}
         users = self.fetch(c.group_by(["as_of", "account_id"]).agg(**caggs))
@@ -537,6 +544,10 @@ def _pivot_types(long: pd.DataFrame, ctx: Context, ws: Sequence[int]) -> pd.Data
     extra = pd.DataFrame(parts)
     extra.index.names = KEY
     return wide.join(extra, how="outer").reset_index()
+
+
+def _midnight(d: dt.date) -> dt.datetime:
+    return dt.datetime(d.year, d.month, d.day)
 
 
 def _in(flag: Any, value: Any) -> Any:

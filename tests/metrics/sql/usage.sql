@@ -46,58 +46,26 @@ FROM (
         CASE
           WHEN "t1"."event_time" >= MAKE_TIMESTAMP(2024, 2, 5, 0, 0, 0.0)
           THEN CASE
-            WHEN "t1"."event_time" >= MAKE_TIMESTAMP(2024, 3, 4, 0, 0, 0.0)
+            WHEN "t1"."event_time" >= MAKE_TIMESTAMP(2024, 3, 18, 0, 0, 0.0)
             THEN CASE
-              WHEN "t1"."event_time" >= MAKE_TIMESTAMP(2024, 3, 18, 0, 0, 0.0)
-              THEN CASE
-                WHEN "t1"."event_time" >= MAKE_TIMESTAMP(2024, 3, 25, 0, 0, 0.0)
-                THEN 14
-                ELSE 13
-              END
-              ELSE CASE
-                WHEN "t1"."event_time" >= MAKE_TIMESTAMP(2024, 3, 11, 0, 0, 0.0)
-                THEN 12
-                ELSE 11
-              END
+              WHEN "t1"."event_time" >= MAKE_TIMESTAMP(2024, 3, 25, 0, 0, 0.0)
+              THEN 6
+              ELSE 5
             END
             ELSE CASE
-              WHEN "t1"."event_time" >= MAKE_TIMESTAMP(2024, 2, 19, 0, 0, 0.0)
-              THEN CASE
-                WHEN "t1"."event_time" >= MAKE_TIMESTAMP(2024, 2, 26, 0, 0, 0.0)
-                THEN 10
-                ELSE 9
-              END
-              ELSE CASE
-                WHEN "t1"."event_time" >= MAKE_TIMESTAMP(2024, 2, 12, 0, 0, 0.0)
-                THEN 8
-                ELSE 7
-              END
+              WHEN "t1"."event_time" >= MAKE_TIMESTAMP(2024, 3, 4, 0, 0, 0.0)
+              THEN 4
+              ELSE 3
             END
           END
           ELSE CASE
-            WHEN "t1"."event_time" >= MAKE_TIMESTAMP(2024, 1, 8, 0, 0, 0.0)
+            WHEN "t1"."event_time" >= MAKE_TIMESTAMP(2023, 10, 4, 0, 0, 0.0)
             THEN CASE
-              WHEN "t1"."event_time" >= MAKE_TIMESTAMP(2024, 1, 22, 0, 0, 0.0)
-              THEN CASE
-                WHEN "t1"."event_time" >= MAKE_TIMESTAMP(2024, 1, 29, 0, 0, 0.0)
-                THEN 6
-                ELSE 5
-              END
-              ELSE CASE
-                WHEN "t1"."event_time" >= MAKE_TIMESTAMP(2024, 1, 15, 0, 0, 0.0)
-                THEN 4
-                ELSE 3
-              END
+              WHEN "t1"."event_time" >= MAKE_TIMESTAMP(2024, 1, 2, 0, 0, 0.0)
+              THEN 2
+              ELSE 1
             END
-            ELSE CASE
-              WHEN "t1"."event_time" >= MAKE_TIMESTAMP(2023, 10, 4, 0, 0, 0.0)
-              THEN CASE
-                WHEN "t1"."event_time" >= MAKE_TIMESTAMP(2024, 1, 2, 0, 0, 0.0)
-                THEN 2
-                ELSE 1
-              END
-              ELSE 0
-            END
+            ELSE 0
           END
         END AS "seg"
       FROM "events" AS "t1"
@@ -390,58 +358,26 @@ FROM (
       CASE
         WHEN "t0"."event_time" >= MAKE_TIMESTAMP(2024, 2, 5, 0, 0, 0.0)
         THEN CASE
-          WHEN "t0"."event_time" >= MAKE_TIMESTAMP(2024, 3, 4, 0, 0, 0.0)
+          WHEN "t0"."event_time" >= MAKE_TIMESTAMP(2024, 3, 18, 0, 0, 0.0)
           THEN CASE
-            WHEN "t0"."event_time" >= MAKE_TIMESTAMP(2024, 3, 18, 0, 0, 0.0)
-            THEN CASE
-              WHEN "t0"."event_time" >= MAKE_TIMESTAMP(2024, 3, 25, 0, 0, 0.0)
-              THEN 14
-              ELSE 13
-            END
-            ELSE CASE
-              WHEN "t0"."event_time" >= MAKE_TIMESTAMP(2024, 3, 11, 0, 0, 0.0)
-              THEN 12
-              ELSE 11
-            END
+            WHEN "t0"."event_time" >= MAKE_TIMESTAMP(2024, 3, 25, 0, 0, 0.0)
+            THEN 6
+            ELSE 5
           END
           ELSE CASE
-            WHEN "t0"."event_time" >= MAKE_TIMESTAMP(2024, 2, 19, 0, 0, 0.0)
-            THEN CASE
-              WHEN "t0"."event_time" >= MAKE_TIMESTAMP(2024, 2, 26, 0, 0, 0.0)
-              THEN 10
-              ELSE 9
-            END
-            ELSE CASE
-              WHEN "t0"."event_time" >= MAKE_TIMESTAMP(2024, 2, 12, 0, 0, 0.0)
-              THEN 8
-              ELSE 7
-            END
+            WHEN "t0"."event_time" >= MAKE_TIMESTAMP(2024, 3, 4, 0, 0, 0.0)
+            THEN 4
+            ELSE 3
           END
         END
         ELSE CASE
-          WHEN "t0"."event_time" >= MAKE_TIMESTAMP(2024, 1, 8, 0, 0, 0.0)
+          WHEN "t0"."event_time" >= MAKE_TIMESTAMP(2023, 10, 4, 0, 0, 0.0)
           THEN CASE
-            WHEN "t0"."event_time" >= MAKE_TIMESTAMP(2024, 1, 22, 0, 0, 0.0)
-            THEN CASE
-              WHEN "t0"."event_time" >= MAKE_TIMESTAMP(2024, 1, 29, 0, 0, 0.0)
-              THEN 6
-              ELSE 5
-            END
-            ELSE CASE
-              WHEN "t0"."event_time" >= MAKE_TIMESTAMP(2024, 1, 15, 0, 0, 0.0)
-              THEN 4
-              ELSE 3
-            END
+            WHEN "t0"."event_time" >= MAKE_TIMESTAMP(2024, 1, 2, 0, 0, 0.0)
+            THEN 2
+            ELSE 1
           END
-          ELSE CASE
-            WHEN "t0"."event_time" >= MAKE_TIMESTAMP(2023, 10, 4, 0, 0, 0.0)
-            THEN CASE
-              WHEN "t0"."event_time" >= MAKE_TIMESTAMP(2024, 1, 2, 0, 0, 0.0)
-              THEN 2
-              ELSE 1
-            END
-            ELSE 0
-          END
+          ELSE 0
         END
       END AS "seg",
       "t0"."user_id"
@@ -449,6 +385,7 @@ FROM (
     WHERE
       "t0"."event_time" < MAKE_TIMESTAMP(2024, 4, 1, 0, 0, 0.0)
       AND "t0"."user_id" IS NOT NULL
+      AND "t0"."event_time" >= MAKE_TIMESTAMP(2024, 1, 2, 0, 0, 0.0)
   ) AS "t4"
   INNER JOIN "memtable_1" AS "t2"
     ON "t4"."seg" = "t2"."seg"
