@@ -7,8 +7,8 @@ then, for each format, runs in a fresh subprocess each:
 
 * **ours**: `healthscore.ingest.import_files(store, "events", [file])` into a fresh store
   that already holds the accounts (validation, references, keys, dedupe, one transaction);
-* **append**: the same, into a store whose events table is not empty, which takes the
-  checking path (typed stage, duplicate and reference checks, anti-join on event_key);
+* **append**: the same, into a store whose events table is not empty, so rows whose key is
+  already stored must be found and skipped;
 * **floor**: plain DuckDB `CREATE TABLE t AS SELECT * FROM read_csv(...)/read_parquet(...)`
   into a fresh database file — the fastest anything could load the file.
 
@@ -85,7 +85,7 @@ def child(mode: str, path: Path, db: Path, accounts: Path, memory_limit: str) ->
         store.con.execute(f"SET memory_limit = '{memory_limit}'")
         import_files(store, "accounts", [accounts])
         if mode == "append":
-            # A non-empty events table forces the checking path (stage + anti-join).
+            # A non-empty events table: the import must skip already-stored keys.
             seed = db.with_suffix(".seed.csv")
             seed.write_text("account_id,event_time,event_type\nacct-1,2023-01-01,login\n")
             import_files(store, "events", [seed])

@@ -158,36 +158,42 @@ def import_sources(
     if con is not None:
         return _run(con, table, sources, mapping, quarantine, on_progress)  # caller's session
     with utc_session(store.con):
-        if not quarantine and store.count(table.name) == 0:
+        if not quarantine:
             try:
                 with store.transaction() as tx:
-                    return _bulk_into_empty(tx, table, sources, mapping, on_progress)
+                    return _bulk(tx, table, sources, mapping, on_progress)
             except (_Retry, duckdb.Error):
                 pass  # rolled back; the checking path below says precisely what is wrong
         with store.transaction() as tx:
             return _run(tx, table, sources, mapping, quarantine, on_progress)
 
 
-def _bulk_into_empty(
+def _bulk(
     con: duckdb.DuckDBPyConnection,
     table: Table,
     sources: Sequence[Source],
     mapping: Mapping[str, str],
     on_progress: ProgressCallback | None,
 ) -> ImportReport:
-    """Fast path for a first load: validate while writing straight into the empty table.
+    """Fast path: validate while writing straight into the table, then check the new rows.
 
-    No stage and no anti-join: rows are typed, checked and inserted in one streaming pass;
-    the first bad row aborts (error()), and key or reference problems found afterwards
-    raise _Retry. Either way the transaction rolls back and `_run` reports the details.
+    No stage: rows are typed, checked and appended in one streaming pass; the first bad
+    row aborts the statement (error()), and key or reference problems found afterwards
+    raise _Retry; either way the caller rolls back and `_run` reports the details. Rows
+    whose key was already stored are then deleted again (idempotent re-imports).
+    New rows are told apart by rowid: rows appended in this transaction get rowids above
+    every committed one.
     """
     started = datetime.now(UTC)
     report = ImportReport(table.name, new_batch_id(), [s.label for s in sources])
     plans = [_plan(table, s, mapping, report) for s in sources]
+    before_max = con.execute(f"SELECT max(rowid) FROM {table.name}").fetchone()[0]  # type: ignore[index]
+    new = "TRUE" if before_max is None else f"rowid > {int(before_max)}"
+    n = 0
     for i, (src, plan) in enumerate(zip(sources, plans, strict=True)):
         with _polled(con, f"reading {src.label} ({i + 1}/{len(sources)})", on_progress):
-            con.execute(_stage_insert_sql(table, src, plan, i, numbered=False, direct=True))
-    n = int(con.execute(f"SELECT count(*) FROM {table.name}").fetchone()[0])  # type: ignore[index]
+            sql = _stage_insert_sql(table, src, plan, i, numbered=False, direct=True)
+            n += int(con.execute(sql).fetchone()[0])  # type: ignore[index]
     if n == 0:
         raise _Retry
     if on_progress:
@@ -196,7 +202,7 @@ def _bulk_into_empty(
     kc = ", ".join(qi(k) for k in keys)
     notnull = " AND ".join(f"{qi(k)} IS NOT NULL" for k in keys)
     if con.execute(
-        f"SELECT count(*) FROM (SELECT {kc} FROM {table.name} WHERE {notnull} "
+        f"SELECT count(*) FROM (SELECT {kc} FROM {table.name} WHERE {new} AND {notnull} "
         "GROUP BY ALL HAVING count(*) > 1)"
     ).fetchone()[0]:  # type: ignore[index]
         raise _Retry
@@ -204,11 +210,21 @@ def _bulk_into_empty(
         ref = kind(ref_kind)
         if con.execute(
             f"SELECT count(*) FROM (SELECT DISTINCT {qi(col)} AS v FROM {table.name} "
-            f"WHERE {qi(col)} IS NOT NULL) s WHERE NOT EXISTS "
+            f"WHERE {new} AND {qi(col)} IS NOT NULL) s WHERE NOT EXISTS "
             f"(SELECT 1 FROM {ref.name} r WHERE r.{qi(ref.key[0])} = s.v)"
         ).fetchone()[0]:  # type: ignore[index]
             raise _Retry
-    report.rows_read = report.rows_inserted = n
+    dup = 0
+    if before_max is not None:
+        (key,) = table.key
+        with _polled(con, f"skipping {table.name} already stored", on_progress):
+            dup = int(
+                con.execute(
+                    f"DELETE FROM {table.name} WHERE {new} AND {qi(key)} IN "
+                    f"(SELECT {qi(key)} FROM {table.name} WHERE NOT ({new}))"
+                ).fetchone()[0]  # type: ignore[index]
+            )
+    report.rows_read, report.rows_inserted, report.rows_duplicate = n, n - dup, dup
     record_batch(
         con,
         report.batch_id,
@@ -216,8 +232,8 @@ def _bulk_into_empty(
         ", ".join(report.files),
         started,
         rows_read=n,
-        rows_inserted=n,
-        rows_duplicate=0,
+        rows_inserted=n - dup,
+        rows_duplicate=dup,
         rows_rejected=0,
         status="committed",
     )
