@@ -240,11 +240,12 @@ def _changes(
 ) -> list[Change]:
     """Group contribution deltas, ranked by impact, each with its biggest measure mover."""
     groups_prev = store.con.execute(
-        "SELECT group_name, contribution FROM score_groups WHERE account_id = ? AND as_of = ?",
+        "SELECT group_name, score, contribution FROM score_groups "
+        "WHERE account_id = ? AND as_of = ?",
         [account_id, prev_day],
     ).df()
     meas_prev = _measures(store, account_id, prev_day)
-    g = groups_now[["group_name", "contribution"]].merge(
+    g = groups_now[["group_name", "score", "contribution"]].merge(
         groups_prev, on="group_name", how="outer", suffixes=("", "_prev")
     )
     g["delta"] = g["contribution"].fillna(0.0) - g["contribution_prev"].fillna(0.0)
@@ -281,6 +282,16 @@ def _changes(
                 text += f": {driver} unchanged at {shown} but ageing (its weight decays)"
             elif now is not None:
                 text += f": {driver} unchanged at {format_value(now, unit)} but re-weighted"
+        moved = _f(row.score) is not None and _f(row.score_prev) is not None
+        if (
+            moved
+            and (row.score - row.score_prev) * row.delta < 0
+            and abs(row.score - row.score_prev) >= 0.5
+        ):
+            # The group itself moved the other way: its share of the score changed because
+            # other groups gained or lost data (re-weighting), which is worth saying.
+            way = "rose" if row.score > row.score_prev else "fell"
+            text += f" (the group's own score {way}; its share of the score changed)"
         out.append(Change(str(row.group_name), round(float(row.delta), 2), driver, text))
     out.sort(key=lambda c: -abs(c.points))
     return out
