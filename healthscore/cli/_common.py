@@ -29,7 +29,7 @@ from healthscore.store import Store, open_store
 
 # Results go to stdout; progress and messages to stderr so pipes stay clean.
 out = Console(soft_wrap=True)
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)
 
 
 class OutputFormat(str, Enum):
