@@ -321,7 +321,12 @@ class _Run:
         recent = ev.user_id.notnull() & (ev.event_time >= ibis.timestamp(_midnight(since)))
         c = ev.filter(recent).select("account_id", "seg", "user_id").distinct()
         c = c.join(m, "seg")
-        caggs = {f"usage_active_users_{w}d": c.user_id.nunique(where=c[f"w{w}"] == 1) for w in ws}
+        # Two plain aggregations instead of COUNT(DISTINCT ... FILTER): per (as_of, account,
+        # user) whether the user was active in each window, then the sum of those flags.
+        c = c.group_by(["as_of", "account_id", "user_id"]).agg(
+            **{f"u{w}": c[f"w{w}"].max() for w in ws}
+        )
+        caggs = {f"usage_active_users_{w}d": c[f"u{w}"].sum() for w in ws}
         users = self.fetch(c.group_by(["as_of", "account_id"]).agg(**caggs))
 
         out = per_type.merge(per_seg, on=KEY, how="outer").merge(users, on=KEY, how="outer")

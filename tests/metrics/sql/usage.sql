@@ -330,66 +330,76 @@ GROUP BY
 -- next query
 
 SELECT
-  "t5"."as_of",
-  "t5"."account_id",
-  COUNT(DISTINCT "t5"."user_id") FILTER(WHERE
-    "t5"."w7" = 1) AS "usage_active_users_7d",
-  COUNT(DISTINCT "t5"."user_id") FILTER(WHERE
-    "t5"."w28" = 1) AS "usage_active_users_28d",
-  COUNT(DISTINCT "t5"."user_id") FILTER(WHERE
-    "t5"."w90" = 1) AS "usage_active_users_90d"
+  "t6"."as_of",
+  "t6"."account_id",
+  SUM("t6"."u7") AS "usage_active_users_7d",
+  SUM("t6"."u28") AS "usage_active_users_28d",
+  SUM("t6"."u90") AS "usage_active_users_90d"
 FROM (
   SELECT
-    "t4"."account_id",
-    "t4"."seg",
-    "t4"."user_id",
-    "t2"."as_of",
-    "t2"."wk",
-    "t2"."w7",
-    "t2"."p7",
-    "t2"."w28",
-    "t2"."p28",
-    "t2"."w90",
-    "t2"."p90",
-    "t2"."w90b"
+    "t5"."as_of",
+    "t5"."account_id",
+    "t5"."user_id",
+    MAX("t5"."w7") AS "u7",
+    MAX("t5"."w28") AS "u28",
+    MAX("t5"."w90") AS "u90"
   FROM (
-    SELECT DISTINCT
-      "t0"."account_id",
-      CASE
-        WHEN "t0"."event_time" >= MAKE_TIMESTAMP(2024, 2, 5, 0, 0, 0.0)
-        THEN CASE
-          WHEN "t0"."event_time" >= MAKE_TIMESTAMP(2024, 3, 18, 0, 0, 0.0)
+    SELECT
+      "t4"."account_id",
+      "t4"."seg",
+      "t4"."user_id",
+      "t2"."as_of",
+      "t2"."wk",
+      "t2"."w7",
+      "t2"."p7",
+      "t2"."w28",
+      "t2"."p28",
+      "t2"."w90",
+      "t2"."p90",
+      "t2"."w90b"
+    FROM (
+      SELECT DISTINCT
+        "t0"."account_id",
+        CASE
+          WHEN "t0"."event_time" >= MAKE_TIMESTAMP(2024, 2, 5, 0, 0, 0.0)
           THEN CASE
-            WHEN "t0"."event_time" >= MAKE_TIMESTAMP(2024, 3, 25, 0, 0, 0.0)
-            THEN 6
-            ELSE 5
+            WHEN "t0"."event_time" >= MAKE_TIMESTAMP(2024, 3, 18, 0, 0, 0.0)
+            THEN CASE
+              WHEN "t0"."event_time" >= MAKE_TIMESTAMP(2024, 3, 25, 0, 0, 0.0)
+              THEN 6
+              ELSE 5
+            END
+            ELSE CASE
+              WHEN "t0"."event_time" >= MAKE_TIMESTAMP(2024, 3, 4, 0, 0, 0.0)
+              THEN 4
+              ELSE 3
+            END
           END
           ELSE CASE
-            WHEN "t0"."event_time" >= MAKE_TIMESTAMP(2024, 3, 4, 0, 0, 0.0)
-            THEN 4
-            ELSE 3
+            WHEN "t0"."event_time" >= MAKE_TIMESTAMP(2023, 10, 4, 0, 0, 0.0)
+            THEN CASE
+              WHEN "t0"."event_time" >= MAKE_TIMESTAMP(2024, 1, 2, 0, 0, 0.0)
+              THEN 2
+              ELSE 1
+            END
+            ELSE 0
           END
-        END
-        ELSE CASE
-          WHEN "t0"."event_time" >= MAKE_TIMESTAMP(2023, 10, 4, 0, 0, 0.0)
-          THEN CASE
-            WHEN "t0"."event_time" >= MAKE_TIMESTAMP(2024, 1, 2, 0, 0, 0.0)
-            THEN 2
-            ELSE 1
-          END
-          ELSE 0
-        END
-      END AS "seg",
-      "t0"."user_id"
-    FROM "events" AS "t0"
-    WHERE
-      "t0"."event_time" < MAKE_TIMESTAMP(2024, 4, 1, 0, 0, 0.0)
-      AND "t0"."user_id" IS NOT NULL
-      AND "t0"."event_time" >= MAKE_TIMESTAMP(2024, 1, 2, 0, 0, 0.0)
-  ) AS "t4"
-  INNER JOIN "memtable_1" AS "t2"
-    ON "t4"."seg" = "t2"."seg"
-) AS "t5"
+        END AS "seg",
+        "t0"."user_id"
+      FROM "events" AS "t0"
+      WHERE
+        "t0"."event_time" < MAKE_TIMESTAMP(2024, 4, 1, 0, 0, 0.0)
+        AND "t0"."user_id" IS NOT NULL
+        AND "t0"."event_time" >= MAKE_TIMESTAMP(2024, 1, 2, 0, 0, 0.0)
+    ) AS "t4"
+    INNER JOIN "memtable_1" AS "t2"
+      ON "t4"."seg" = "t2"."seg"
+  ) AS "t5"
+  GROUP BY
+    1,
+    2,
+    3
+) AS "t6"
 GROUP BY
   1,
   2
