@@ -245,3 +245,25 @@ def test_identical_rows_get_the_same_keys_on_fast_and_checking_paths(
         assert s2.count("events") == 4
     assert fast < checked
     assert import_files(accounts, "events", [f]).rows_inserted == 0
+
+
+def test_append_skips_stored_keys_and_failed_append_changes_nothing(
+    accounts: Store, tmp_path: Path
+) -> None:
+    def ev(i: int, account: str = "a1") -> dict[str, object]:
+        return {
+            "event_id": f"e{i}",
+            "account_id": account,
+            "event_time": "2024-01-01",
+            "event_type": "login",
+        }
+
+    import_files(accounts, "events", [write_csv(tmp_path / "one.csv", [ev(1), ev(2)])])
+    report = import_files(accounts, "events", [write_csv(tmp_path / "two.csv", [ev(2), ev(3)])])
+    assert (report.rows_read, report.rows_inserted, report.rows_duplicate) == (2, 1, 1)
+    assert accounts.count("events") == 3
+    bad = write_csv(tmp_path / "bad.csv", [ev(4), ev(5, account="ghost")])
+    with pytest.raises(ImportRejected, match=r'bad\.csv line 3, column "account_id": "ghost"'):
+        import_files(accounts, "events", [bad])
+    assert accounts.count("events") == 3
+    assert accounts.count("import_batches") == 3  # accounts, one.csv, two.csv
