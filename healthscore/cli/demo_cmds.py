@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.table import Table as RichTable
 
 from healthscore.cli._app import app
-from healthscore.cli._common import DbOption, err, out, settings
+from healthscore.cli._common import DbOption, err, out, progress, settings
 from healthscore.demo import build_demo, store_is_empty, summarize_store
 from healthscore.errors import StoreError
 from healthscore.store import Store, open_store
@@ -73,32 +73,50 @@ def _prepare_path(path: Path, force: bool) -> None:
 
 
 def _after_build(store: Store, console: Console) -> None:
-    """What follows a build: the summary and next steps.
+    """What follows a build: the summary, a scored 6-month weekly history, and next steps."""
+    from healthscore.scoring import backfill
 
-    The place to plug in scoring the portfolio (a 6-month weekly history) once that is
-    part of `healthscore demo`; until then the hints print the exact command.
-    """
     s = summarize_store(store)
     _print_summary(s, console)
+    last = s["last_date"]
+    if last is not None:
+        first = last - dt.timedelta(days=26 * 7)
+        with progress() as bar:
+            task = bar.add_task("scoring 26 weekly snapshots", total=None)
+            run = backfill(
+                store,
+                first,
+                last,
+                every_days=7,
+                progress=lambda done, total: bar.update(task, completed=done, total=total),
+            )
+        bands = ", ".join(f"{b} {n}" for b, n in run.bands.items())
+        console.print(
+            f"Scored {len(run.dates)} weekly snapshots {run.dates[0]} → {run.dates[-1]} "
+            f"with scorecard {run.scorecard_version}; on {run.dates[-1]}: {bands}.",
+            highlight=False,
+        )
     # Only spell out --db when the commands would not find this store by default.
     default = settings(None).db
     db = "" if default.resolve() == store.path.resolve() else f" --db {store.path}"
-    example = store.con.execute(
-        "SELECT account_id FROM accounts WHERE mrr > 0 ORDER BY mrr DESC, account_id LIMIT 1"
-    ).fetchone()
-    last = s["last_date"]
-    console.print("\nNext steps:", style="bold")
-    if last is not None:
-        first = last - dt.timedelta(days=26 * 7)
-        console.print("  score 6 months of weekly history first:", style="dim")
-        console.print(
-            f"  healthscore score --backfill {first} {last} --every 7d{db}", highlight=False
-        )
-    console.print(f"  healthscore status{db}", highlight=False)
-    console.print(f"  healthscore accounts{db}", highlight=False)
-    console.print(
-        f"  healthscore explain {example[0] if example else 'ACCOUNT_ID'}{db}", highlight=False
+    example = (
+        store.con.execute(
+            "SELECT account_id FROM score_snapshots WHERE band = 'red' "
+            "ORDER BY as_of DESC, score LIMIT 1"
+        ).fetchone()
+        or store.con.execute(
+            "SELECT account_id FROM accounts ORDER BY mrr DESC NULLS LAST, account_id LIMIT 1"
+        ).fetchone()
     )
+    console.print("\nNext steps:", style="bold")
+    for line in (
+        f"healthscore accounts --band red --sort arr --desc{db}",
+        f"healthscore explain {example[0] if example else 'ACCOUNT_ID'}{db}",
+        f"healthscore backtest --html backtest.html{db}",
+        f"healthscore insights{db}",
+        f"healthscore status{db}",
+    ):
+        console.print(f"  {line}", highlight=False)
 
 
 def _print_summary(s: dict[str, Any], console: Console) -> None:
