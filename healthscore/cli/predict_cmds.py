@@ -22,6 +22,12 @@ def _as_of(value: str) -> dt.date:
                                  param_hint="--as-of") from None
 
 
+def _pct(x: float | None, scale: float = 1.0) -> str:
+    if x is None:
+        return "n/a"
+    return f"{100 * x:.0f} %" if scale == 1.0 else f"{x:.2f}"
+
+
 @app.command("predict")
 def predict_cmd(
     as_of: Annotated[str, typer.Option("--as-of", help="Predict as of this date (YYYY-MM-DD).")],
@@ -107,8 +113,9 @@ def suggest_cmd(
             out.print(f"{name:<10} not scored", highlight=False)
             continue
         auc = "n/a" if r["auc"] is None else f"{r['auc']:.3f}"
-        out.print(f"{name:<10} AUC {auc}  caught {r['red_recall']}  false alarms "
-                  f"{r['over_servicing_rate']}", highlight=False)
+        out.print(f"{name:<10} AUC {auc}  top-decile lift {_pct(r['top_decile_lift'], 100)}x  "
+                  f"red: catches {_pct(r['red_recall'])} of churners, "
+                  f"{_pct(r['over_servicing_rate'])} false alarms", highlight=False)
 
 
 @app.command("insights")

@@ -10,6 +10,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+import numpy as np
+import pandas as pd
 import yaml
 
 from healthscore.errors import NotEnoughOutcomes
@@ -30,6 +32,7 @@ def suggest_scorecard(
     min_outcomes: int = 30,
     as_of: dt.date | None = None,
     scorecard: Any = None,
+    red_share: float = 0.1,
 ) -> tuple[str, ChurnLogit]:
     """(scorecard YAML text, fitted model) learned from all resolved observations."""
     oc = derive_outcomes(store, grace_days=grace_days, as_of=as_of)
@@ -68,6 +71,11 @@ def suggest_scorecard(
             "description": (f"learned: +1 sd of this group changes churn log-odds by {coef:+.2f}"),
             "measures": measures,
         })
+    kept = sum(g["weight"] for g in groups) or 1.0
+    for g in groups:  # weights of the groups the scorecard can use sum to 100
+        g["weight"] = round(100 * g["weight"] / kept, 1)
+    names = default_bands(scorecard)
+    bands = _bands(f.loc[tr], groups, names, red_share)
     card = {
         "name": "suggested by healthscore predict",
         "version": f"suggested-{oc.data_end}",
@@ -75,7 +83,58 @@ def suggest_scorecard(
             f"Weights from a logistic churn model ({horizon_days}-day horizon) trained on "
             f"{int(tr.sum())} observations with {int(y.sum())} churns up to {oc.known_until}; "
             "correlated metrics grouped (Fighting Churn With Data)."),
-        "bands": [{"name": n, "min": m} for n, m in default_bands(scorecard)],
+        "bands": [{"name": n, "min": m} for n, m in bands],
         "groups": groups,
     }
-    return yaml.safe_dump(card, sort_keys=False, allow_unicode=True), model
+    text = yaml.safe_dump(card, sort_keys=False, allow_unicode=True)
+    scores = _scored(store, text, sorted(set(f["as_of"]))[-8:])
+    if scores is not None and len(scores) >= 20:
+        card["bands"] = [{"name": n, "min": m}
+                         for n, m in _cuts(scores, names, red_share)]
+        text = yaml.safe_dump(card, sort_keys=False, allow_unicode=True)
+    return text, model
+
+
+def _scored(store: Any, text: str, dates: list[dt.date]) -> pd.Series | None:
+    """Scores of the suggested card on `dates` from the scoring engine (None if unavailable)."""
+    try:
+        from healthscore.scoring import compute_scores, parse_scorecard
+
+        frames, _ = compute_scores(store, dates, parse_scorecard(text, "<suggested>"))
+    except Exception:  # scoring absent: keep the approximate thresholds
+        return None
+    return frames.snapshots["score"].dropna()
+
+
+def _cuts(score: pd.Series, names: list[tuple[str, float]],
+          red_share: float) -> list[tuple[str, float]]:
+    """Worst band = lowest `red_share` of scores; further bands split the rest up to the median."""
+    qs = np.linspace(red_share, 0.5, len(names) - 1) if len(names) > 2 else [red_share]
+    out, last = [(names[0][0], 0.0)], 0.0
+    for (name, _), q in zip(names[1:], qs, strict=True):
+        last = min(max(round(float(score.quantile(q)), 1), last + 0.1), 99.9)
+        out.append((name, last))
+    return out
+
+
+def _bands(frame: pd.DataFrame, groups: list[dict[str, Any]], names: list[tuple[str, float]],
+           red_share: float) -> list[tuple[str, float]]:
+    """Band thresholds so that about `red_share` of observations are in the worst band.
+
+    Percentile-normalised scores centre on 50, so the current card's thresholds would not fit;
+    the score is approximated here (percentile within date, group means, weighted mean).
+    """
+    parts, weights = [], []
+    for g in groups:
+        ranks = []
+        for m in g["measures"]:
+            r = frame.groupby("as_of")[m["metric"]].rank(pct=True) * 100
+            ranks.append(r if m["direction"] == "higher_is_better" else 100 - r)
+        parts.append(pd.concat(ranks, axis=1).mean(axis=1))
+        weights.append(g["weight"])
+    if not parts:
+        return names
+    p = pd.concat(parts, axis=1)
+    w = np.asarray(weights, dtype=float)
+    score = (p.fillna(0) * w).sum(axis=1) / (p.notna() * w).sum(axis=1)
+    return _cuts(score.dropna(), names, red_share)

@@ -134,3 +134,21 @@ def test_time_split_never_trains_on_unresolved_labels(demo_path: Path, horizon: 
             last = max(panel.frame.loc[tr, "as_of"])
             assert last + dt.timedelta(days=horizon) <= oc.known_until < c
             assert (oc.events["date"] <= c).all()
+
+
+def test_suggested_scorecard_is_valid_and_learned(demo_path: Path) -> None:
+    from healthscore.predict.suggest import suggest_scorecard
+    from healthscore.scoring import parse_scorecard
+
+    with open_store(demo_path) as s:
+        text, model = suggest_scorecard(s)
+    card = parse_scorecard(text, "<suggested>")
+    assert card.groups and abs(sum(g.weight for g in card.groups) - 100) < 5
+    mins = [b.min for b in card.bands]
+    assert mins[0] == 0 and mins == sorted(mins)
+    # Every measure's direction agrees with the sign the model learned for its group.
+    for g in card.groups:
+        key = g.name if g.name in model.coef_ else f"group:{g.name}"
+        for m in g.measures:
+            risk_up = model.coef_[key] * model.grouper_.signs_[key][m.metric]
+            assert (m.direction == "lower_is_better") == (risk_up > 0)
