@@ -42,10 +42,17 @@ def test_cli_builds_a_store_and_refuses_to_overwrite(tmp_path: Path) -> None:
     result = runner.invoke(app, args)
     assert result.exit_code == 0, result.output
     assert "healthscore accounts" in result.output
-    assert "healthscore score --backfill" in result.output
+    assert "Scored 27 weekly snapshots" in result.output
     with open_store(db, create=False) as store:
         assert store.count("accounts") == 70
         counts = {k: store.count(k) for k in KINDS}
+        # The demo ends with a scored portfolio: 6 months of weekly history, one row per
+        # active account and date, every one from the same scorecard version.
+        dates, versions, gaps = store.con.execute(
+            "SELECT count(DISTINCT as_of), count(DISTINCT scorecard_version), "
+            "max(as_of) - min(as_of) FROM score_snapshots"
+        ).fetchone()
+        assert (dates, versions, gaps) == (27, 1, 26 * 7)
     assert all(n > 0 for n in counts.values()), counts
 
     again = runner.invoke(app, [*args, "--seed", "8"])
