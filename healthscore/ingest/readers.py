@@ -165,11 +165,11 @@ def open_source(
             raise ImportRejected(
                 f"{label}: not a readable Parquet file ({_first_line(exc)})"
             ) from None
-        cols = {r[0]: r[1] for r in desc}
-        names = ", ".join(qi(c) for c in cols)
-        select = f"SELECT file_row_number + 1 AS _line, {names} FROM {reader}"
-        fast = f"SELECT CAST(NULL AS BIGINT) AS _line, {names} FROM read_parquet({p})"
-        return Source(path, label, fmt, cols, select, "row", fast)
+        types = {str(r[0]): str(r[1]) for r in desc}
+        listed = ", ".join(qi(c) for c in types)
+        select = f"SELECT file_row_number + 1 AS _line, {listed} FROM {reader}"
+        fast = f"SELECT CAST(NULL AS BIGINT) AS _line, {listed} FROM read_parquet({p})"
+        return Source(path, label, fmt, types, select, "row", fast)
     raise ImportRejected(f"unknown format {fmt!r}")
 
 
