@@ -115,6 +115,23 @@ def find_bad_utf8(path: Path) -> tuple[int, int, int] | None:
     return None
 
 
+def find_bad_json_line(path: Path) -> tuple[int, str] | None:
+    """(line, reason) of the first non-empty line that is not a JSON object, streaming."""
+    import json
+
+    with _open_bytes(path) as fh:
+        for lineno, raw in enumerate(fh, start=1):
+            if not raw.strip():
+                continue
+            try:
+                obj = json.loads(raw)
+            except ValueError as exc:
+                return lineno, str(exc).split(":", 1)[0]
+            if not isinstance(obj, dict):
+                return lineno, "not an object"
+    return None
+
+
 def open_source(
     con: duckdb.DuckDBPyConnection, path: Path, fmt: str, label: str | None = None
 ) -> Source:
@@ -207,7 +224,11 @@ def translate_read_error(exc: duckdb.Error, path: Path, label: str, fmt: str) ->
         shown = f" ({original.removeprefix('Original Line:').strip()[:80]!r})" if original else ""
         return ImportRejected(f"{label} line {m.group(1)}: malformed CSV: {reason}{shown}")
     if fmt == "jsonl" and "Malformed JSON" in msg:
-        m = re.search(r"line (\d+)", msg)
-        where = f" line {m.group(1)}" if m else ""
-        return ImportRejected(f"{label}{where}: malformed JSON: {_first_line(exc)}")
+        bad_json = find_bad_json_line(path)
+        if bad_json:
+            line, reason = bad_json
+            return ImportRejected(
+                f"{label} line {line}: malformed JSON ({reason}); expected one JSON object per line"
+            )
+        return ImportRejected(f"{label}: malformed JSON: {_first_line(exc)}")
     return ImportRejected(f"{label}: cannot read the file: {_first_line(exc)}")

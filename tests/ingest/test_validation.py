@@ -118,6 +118,13 @@ def test_malformed_csv_names_the_line(accounts: Store, tmp_path: Path) -> None:
         import_files(accounts, "accounts", [path])
 
 
+def test_malformed_json_lines_name_the_line(store: Store, tmp_path: Path) -> None:
+    path = tmp_path / "bad.jsonl"
+    path.write_text('{"account_id": "a1"}\n{"account_id":\n{"account_id": "a3"}\n', "utf-8")
+    with pytest.raises(ImportRejected, match=r"bad\.jsonl line 2: malformed JSON"):
+        import_files(store, "accounts", [path])
+
+
 def test_non_utf8_bytes_name_file_and_line(store: Store, tmp_path: Path) -> None:
     path = tmp_path / "latin1.csv"
     path.write_bytes("account_id,name\na1,ok\na2,Caf\xe9 M\xfcller\n".encode("latin-1"))
