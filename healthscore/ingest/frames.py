@@ -66,27 +66,21 @@ def load_frames(store: Store, frames: Mapping[str, pd.DataFrame]) -> dict[str, i
                         )
                     else:
                         exprs.append(f"CAST(NULL AS {c.type}) AS {qi(c.name)}")
-                con.execute(
-                    "CREATE OR REPLACE TEMP TABLE _lf_stage AS SELECT "
-                    f"row_number() OVER () AS _line, {', '.join(exprs)} FROM {view}"
-                )
+                typed = f"SELECT row_number() OVER () AS _line, {', '.join(exprs)} FROM {view}"
+                if name == "events":
+                    # Keys come with the frame or are hashed here, in the same pass.
+                    h = "event_key" if "event_key" in df.columns else event_hash_sql()
+                    typed = f"SELECT *, {h} AS _h FROM ({typed})"
+                con.execute(f"CREATE OR REPLACE TEMP TABLE _lf_stage AS {typed}")
             finally:
                 con.unregister(view)
-            if name == "events":
-                key = "_h" if "event_key" not in df.columns else "event_key"
-                expr = event_hash_sql() if key == "_h" else "event_key"
-                con.execute("ALTER TABLE _lf_stage ADD COLUMN _h UBIGINT")
-                con.execute(f"UPDATE _lf_stage SET _h = {expr}")
             n_dup, dups = find_duplicates(con, table, "_lf_stage", limit=5)
             if n_dup:
                 shown = "; ".join(f"{d.key!r} at rows {d.lines[:5]}" for d in dups)
                 raise ImportRejected(f"{name} frame: {n_dup} row(s) repeat a key: {shown}")
             rows = con.execute("SELECT count(*) FROM _lf_stage").fetchone()[0]  # type: ignore[index]
-            con.execute(
-                f"CREATE OR REPLACE TEMP TABLE _lf_final AS {keyed_select(con, table, '_lf_stage')}"
-            )
-            n = insert_new_rows(con, table, "_lf_final")
-            con.execute("DROP TABLE _lf_stage; DROP TABLE _lf_final")
+            n = insert_new_rows(con, table, f"({keyed_select(con, table, '_lf_stage')})")
+            con.execute("DROP TABLE _lf_stage")
             record_batch(
                 con,
                 new_batch_id(),
