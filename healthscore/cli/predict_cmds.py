@@ -33,14 +33,15 @@ def predict_cmd(
     as_of: Annotated[str, typer.Option("--as-of", help="Predict as of this date (YYYY-MM-DD).")],
     output: Annotated[Path, typer.Option("--output", "-o", help="CSV file to write.")],
     horizon_days: Annotated[int, typer.Option("--horizon-days", min=1)] = 30,
-    model: Annotated[str, typer.Option("--model", help="auto, logistic or gbt.")] = "auto",
+    model: Annotated[str, typer.Option(
+        "--model", help="auto, logistic, gbt or ensemble.")] = "auto",
     db: DbOption = None,
 ) -> None:
     """Churn probability, health score, expected months to churn and risk drivers per account."""
     from healthscore.predict.api import predict, scorecard_fallback
 
-    if model not in ("auto", "logistic", "gbt"):
-        raise typer.BadParameter("use auto, logistic or gbt", param_hint="--model")
+    if model not in ("auto", "logistic", "gbt", "ensemble"):
+        raise typer.BadParameter("use auto, logistic, gbt or ensemble", param_hint="--model")
     day = _as_of(as_of)
     card = settings(db).scorecard
     with store(db) as s:

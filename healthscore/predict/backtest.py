@@ -42,6 +42,7 @@ METHOD_LABELS = {
     "scorecard": "configured scorecard",
     "logistic": "learned logistic model",
     "gbt": "learned gradient-boosting model",
+    "ensemble": "learned ensemble (logistic + boosting)",
     "baseline": "days since last activity",
 }
 
@@ -107,7 +108,7 @@ def backtest(
     grace_days: int = 7,
     n_folds: int = 3,
     capacity: int = 25,
-    models: tuple[str, ...] = ("logistic", "gbt"),
+    models: tuple[str, ...] = ("logistic", "gbt", "ensemble"),
     min_outcomes: int = 30,
     red_share: float = 0.1,
     scorecard: Any = None,
@@ -137,6 +138,11 @@ def backtest(
         part["risk_baseline"] = f.loc[te, BASELINE].to_numpy()
         fitted: dict[str, Any] = {}
         for name in models:
+            if name == "ensemble" and {"logistic", "gbt"} <= set(fitted):
+                p = (part["prob_logistic"] + part["prob_gbt"]).to_numpy() / 2
+                part[f"risk_{name}"] = p
+                part[f"prob_{name}"] = p
+                continue
             m = make_model(name).fit(X[tr], ytr)
             fitted[name] = m
             p = m.predict_proba(X[te])[:, 1]

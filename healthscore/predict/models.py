@@ -10,6 +10,7 @@
   scorecard weights.
 * `ChurnGBT` - HistGradientBoostingClassifier on the raw metrics, Platt-calibrated on the
   latest 20 % of the (time-sorted) training rows.
+* `ChurnEnsemble` - the mean of the two calibrated probabilities.
 * `ChurnSurvival` - Weibull AFT (lifelines) on the group scores: retention curves and expected
   months to churn.
 """
@@ -17,7 +18,7 @@
 from __future__ import annotations
 
 import os
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
@@ -28,12 +29,13 @@ from sklearn.calibration import CalibratedClassifierCV
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.frozen import FrozenEstimator
 from sklearn.linear_model import LogisticRegression
-from sklearn.metrics import log_loss
+from sklearn.metrics import log_loss, roc_auc_score
 from sklearn.model_selection import TimeSeriesSplit
 from sklearn.utils.validation import check_is_fitted
 from threadpoolctl import threadpool_limits
 
 __all__ = [
+    "ChurnEnsemble",
     "ChurnGBT",
     "ChurnLogit",
     "ChurnSurvival",
@@ -248,7 +250,15 @@ class ChurnLogit(ClassifierMixin, BaseEstimator):
 
 
 class ChurnGBT(ClassifierMixin, BaseEstimator):
-    """Sigmoid-calibrated gradient boosting on raw metrics; native missing-value handling."""
+    """Sigmoid-calibrated gradient boosting on raw metrics; native missing-value handling.
+
+    With `tune=True` the default and a more conservative configuration compete on a forward
+    time split inside the training window.
+    """
+
+    CONSERVATIVE: ClassVar[dict[str, Any]] = {
+        "learning_rate": 0.03, "max_leaf_nodes": 7, "min_samples_leaf": 200,
+    }
 
     def __init__(
         self,
@@ -260,8 +270,10 @@ class ChurnGBT(ClassifierMixin, BaseEstimator):
         max_rows: int = 1_000_000,
         calibration_fraction: float = 0.2,
         n_threads: int | None = None,
+        tune: bool = True,
         random_state: int = 0,
     ):
+        self.tune = tune
         self.n_threads = n_threads
         self.calibration_fraction = calibration_fraction
         self.learning_rate = learning_rate
@@ -283,6 +295,31 @@ class ChurnGBT(ClassifierMixin, BaseEstimator):
     def _fit(self, X: Any, y: Any) -> ChurnGBT:
         X = _frame(X).astype(float)
         y = np.asarray(y).astype(int)
+        self.chosen_ = self._tune(X, y) if self.tune else {}
+        return self._fit_one(X, y, **self.chosen_)
+
+    def _tune(self, X: pd.DataFrame, y: np.ndarray) -> dict[str, Any]:
+        """Pick the default or a more conservative booster by AUC on the latest 25 % of rows.
+
+        A forward time split inside the training window (rows are sorted by date).
+        """
+        k = int(len(X) * 0.75)
+        if min(y[:k].sum(), y[k:].sum()) < 20 or y[k:].sum() == len(y) - k:
+            return {}
+        best, best_auc = {}, -1.0
+        for cfg in ({}, self.CONSERVATIVE):
+            m = clone(self).set_params(tune=False)
+            m._fit_one(X.iloc[:k], y[:k], **cfg)
+            auc = roc_auc_score(y[k:], m.predict_proba(X.iloc[k:])[:, 1])
+            if auc > best_auc + 1e-9:
+                best, best_auc = cfg, auc
+        return dict(best)
+
+    def _fit_one(self, X: pd.DataFrame, y: np.ndarray, **params: Any) -> ChurnGBT:
+        # The chosen configuration overrides the constructor's (which stay untouched).
+        hp = {"learning_rate": self.learning_rate, "max_leaf_nodes": self.max_leaf_nodes,
+              "min_samples_leaf": self.min_samples_leaf} | params
+        y = np.asarray(y).astype(int)
         self.feature_names_in_ = np.array(X.columns, dtype=object)
         self.n_features_in_ = X.shape[1]
         self.classes_ = np.unique(y)
@@ -301,10 +338,10 @@ class ChurnGBT(ClassifierMixin, BaseEstimator):
                       and (split or fit_rows[c].notna().mean() >= 0.5)]
         X = X[self.used_]
         base = HistGradientBoostingClassifier(
-            learning_rate=self.learning_rate,
+            learning_rate=hp["learning_rate"],
             max_iter=self.max_iter,
-            max_leaf_nodes=self.max_leaf_nodes,
-            min_samples_leaf=min(self.min_samples_leaf, max(5, len(X) // 50)),
+            max_leaf_nodes=hp["max_leaf_nodes"],
+            min_samples_leaf=min(hp["min_samples_leaf"], max(5, len(X) // 50)),
             l2_regularization=self.l2_regularization,
             early_stopping=True,
             validation_fraction=0.15,
@@ -343,6 +380,30 @@ class ChurnGBT(ClassifierMixin, BaseEstimator):
             Xa[cols] = self.medians_[cols].to_numpy()
             out[g] = p - self.predict_proba(Xa)[:, 1]
         return pd.DataFrame(out, index=X.index)
+
+
+class ChurnEnsemble(ClassifierMixin, BaseEstimator):
+    """Mean of the calibrated probabilities of `ChurnLogit` and `ChurnGBT`."""
+
+    def __init__(self, random_state: int = 0):
+        self.random_state = random_state
+
+    def fit(self, X: Any, y: Any) -> ChurnEnsemble:
+        X = _frame(X)
+        y = np.asarray(y).astype(int)
+        self.feature_names_in_ = np.array(X.columns, dtype=object)
+        self.n_features_in_ = X.shape[1]
+        self.classes_ = np.unique(y)
+        self.logit_ = ChurnLogit(random_state=self.random_state).fit(X, y)
+        self.gbt_ = ChurnGBT(random_state=self.random_state).fit(X, y)
+        return self
+
+    def predict_proba(self, X: Any) -> np.ndarray:
+        check_is_fitted(self, "gbt_")
+        return (self.logit_.predict_proba(X) + self.gbt_.predict_proba(X)) / 2
+
+    def predict(self, X: Any) -> np.ndarray:
+        return (self.predict_proba(X)[:, 1] >= 0.5).astype(int)
 
 
 class ChurnSurvival(BaseEstimator):
@@ -399,8 +460,8 @@ class ChurnSurvival(BaseEstimator):
 
 
 def make_model(name: str) -> ClassifierMixin:
-    """A fresh, unfitted model by name: logistic or gbt."""
-    models = {"logistic": ChurnLogit(), "gbt": ChurnGBT()}
+    """A fresh, unfitted model by name: logistic, gbt or ensemble."""
+    models = {"logistic": ChurnLogit(), "gbt": ChurnGBT(), "ensemble": ChurnEnsemble()}
     if name not in models:
         raise ValueError(f"unknown model {name!r}; expected one of {sorted(models)}")
     return clone(models[name])

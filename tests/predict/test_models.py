@@ -9,7 +9,7 @@ from sklearn.calibration import calibration_curve
 from sklearn.metrics import roc_auc_score
 
 from healthscore.predict.evaluate import cumulative_dynamic_auc, red_flags, top_decile_lift
-from healthscore.predict.models import ChurnGBT, ChurnLogit, ChurnSurvival
+from healthscore.predict.models import ChurnEnsemble, ChurnGBT, ChurnLogit, ChurnSurvival
 
 
 def _synthetic(n: int, seed: int) -> tuple[pd.DataFrame, np.ndarray]:
@@ -66,7 +66,7 @@ def test_gbt_is_calibrated_and_explains_by_group() -> None:
 
 def test_estimators_follow_the_sklearn_contract() -> None:
     X, y = _synthetic(3000, 5)
-    for est in (ChurnLogit(Cs=(0.1,)), ChurnGBT(max_iter=20)):
+    for est in (ChurnLogit(Cs=(0.1,)), ChurnGBT(max_iter=20), ChurnEnsemble()):
         fitted = clone(est).fit(X, y)
         assert fitted.predict_proba(X).shape == (len(X), 2)
         assert set(fitted.predict(X)) <= {0, 1}
