@@ -20,7 +20,9 @@ class Settings(BaseModel):
         default="duckdb",
         description="Where metrics run: 'duckdb' (the store itself), 'postgres://…' or 'spark://…' / 'spark-local'.",
     )
-    scorecard: Path | None = Field(default=None, description="Scorecard YAML in force; default = the shipped one.")
+    scorecard: Path | None = Field(
+        default=None, description="Scorecard YAML in force; default = the shipped one."
+    )
 
     def __repr__(self) -> str:  # engine URLs may carry passwords
         return f"Settings(db={str(self.db)!r}, engine={_mask(self.engine)!r}, scorecard={self.scorecard!r})"

@@ -25,21 +25,11 @@ for _name in _COMMAND_MODULES:
 
 
 def main() -> None:
+    """Entry point: usage errors are Typer's; domain errors become one line and exit 1."""
     try:
-        app(standalone_mode=False)
+        app()  # standalone mode: Typer prints usage errors and exits with code 2 itself
     except HealthscoreError as exc:
         from healthscore.cli._common import err
 
         err.print(f"[bold red]error:[/] {exc}", highlight=False, markup=True)
         sys.exit(exc.exit_code)
-    except Exception as exc:
-        import click
-
-        if isinstance(exc, click.exceptions.Abort):
-            sys.exit(130)
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
-        if isinstance(exc, click.exceptions.Exit):
-            sys.exit(exc.exit_code)
-        raise

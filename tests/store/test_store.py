@@ -25,7 +25,9 @@ def test_store_from_an_older_version_is_upgraded_in_place(tmp_path: Path) -> Non
     path = tmp_path / "old.duckdb"
     # Simulate a store written by the first release: only the first migration ran.
     con = duckdb.connect(str(path))
-    con.execute("CREATE TABLE schema_migrations (name VARCHAR NOT NULL, applied_at TIMESTAMP NOT NULL)")
+    con.execute(
+        "CREATE TABLE schema_migrations (name VARCHAR NOT NULL, applied_at TIMESTAMP NOT NULL)"
+    )
     MIGRATIONS[0][1](con)
     con.execute("INSERT INTO schema_migrations VALUES (?, now())", [MIGRATIONS[0][0]])
     con.execute("INSERT INTO accounts (account_id, name) VALUES ('a1', 'Acme')")
@@ -61,7 +63,9 @@ def test_transaction_rolls_back_everything_on_error(tmp_path: Path) -> None:
 
 
 def test_settings_read_environment_and_mask_secrets() -> None:
-    s = load_settings({"HEALTHSCORE_DB": "x.duckdb", "HEALTHSCORE_ENGINE": "postgresql://u:pw@h/db"})
+    s = load_settings(
+        {"HEALTHSCORE_DB": "x.duckdb", "HEALTHSCORE_ENGINE": "postgresql://u:pw@h/db"}
+    )
     assert str(s.db) == "x.duckdb"
     assert "pw" not in repr(s) and "***" in repr(s)
     assert str(load_settings({}, db=Path("y.duckdb")).db) == "y.duckdb"
