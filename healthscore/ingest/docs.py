@@ -1,4 +1,4 @@
-# ruff: noqa: E501  (Markdown table rows in string constants cannot wrap)
+
 """Render docs/data-model.md from the schema, so the reference can never drift from the code.
 
 Regenerate with ``python -m healthscore.ingest.docs > docs/data-model.md``; a test fails

@@ -46,7 +46,7 @@ class Table:
         raise KeyError(name)
 
 
-def C(name: str, type_: str, required: bool, description: str, choices=None) -> Column:  # noqa: N802
+def C(name: str, type_: str, required: bool, description: str, choices=None) -> Column:
     return Column(name, type_, required, description, tuple(choices) if choices else None)
 
 
