@@ -211,9 +211,13 @@ def main() -> None:
         results[phase] = json.loads(out.stdout.strip().splitlines()[-1])
         print(f"{phase:9s} {json.dumps(results[phase])}", flush=True)
     if "floor" in results and "snapshot" in results:
-        print(f"snapshot / floor = {results['snapshot']['wall_s'] / results['floor']['wall_s']:.2f}x")
+        print(
+            f"snapshot / floor = {results['snapshot']['wall_s'] / results['floor']['wall_s']:.2f}x"
+        )
     if "snapshot" in results and "backfill" in results:
-        print(f"backfill / snapshot = {results['backfill']['wall_s'] / results['snapshot']['wall_s']:.2f}x")
+        print(
+            f"backfill / snapshot = {results['backfill']['wall_s'] / results['snapshot']['wall_s']:.2f}x"
+        )
 
 
 if __name__ == "__main__":

@@ -1,4 +1,3 @@
-# ruff: noqa: E501  (one metric per line reads better than wrapped descriptions)
 """The metric catalogue: every metric's name, group, meaning, unit and direction.
 
 `compute_metrics` returns exactly these columns (in this order), so a scorecard can be
