@@ -83,7 +83,7 @@ def backtest_cmd(
     for _m, r in res.summary["methods"].items():
         auc = "n/a" if r["auc"] is None else f"{r['auc']:.3f}"
         lift = "n/a" if r["top_decile_lift"] is None else f"{r['top_decile_lift']:.2f}"
-        out.print(f"{r['label']:<34} AUC {auc}  top-decile lift {lift}", highlight=False)
+        out.print(f"{r['label']:<40} AUC {auc}  top-decile lift {lift}", highlight=False)
     out.print(res.summary["verdict"], highlight=False)
 
 
