@@ -60,10 +60,10 @@ def main() -> None:
         if name == "logistic":
             lr = model
     t = time.perf_counter()
-    g = lr.group_scores(X[train].iloc[-200_000:])
+    g = lr.risk_frame(X[train].iloc[-200_000:])
     dur = np.where(y[train][-200_000:] == 1, 15.0, 60.0)
     sv = ChurnSurvival().fit(g, dur, y[train][-200_000:])
-    months = sv.expected_months(lr.group_scores(X[now]))
+    months = sv.expected_months(lr.risk_frame(X[now]))
     print(f"survival fit + expected months for {now.sum():,} accounts "
           f"{time.perf_counter() - t:.1f} s (median {np.median(months):.1f} months)")
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

@@ -138,4 +138,15 @@ def insights_cmd(
             out.print(f"{m}: churn % by decile {rates}", highlight=False)
     for key in ("time_to_first_value", "nps_vs_advocacy", "csm_touch_cadence"):
         if not res[key]["available"]:
-            out.print(f"{key}: {res[key]['reason']}", highlight=False)
+            out.print(f"{key}: not available: {res[key]['reason']}", highlight=False)
+    nps = res["nps_vs_advocacy"]
+    if nps["available"]:
+        out.print(f"NPS: {nps['promoters_never_referring']} of {nps['promoters']} promoters "
+                  "never referred anyone", highlight=False)
+    cad = res["csm_touch_cadence"]
+    if cad["available"]:
+        for seg, x in cad["segments"].items():
+            out.print(f"{seg}: minimum healthy touch cadence "
+                      f"{x['minimum_healthy_cadence_per_month'] or 'none found'} per month; "
+                      f"{len(x['under_touched_active_accounts'])} active accounts under it",
+                      highlight=False)

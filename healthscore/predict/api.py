@@ -125,8 +125,8 @@ def predict(
             contrib = gbt.contributions(X[now], lr.groups)
     names = _driver_names(lr.groups)
     dur, ev = survival_targets(f[train], oc)
-    months = ChurnSurvival().fit(lr.group_scores(Xtr), dur, ev).expected_months(
-        lr.group_scores(X[now]))
+    months = ChurnSurvival().fit(lr.risk_frame(Xtr), dur, ev).expected_months(
+        lr.risk_frame(X[now]))
     out = pd.DataFrame({
         "account_id": f.loc[now, "account_id"].to_numpy(),
         "churn_probability": np.round(p, 4),

@@ -239,8 +239,8 @@ def _summarise(pred: pd.DataFrame, methods: list[str], red_override: dict[str, n
 def _survival_fold(lr: ChurnLogit, f: pd.DataFrame, X: pd.DataFrame, tr: np.ndarray,
                    te: np.ndarray, oc: Outcomes, full: Outcomes) -> dict[str, Any]:
     dur, ev = survival_targets(f[tr], oc)
-    sv = ChurnSurvival().fit(lr.group_scores(X[tr]), dur, ev)
-    g = lr.group_scores(X[te])
+    sv = ChurnSurvival().fit(lr.risk_frame(X[tr]), dur, ev)
+    g = lr.risk_frame(X[te])
     exp_m = sv.expected_months(g)
     dte, ete = survival_targets(f[te], full)
     risk = -exp_m
@@ -259,7 +259,7 @@ def _survival_summary(folds: list[dict[str, Any]]) -> dict[str, Any]:
         return float(np.mean(v)) if v else None
     return {
         "available": True,
-        "model": "Weibull AFT (lifelines) on metric-group scores",
+        "model": "Weibull AFT (lifelines) on the logistic model's churn log-odds",
         "c_index": avg([f["c_index"] for f in folds]),
         "time_dependent_auc": {t: avg([f["auc_t"][t] for f in folds]) for t in ("30", "60", "90")},
         "per_fold": folds,

@@ -128,6 +128,8 @@ def baseline_recency(store: Any, dates: list[dt.date]) -> pd.DataFrame:
 def build_features(store: Any, dates: list[dt.date]) -> tuple[pd.DataFrame, str]:
     """(feature frame keyed by as_of/account_id, source name) for all `dates` in one call."""
     dates = sorted({pd.Timestamp(d).date() for d in dates})
+    if not dates:
+        return pd.DataFrame(columns=["as_of", "account_id"]), "none"
     frame: pd.DataFrame | None = None
     source = "activity_features"
     try:

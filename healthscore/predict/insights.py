@@ -1,4 +1,3 @@
-# ruff: noqa: E501
 """Insights: churn rate by metric cohort (Gold's cohort analysis) and data-dependent sections."""
 
 from __future__ import annotations
@@ -57,18 +56,120 @@ def insights(store: Any, *, horizon_days: int = 30, grace_days: int = 7,
         top = sorted(spread, key=spread.get, reverse=True)[:max_metrics]  # type: ignore[arg-type]
         out["metric_cohorts"] = {"available": bool(top), "overall_churn_rate": float(y.mean()),
                                  "metrics": {m: cohorts[m] for m in top}}
-    missing = {
-        "time_to_first_value": ("features", "a feature catalogue with first_value flags"),
-        "nps_vs_advocacy": ("surveys", "NPS survey responses and advocacy actions"),
-        "csm_touch_cadence": ("interactions", "CSM interactions"),
-    }
-    for key, (table, what) in missing.items():
-        n = _count(store, table)
-        if key == "nps_vs_advocacy":
-            n = min(n, _count(store, "advocacy"))
-        out[key] = ({"available": False, "reason": f"the store holds no {what}"} if n == 0 else
-                    {"available": False, "reason": "not computed in this version"})
+    out["time_to_first_value"] = _ttfv(store, oc)
+    out["nps_vs_advocacy"] = _nps_advocacy(store)
+    out["csm_touch_cadence"] = _cadence(store, oc)
     return out
+
+
+def _account_outcomes(store: Any, oc: Any) -> pd.DataFrame:
+    """Per account: segment, persona, start, churned / expanded ever (as known)."""
+    acc = load_table(store, """SELECT CAST(a.account_id AS VARCHAR) account_id,
+        coalesce(a.segment, '(none)') segment, coalesce(a.persona, '(none)') persona,
+        coalesce(min(a.start_date), min(s.start_date)) start_date
+        FROM accounts a LEFT JOIN subscriptions s USING (account_id)
+        GROUP BY a.account_id, a.segment, a.persona""")
+    for kind in ("churn", "expansion"):
+        acc[f"{kind}ed"] = acc["account_id"].isin(set(oc.of(kind)["account_id"])).astype(float)
+    acc["start_date"] = pd.to_datetime(acc["start_date"])
+    return acc
+
+
+def _rates(df: pd.DataFrame, by: list[str]) -> list[dict[str, Any]]:
+    g = df.groupby(by, observed=True).agg(accounts=("account_id", "size"),
+                                          churn_rate=("churned", "mean"),
+                                          expansion_rate=("expansioned", "mean"))
+    g = g[g["accounts"] >= 5].reset_index()
+    return [{k: (str(v) if k in by else float(v)) for k, v in r.items()} for r in
+            g.to_dict("records")]
+
+
+def _ttfv(store: Any, oc: Any) -> dict[str, Any]:
+    """Time to first value (first use of a first_value feature) vs churn and expansion."""
+    if not _count(store, "features"):
+        return {"available": False, "reason": "the store holds no feature catalogue"}
+    first = load_table(store, """SELECT CAST(e.account_id AS VARCHAR) account_id,
+        min(e.event_time) first_value_at FROM events e JOIN features f
+        ON f.feature = e.event_type WHERE f.first_value GROUP BY ALL""")
+    if first.empty:
+        return {"available": False,
+                "reason": "no feature is flagged first_value, or none was ever used"}
+    acc = _account_outcomes(store, oc).merge(first, on="account_id", how="left")
+    acc["ttfv_days"] = (pd.to_datetime(acc["first_value_at"]) - acc["start_date"]).dt.days
+    acc["ttfv"] = pd.cut(acc["ttfv_days"], [-np.inf, 7, 30, 90, np.inf],
+                         labels=["<= 7 days", "8-30 days", "31-90 days", "> 90 days"])
+    acc["ttfv"] = acc["ttfv"].cat.add_categories("never").fillna("never")
+    return {"available": True, "overall": _rates(acc, ["ttfv"]),
+            "by_segment": _rates(acc, ["segment", "ttfv"]),
+            "by_persona": _rates(acc, ["persona", "ttfv"])}
+
+
+def _nps_advocacy(store: Any) -> dict[str, Any]:
+    """Latest NPS per account vs advocacy actually taken (promoters who never advocate)."""
+    nps = load_table(store, """SELECT CAST(account_id AS VARCHAR) account_id,
+        arg_max(score, responded_at) nps FROM surveys
+        WHERE survey_type = 'nps' AND score IS NOT NULL GROUP BY ALL""")
+    if nps.empty:
+        return {"available": False, "reason": "the store holds no NPS responses"}
+    adv = load_table(store, """SELECT CAST(account_id AS VARCHAR) account_id, count(*) n,
+        count(*) FILTER (WHERE kind = 'referral') referrals FROM advocacy GROUP BY ALL""")
+    df = nps.merge(adv, on="account_id", how="left").fillna({"n": 0, "referrals": 0})
+    df["group"] = pd.cut(df["nps"], [-1, 6, 8, 10], labels=["detractor", "passive", "promoter"])
+    rows = []
+    for grp, d in df.groupby("group", observed=True):
+        rows.append({"group": str(grp), "accounts": len(d),
+                     "any_advocacy": float((d["n"] > 0).mean()),
+                     "referred": float((d["referrals"] > 0).mean())})
+    prom = df[df["group"] == "promoter"]
+    return {"available": True, "by_group": rows,
+            "promoters_never_advocating": int((prom["n"] == 0).sum()),
+            "promoters_never_referring": int((prom["referrals"] == 0).sum()),
+            "promoters": len(prom)}
+
+
+def _cadence(store: Any, oc: Any) -> dict[str, Any]:
+    """CSM touches per month vs churn, per segment; the least cadence with healthy retention.
+
+    Association only: accounts at risk may be touched more *because* they are at risk.
+    """
+    if not _count(store, "interactions"):
+        return {"available": False, "reason": "the store holds no CSM interactions"}
+    acc = _account_outcomes(store, oc)
+    touches = load_table(store, """SELECT CAST(account_id AS VARCHAR) account_id,
+        count(*) n FROM interactions GROUP BY ALL""")
+    acc = acc.merge(touches, on="account_id", how="left").fillna({"n": 0})
+    end = pd.Timestamp(oc.data_end)
+    last = acc["account_id"].map(oc.of("churn").groupby("account_id")["date"].max())
+    stop = pd.to_datetime(last).fillna(end)
+    months = ((stop - acc["start_date"]).dt.days / 30.44).clip(lower=1)
+    acc["per_month"] = acc["n"] / months
+    bins = [-np.inf, 0.25, 0.5, 1, 2, 4, np.inf]
+    labels = ["< 0.25", "0.25-0.5", "0.5-1", "1-2", "2-4", ">= 4"]
+    acc["cadence"] = pd.cut(acc["per_month"], bins, labels=labels, right=False)
+    segs = {}
+    active = set(oc.active_at([oc.data_end])["account_id"])
+    for seg, d in acc.groupby("segment"):
+        rates = d.groupby("cadence", observed=True)["churned"].agg(["mean", "size"])
+        rates = rates[rates["size"] >= 5]
+        if rates.empty:
+            continue
+        ok = rates[rates["mean"] <= d["churned"].mean()]
+        minimum = str(ok.index[0]) if len(ok) else None
+        floor = bins[labels.index(minimum)] if minimum else None
+        cur = d[d["account_id"].isin(active)]
+        segs[str(seg)] = {
+            "churn_by_cadence": {str(k): {"churn_rate": float(v["mean"]), "accounts": int(v["size"])}
+                                 for k, v in rates.iterrows()},
+            "minimum_healthy_cadence_per_month": minimum,
+            "under_touched_active_accounts": (
+                sorted(cur.loc[cur["per_month"] < floor, "account_id"])[:50]
+                if floor is not None else []),
+            "over_serviced_active_accounts": (
+                sorted(cur.loc[cur["per_month"] >= max(4 * floor, 1.0), "account_id"])[:50]
+                if floor is not None and floor > 0 else []),
+        }
+    return {"available": bool(segs), "segments": segs,
+            "note": "association, not cause: at-risk accounts often get more touches"}
 
 
 _HTML = """<!doctype html><html><head><meta charset="utf-8"><title>healthscore insights</title>
@@ -82,8 +183,27 @@ Metrics with the widest spread between deciles first.</p>
 {% for c in rows %}<tr><td>{{ c.cohort }}</td><td>{{ "%.3g"|format(c.lo) }} - {{ "%.3g"|format(c.hi) }}</td>
 <td>{{ "%.1f"|format(100 * c.churn_rate) }} %</td><td>{{ c.n }}</td></tr>{% endfor %}</table>{% endfor %}
 {% else %}<p>{{ r.metric_cohorts.reason }}</p>{% endif %}
-{% for key, title in [("time_to_first_value", "Time to first value"), ("nps_vs_advocacy", "NPS vs actual advocacy"), ("csm_touch_cadence", "CSM touch cadence")] %}
-<h2>{{ title }}</h2><p>{% if r[key].available %}available{% else %}Not available: {{ r[key].reason }}{% endif %}</p>{% endfor %}
+<h2>Time to first value</h2>
+{% if r.time_to_first_value.available %}<table><tr><th>TTFV</th><th>accounts</th><th>churn rate</th><th>expansion rate</th></tr>
+{% for x in r.time_to_first_value.overall %}<tr><td>{{ x.ttfv }}</td><td>{{ x.accounts|int }}</td><td>{{ "%.1f"|format(100 * x.churn_rate) }} %</td><td>{{ "%.1f"|format(100 * x.expansion_rate) }} %</td></tr>{% endfor %}</table>
+<table><tr><th>segment</th><th>TTFV</th><th>accounts</th><th>churn rate</th><th>expansion rate</th></tr>
+{% for x in r.time_to_first_value.by_segment %}<tr><td>{{ x.segment }}</td><td>{{ x.ttfv }}</td><td>{{ x.accounts|int }}</td><td>{{ "%.1f"|format(100 * x.churn_rate) }} %</td><td>{{ "%.1f"|format(100 * x.expansion_rate) }} %</td></tr>{% endfor %}</table>
+<table><tr><th>persona</th><th>TTFV</th><th>accounts</th><th>churn rate</th><th>expansion rate</th></tr>
+{% for x in r.time_to_first_value.by_persona %}<tr><td>{{ x.persona }}</td><td>{{ x.ttfv }}</td><td>{{ x.accounts|int }}</td><td>{{ "%.1f"|format(100 * x.churn_rate) }} %</td><td>{{ "%.1f"|format(100 * x.expansion_rate) }} %</td></tr>{% endfor %}</table>
+{% else %}<p>Not available: {{ r.time_to_first_value.reason }}</p>{% endif %}
+<h2>NPS vs actual advocacy</h2>
+{% if r.nps_vs_advocacy.available %}<p>{{ r.nps_vs_advocacy.promoters_never_referring }} of {{ r.nps_vs_advocacy.promoters }} promoters never referred anyone ({{ r.nps_vs_advocacy.promoters_never_advocating }} never took any advocacy action).</p>
+<table><tr><th>group</th><th>accounts</th><th>any advocacy</th><th>referred</th></tr>
+{% for x in r.nps_vs_advocacy.by_group %}<tr><td>{{ x.group }}</td><td>{{ x.accounts }}</td><td>{{ "%.0f"|format(100 * x.any_advocacy) }} %</td><td>{{ "%.0f"|format(100 * x.referred) }} %</td></tr>{% endfor %}</table>
+{% else %}<p>Not available: {{ r.nps_vs_advocacy.reason }}</p>{% endif %}
+<h2>CSM touch cadence</h2>
+{% if r.csm_touch_cadence.available %}<p>{{ r.csm_touch_cadence.note }}.</p>
+{% for seg, x in r.csm_touch_cadence.segments.items() %}<h3>{{ seg }}: minimum healthy cadence {{ x.minimum_healthy_cadence_per_month or "none found" }} touches / month</h3>
+<table><tr><th>touches / month</th><th>accounts</th><th>churn rate</th></tr>
+{% for k, v in x.churn_by_cadence.items() %}<tr><td>{{ k }}</td><td>{{ v.accounts }}</td><td>{{ "%.1f"|format(100 * v.churn_rate) }} %</td></tr>{% endfor %}</table>
+<p>Under-touched active accounts: {{ x.under_touched_active_accounts|join(", ") or "none" }}.<br>
+Over-serviced (4x the minimum or more): {{ x.over_serviced_active_accounts|join(", ") or "none" }}.</p>{% endfor %}
+{% else %}<p>Not available: {{ r.csm_touch_cadence.reason }}</p>{% endif %}
 </body></html>"""
 
 

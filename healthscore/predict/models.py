@@ -11,8 +11,8 @@
 * `ChurnGBT` - HistGradientBoostingClassifier on the raw metrics, Platt-calibrated on the
   latest 20 % of the (time-sorted) training rows.
 * `ChurnEnsemble` - the mean of the two calibrated probabilities.
-* `ChurnSurvival` - Weibull AFT (lifelines) on the group scores: retention curves and expected
-  months to churn.
+* `ChurnSurvival` - Weibull AFT (lifelines) on given covariates (in practice the logistic
+  model's churn log-odds): retention curves and expected months to churn.
 """
 
 from __future__ import annotations
@@ -238,6 +238,12 @@ class ChurnLogit(ClassifierMixin, BaseEstimator):
 
     def group_scores(self, X: Any) -> pd.DataFrame:
         return self._prep(X)
+
+    def risk_frame(self, X: Any) -> pd.DataFrame:
+        """The churn log-odds as a one-column frame: the survival model's covariate."""
+        G = self._prep(X)
+        return pd.DataFrame({"churn_log_odds": self.model_.decision_function(G.to_numpy())},
+                            index=G.index)
 
     def contributions(self, X: Any) -> pd.DataFrame:
         """Log-odds contribution of each metric group (coef x group score; 0 = average)."""

@@ -1,4 +1,3 @@
-# ruff: noqa: E501
 """HTML backtest report: jinja2 template with matplotlib charts embedded as base64 PNG."""
 
 from __future__ import annotations

@@ -152,3 +152,26 @@ def test_suggested_scorecard_is_valid_and_learned(demo_path: Path) -> None:
         for m in g.measures:
             risk_up = model.coef_[key] * model.grouper_.signs_[key][m.metric]
             assert (m.direction == "lower_is_better") == (risk_up > 0)
+
+
+def test_insights_sections(demo_path: Path, tmp_path: Path) -> None:
+    html = tmp_path / "insights.html"
+    res = runner.invoke(app, ["insights", "--html", str(html), "--db", str(demo_path)])
+    assert res.exit_code == 0, res.output
+    text = html.read_text()
+    for title in ("Churn rate by metric cohort", "Time to first value", "NPS vs actual advocacy",
+                  "CSM touch cadence"):
+        assert title in text
+    assert "churn % by decile" in res.output
+
+
+def test_insights_say_what_is_missing(tmp_path: Path, subs_store) -> None:
+    from healthscore.predict.insights import insights
+
+    rows = [(f"a{i}", dt.date(2024, 1, 1), dt.date(2024, 3, 1), 10.0) for i in range(5)]
+    with subs_store(tmp_path / "m.duckdb", rows, dt.date(2024, 6, 1)) as s:
+        res = insights(s)
+    assert res["nps_vs_advocacy"] == {"available": False,
+                                      "reason": "the store holds no NPS responses"}
+    assert "no CSM interactions" in res["csm_touch_cadence"]["reason"]
+    assert "feature catalogue" in res["time_to_first_value"]["reason"]
