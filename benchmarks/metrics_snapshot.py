@@ -152,13 +152,16 @@ def floor_query(as_of: dt.date, windows: tuple[int, ...]) -> str:
     return FLOOR_SQL.format(cols=",\n  ".join(cols), lo=lo, hi=end)
 
 
-def run_phase(phase: str, path: Path, threads: int) -> dict[str, float]:
+def run_phase(phase: str, path: Path, threads: int, memory_limit: str | None) -> dict[str, float]:
     """One measured phase in this (fresh) process."""
     from healthscore.metrics import compute_metrics
     from healthscore.store import open_store
 
     store = open_store(path, read_only=True)
     store.con.execute(f"SET threads = {threads}")
+    if memory_limit:
+        # DuckDB otherwise sizes its buffers to 80 % of RAM; a limit makes it spill instead.
+        store.con.execute(f"SET memory_limit = '{memory_limit}'")
     t0 = time.perf_counter()
     if phase == "floor":
         rows = len(store.con.execute(floor_query(AS_OF, (7, 28, 90))).fetchall())
@@ -183,11 +186,12 @@ def main() -> None:
     ap.add_argument("--events", type=int, default=100_000_000)
     ap.add_argument("--threads", type=int, default=os.cpu_count() or 2)
     ap.add_argument("--phases", default="floor,snapshot,backfill")
+    ap.add_argument("--memory-limit", default=None, help="DuckDB memory_limit, e.g. 5GB")
     ap.add_argument("--phase", help=argparse.SUPPRESS)
     ap.add_argument("--db", type=Path, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.phase:
-        print(json.dumps(run_phase(args.phase, args.db, args.threads)))
+        print(json.dumps(run_phase(args.phase, args.db, args.threads, args.memory_limit)))
         return
     data = Path(__file__).parent / "_data"
     path = data / f"metrics_{args.accounts}a_{args.events}e.duckdb"
@@ -198,14 +202,16 @@ def main() -> None:
     print(
         f"machine: {platform.machine()}, {os.cpu_count()} cores, "
         f"{os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 1024**3:.1f} GiB; "
-        f"python {platform.python_version()}; threads={args.threads}",
+        f"python {platform.python_version()}; threads={args.threads}; "
+        f"memory_limit={args.memory_limit or 'DuckDB default (80% of RAM)'}",
         flush=True,
     )
     results = {}
     for phase in args.phases.split(","):
         out = subprocess.run(
             [sys.executable, __file__, "--phase", phase, "--db", str(path),
-             "--threads", str(args.threads)],
+             "--threads", str(args.threads),
+             *(["--memory-limit", args.memory_limit] if args.memory_limit else [])],
             check=True, capture_output=True, text=True,
         )  # fmt: skip
         results[phase] = json.loads(out.stdout.strip().splitlines()[-1])
