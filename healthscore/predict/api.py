@@ -163,10 +163,11 @@ def _attach_scores(store: Any, out: pd.DataFrame, as_of: dt.date, scorecard: Any
 def scorecard_fallback(store: Any, as_of: dt.date, scorecard: Any = None) -> Prediction:
     """The configured scorecard's scores as a prediction frame (no churn model)."""
     card = scorecard_scores(store, [as_of], scorecard)
-    if card is None or card.empty:
+    if card is None or card.empty or card["score"].isna().all():
+        n = 0 if card is None else len(card)
         raise NotEnoughOutcomes(
-            "no churn model could be trained and the scorecard could not score "
-            f"{as_of} either; see the message above"
+            f"no churn model could be trained and the configured scorecard scored none of the "
+            f"{n} accounts on {as_of} (its metrics have no data in this store); nothing written"
         )
     out = pd.DataFrame({
         "account_id": card["account_id"],

@@ -175,3 +175,16 @@ def test_insights_say_what_is_missing(tmp_path: Path, subs_store) -> None:
                                       "reason": "the store holds no NPS responses"}
     assert "no CSM interactions" in res["csm_touch_cadence"]["reason"]
     assert "feature catalogue" in res["time_to_first_value"]["reason"]
+
+
+def test_no_model_and_no_scorecard_score_is_an_error(tmp_path: Path, subs_store) -> None:
+    from healthscore.errors import NotEnoughOutcomes
+
+    rows = [(f"a{i}", dt.date(2024, 1, 1), dt.date(2024, 9, 1), 10.0) for i in range(8)]
+    subs_store(tmp_path / "few.duckdb", rows, dt.date(2024, 6, 1)).close()
+    out = tmp_path / "p.csv"
+    res = runner.invoke(app, ["predict", "--as-of", "2024-06-01", "--output", str(out),
+                              "--db", str(tmp_path / "few.duckdb")])
+    assert res.exit_code != 0
+    assert isinstance(res.exception, NotEnoughOutcomes)
+    assert "scored none" in str(res.exception) and not out.exists()
