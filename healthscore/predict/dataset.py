@@ -59,7 +59,9 @@ def resolved_mask(frame: pd.DataFrame, outcomes: Outcomes, horizon_days: int) ->
     return (pd.to_datetime(frame["as_of"]) <= last).to_numpy()
 
 
-def labels(frame: pd.DataFrame, outcomes: Outcomes, horizon_days: int, kind: str = "churn"):
+def labels(
+    frame: pd.DataFrame, outcomes: Outcomes, horizon_days: int, kind: str = "churn"
+) -> np.ndarray:
     """1 = an outcome of `kind` within the horizon after as_of."""
     return label_observations(outcomes, frame, horizon_days, kind)
 

@@ -8,6 +8,7 @@ naive baseline `days_since_last_activity` is always computed here, independently
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import warnings
 from typing import Any
@@ -132,10 +133,9 @@ def build_features(store: Any, dates: list[dt.date]) -> tuple[pd.DataFrame, str]
         return pd.DataFrame(columns=["as_of", "account_id"]), "none"
     frame: pd.DataFrame | None = None
     source = "activity_features"
-    try:
-        from healthscore.metrics import compute_metrics  # type: ignore[attr-defined]
-    except ImportError:
-        compute_metrics = None
+    compute_metrics: Any = None
+    with contextlib.suppress(ImportError):
+        from healthscore.metrics import compute_metrics
     if compute_metrics is not None:
         try:
             frame = compute_metrics(store.ibis(), dates)

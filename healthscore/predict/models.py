@@ -219,7 +219,7 @@ class ChurnLogit(ClassifierMixin, BaseEstimator):
         """C with the best mean out-of-time log-loss over forward-chaining splits."""
         if len(self.Cs) == 1:
             return float(self.Cs[0])
-        losses = {c: [] for c in self.Cs}
+        losses: dict[float, list[float]] = {c: [] for c in self.Cs}
         for tr, va in TimeSeriesSplit(self.n_splits).split(G):
             if len(np.unique(y[tr])) < 2 or len(np.unique(y[va])) < 2:
                 continue
