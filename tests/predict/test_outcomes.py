@@ -87,3 +87,10 @@ def test_labels_and_resolved_windows(tmp_path: Path, subs_store) -> None:
     mask = resolved_mask(obs, o, 30)
     # known until 06-01 - 7 = 05-25: windows ending after it are unresolved.
     assert list(pd.Series(mask).groupby(obs["as_of"].to_numpy()).all()) == [True, False]
+
+
+def test_ibis_backend_gives_the_same_outcomes(tmp_path: Path, subs_store) -> None:
+    store = _store(tmp_path, subs_store)
+    a, b = derive_outcomes(store), derive_outcomes(store.ibis())
+    pd.testing.assert_frame_equal(a.events, b.events)
+    assert (a.data_end, a.billing_end) == (b.data_end, b.billing_end)
