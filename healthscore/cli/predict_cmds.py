@@ -117,6 +117,8 @@ def suggest_cmd(
         out.print(f"{name:<10} AUC {auc}  top-decile lift {_pct(r['top_decile_lift'], 100)}x  "
                   f"red: catches {_pct(r['red_recall'])} of churners, "
                   f"{_pct(r['over_servicing_rate'])} false alarms", highlight=False)
+    err.print("note: the suggested weights were learned from the same history the backtest "
+              "replays, so its figures are optimistic", highlight=False)
 
 
 @app.command("insights")
