@@ -1,0 +1,45 @@
+"""No feature may read data after its observation date."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pandas as pd
+
+from healthscore.ingest.frames import load_frames
+from healthscore.predict.features import activity_features, build_features
+from healthscore.predict.outcomes import data_range
+from healthscore.store import open_store
+
+
+def test_features_ignore_rows_after_the_observation_date(demo_copy: Path) -> None:
+    with open_store(demo_copy) as s:
+        end = data_range(s)[1]
+        dates = [end - dt.timedelta(days=d) for d in (70, 63, 56)]
+        before, source = build_features(s, dates)
+        basic = activity_features(s, dates)
+        accts = [r[0] for r in s.con.execute(
+            "SELECT account_id FROM accounts ORDER BY 1 LIMIT 30").fetchall()]
+        # Rows dated the day after the last observation date: inside the data, after `dates`.
+        t = pd.Timestamp(max(dates) + dt.timedelta(days=1)) + pd.Timedelta(hours=1)
+        load_frames(s, {
+            "events": pd.DataFrame({"account_id": accts * 20, "event_time": t,
+                                    "event_type": "leak_probe"}),
+            "tickets": pd.DataFrame({"ticket_id": [f"leak-{a}" for a in accts],
+                                     "account_id": accts, "opened_at": t}),
+            "subscriptions": pd.DataFrame({
+                "subscription_id": [f"leak-{a}" for a in accts], "account_id": accts,
+                "product": "leak", "start_date": t.date(),
+                "end_date": (t + pd.Timedelta(days=30)).date(), "mrr": 1e6}),
+        })
+        after, _ = build_features(s, dates)
+        basic_after = activity_features(s, dates)
+    assert source == "healthscore.metrics"
+    cols = [c for c in before.columns if c in after.columns]
+    pd.testing.assert_frame_equal(before[cols].reset_index(drop=True),
+                                  after[cols].reset_index(drop=True))
+    # A new event type adds (all-empty) columns for it, never changes the existing ones.
+    assert not [c for c in after.columns if c not in before.columns and after[c].notna().any()
+                and "leak_probe" not in c]
+    pd.testing.assert_frame_equal(basic, basic_after[basic.columns])
