@@ -32,7 +32,10 @@ def demo_cmd(
         bool, typer.Option("--force", help="Replace an existing store that already holds data.")
     ] = False,
 ) -> None:
-    """Build a realistic synthetic SaaS portfolio (accounts, usage, tickets, surveys, churn)."""
+    """Build a realistic synthetic SaaS portfolio (accounts, usage, tickets, surveys, churn).
+
+    Example: healthscore demo --accounts 200 --months 12 --seed 3 --db demo.duckdb
+    """
     path = settings(db).db
     _prepare_path(path, force)
     with open_store(path, create=True) as store:

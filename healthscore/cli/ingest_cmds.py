@@ -38,7 +38,10 @@ from healthscore.store import KINDS, open_store
 
 @app.command()
 def init(db: DbOption = None) -> None:
-    """Create an empty store (or migrate an existing one)."""
+    """Create an empty store (or migrate an existing one).
+
+    Example: healthscore init --db acme.duckdb
+    """
     path = settings(db).db
     existed = path.exists()
     with open_store(path, create=True):
@@ -114,7 +117,10 @@ def import_(
     ] = None,
     db: DbOption = None,
 ) -> None:
-    """Import CSV (or .csv.gz), JSON Lines or Parquet files of one KIND, or a ChurnSim folder."""
+    """Import CSV (or .csv.gz), JSON Lines or Parquet files of one KIND, or a ChurnSim folder.
+
+    Example: healthscore import events events.csv.gz --map ts=event_time --quarantine
+    """
     columns = load_mapping_file(mapping) if mapping else {}
     columns.update(parse_mapping(map_))
     with store(db, create=True) as s, _progress_callback() as cb:
@@ -144,7 +150,10 @@ def status(
     ] = OutputFormat.table,
     db: DbOption = None,
 ) -> None:
-    """What the store holds: rows and dates per kind, coverage, quarantine, last imports."""
+    """What the store holds: rows and dates per kind, coverage, quarantine, last imports.
+
+    Example: healthscore status --format json
+    """
     with store(db) as s:
         info = store_status(s)
     if fmt is OutputFormat.json:

@@ -18,8 +18,9 @@ def _as_of(value: str) -> dt.date:
     try:
         return dt.date.fromisoformat(value)
     except ValueError:
-        raise typer.BadParameter(f"{value!r} is not a date; use YYYY-MM-DD",
-                                 param_hint="--as-of") from None
+        raise typer.BadParameter(
+            f"{value!r} is not a date; use YYYY-MM-DD", param_hint="--as-of"
+        ) from None
 
 
 def _pct(x: float | None, scale: float = 1.0) -> str:
@@ -33,11 +34,15 @@ def predict_cmd(
     as_of: Annotated[str, typer.Option("--as-of", help="Predict as of this date (YYYY-MM-DD).")],
     output: Annotated[Path, typer.Option("--output", "-o", help="CSV file to write.")],
     horizon_days: Annotated[int, typer.Option("--horizon-days", min=1)] = 30,
-    model: Annotated[str, typer.Option(
-        "--model", help="auto, logistic, gbt or ensemble.")] = "auto",
+    model: Annotated[
+        str, typer.Option("--model", help="auto, logistic, gbt or ensemble.")
+    ] = "auto",
     db: DbOption = None,
 ) -> None:
-    """Churn probability, health score, expected months to churn and risk drivers per account."""
+    """Churn probability, health score, expected months to churn and risk drivers per account.
+
+    Example: healthscore predict --as-of 2026-09-30 --horizon-days 90 --output risk.csv
+    """
     from healthscore.predict.api import predict, scorecard_fallback
 
     if model not in ("auto", "logistic", "gbt", "ensemble"):
@@ -49,13 +54,20 @@ def predict_cmd(
             res = predict(s, day, horizon_days=horizon_days, model=model, scorecard=card)
         except NotEnoughOutcomes as exc:
             err.print(f"[bold yellow]warning:[/] {exc}", highlight=False)
-            err.print("[bold yellow]warning:[/] falling back to the configured scorecard; "
-                      "churn_probability is empty", highlight=False)
+            err.print(
+                "[bold yellow]warning:[/] falling back to the configured scorecard; "
+                "churn_probability is empty",
+                highlight=False,
+            )
             res = scorecard_fallback(s, day, card)
     res.frame.to_csv(output, index=False)
     counts = res.frame["band"].value_counts().to_dict()
-    err.print(f"wrote {len(res.frame)} accounts to {output} (model: {res.model}; bands: "
-              + ", ".join(f"{k} {v}" for k, v in counts.items()) + ")", highlight=False)
+    err.print(
+        f"wrote {len(res.frame)} accounts to {output} (model: {res.model}; bands: "
+        + ", ".join(f"{k} {v}" for k, v in counts.items())
+        + ")",
+        highlight=False,
+    )
 
 
 @app.command("backtest")
@@ -65,17 +77,22 @@ def backtest_cmd(
         Path | None, typer.Option("--json", help="Write the figures as JSON.")
     ] = None,
     html: Annotated[Path | None, typer.Option("--html", help="Write an HTML report.")] = None,
-    capacity: Annotated[int, typer.Option("--capacity", min=1,
-                                          help="Accounts the team can work per week.")] = 25,
+    capacity: Annotated[
+        int, typer.Option("--capacity", min=1, help="Accounts the team can work per week.")
+    ] = 25,
     db: DbOption = None,
 ) -> None:
-    """Out-of-time backtest of the scorecard, the learned models and a recency baseline."""
+    """Out-of-time backtest of the scorecard, the learned models and a recency baseline.
+
+    Example: healthscore backtest --horizon-days 30 --capacity 40 --html backtest.html
+    """
     from healthscore.predict.backtest import backtest
     from healthscore.predict.report import render_backtest_html
 
     with store(db) as s:
-        res = backtest(s, horizon_days=horizon_days, capacity=capacity,
-                       scorecard=settings(db).scorecard)
+        res = backtest(
+            s, horizon_days=horizon_days, capacity=capacity, scorecard=settings(db).scorecard
+        )
     if json_file:
         json_file.write_text(json.dumps(res.summary, indent=2, default=str), encoding="utf-8")
     if html:
@@ -93,7 +110,10 @@ def suggest_cmd(
     horizon_days: Annotated[int, typer.Option("--horizon-days", min=1)] = 30,
     db: DbOption = None,
 ) -> None:
-    """A scorecard whose groups and weights come from the learned logistic model."""
+    """A scorecard whose groups and weights come from the learned logistic model.
+
+    Example: healthscore scorecard suggest --output suggested.yaml
+    """
     from healthscore.predict.backtest import backtest
     from healthscore.predict.suggest import suggest_scorecard
 
@@ -114,11 +134,17 @@ def suggest_cmd(
             out.print(f"{name:<10} not scored", highlight=False)
             continue
         auc = "n/a" if r["auc"] is None else f"{r['auc']:.3f}"
-        out.print(f"{name:<10} AUC {auc}  top-decile lift {_pct(r['top_decile_lift'], 100)}x  "
-                  f"red: catches {_pct(r['red_recall'])} of churners, "
-                  f"{_pct(r['over_servicing_rate'])} false alarms", highlight=False)
-    err.print("note: the suggested weights were learned from the same history the backtest "
-              "replays, so its figures are optimistic", highlight=False)
+        out.print(
+            f"{name:<10} AUC {auc}  top-decile lift {_pct(r['top_decile_lift'], 100)}x  "
+            f"red: catches {_pct(r['red_recall'])} of churners, "
+            f"{_pct(r['over_servicing_rate'])} false alarms",
+            highlight=False,
+        )
+    err.print(
+        "note: the suggested weights were learned from the same history the backtest "
+        "replays, so its figures are optimistic",
+        highlight=False,
+    )
 
 
 @app.command("insights")
@@ -126,7 +152,10 @@ def insights_cmd(
     html: Annotated[Path | None, typer.Option("--html", help="Write an HTML report.")] = None,
     db: DbOption = None,
 ) -> None:
-    """Churn by metric cohort, time to first value, NPS vs advocacy, CSM touch cadence."""
+    """Churn by metric cohort, time to first value, NPS vs advocacy, CSM touch cadence.
+
+    Example: healthscore insights --html insights.html
+    """
     from healthscore.predict.insights import insights, render_insights_html
 
     with store(db) as s:
@@ -143,12 +172,17 @@ def insights_cmd(
             out.print(f"{key}: not available: {res[key]['reason']}", highlight=False)
     nps = res["nps_vs_advocacy"]
     if nps["available"]:
-        out.print(f"NPS: {nps['promoters_never_referring']} of {nps['promoters']} promoters "
-                  "never referred anyone", highlight=False)
+        out.print(
+            f"NPS: {nps['promoters_never_referring']} of {nps['promoters']} promoters "
+            "never referred anyone",
+            highlight=False,
+        )
     cad = res["csm_touch_cadence"]
     if cad["available"]:
         for seg, x in cad["segments"].items():
-            out.print(f"{seg}: minimum healthy touch cadence "
-                      f"{x['minimum_healthy_cadence_per_month'] or 'none found'} per month; "
-                      f"{len(x['under_touched_active_accounts'])} active accounts under it",
-                      highlight=False)
+            out.print(
+                f"{seg}: minimum healthy touch cadence "
+                f"{x['minimum_healthy_cadence_per_month'] or 'none found'} per month; "
+                f"{len(x['under_touched_active_accounts'])} active accounts under it",
+                highlight=False,
+            )

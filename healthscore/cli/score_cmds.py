@@ -84,7 +84,10 @@ def score_cmd(
     db: DbOption = None,
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
-    """Score every active account and store the snapshot (a date already scored is replaced)."""
+    """Score every active account and store the snapshot (a date already scored is replaced).
+
+    Example: healthscore score --backfill 2026-05-01 2026-10-31 --every 7d
+    """
     from healthscore.scoring import backfill as run_backfill
     from healthscore.scoring import load_scorecard
     from healthscore.scoring import score as run_score
@@ -142,7 +145,10 @@ def explain_cmd(
     db: DbOption = None,
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
-    """Why an account has its score: groups, measures and what changed since last time."""
+    """Why an account has its score: groups, measures and what changed since last time.
+
+    Example: healthscore explain ACC-0042 --as-of 2026-10-24
+    """
     from healthscore.scoring import explain
 
     with store(db) as s:
@@ -221,7 +227,10 @@ def accounts_cmd(
     db: DbOption = None,
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
-    """The portfolio: score, band, 7/30-day trend, ARR, renewal, owner and confidence."""
+    """The portfolio: score, band, 7/30-day trend, ARR, renewal, owner and confidence.
+
+    Example: healthscore accounts --band red --segment enterprise --sort arr --desc
+    """
     from healthscore.scoring import list_accounts
     from healthscore.scoring.accounts import SORT_KEYS, trend_arrow
 
@@ -288,7 +297,10 @@ def scorecard_check(
     file: Annotated[Path, typer.Argument(help="Scorecard YAML to validate.")],
     db: DbOption = None,
 ) -> None:
-    """Validate a scorecard (and its metrics, when a store exists) and summarise it."""
+    """Validate a scorecard (and its metrics, when a store exists) and summarise it.
+
+    Example: healthscore scorecard check my-scorecard.yaml
+    """
     from healthscore.scoring import load_scorecard
     from healthscore.scoring.run import catalog, custom_metrics
 
@@ -345,7 +357,10 @@ def scorecard_preview(
     db: DbOption = None,
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
-    """Replay a candidate scorecard over stored history; show what would change (writes nothing)."""
+    """Replay a candidate scorecard over stored history; show what would change (writes nothing).
+
+    Example: healthscore scorecard preview my-scorecard.yaml --since 2026-06-01
+    """
     from healthscore.scoring import load_scorecard, preview
 
     card = load_scorecard(file)
@@ -401,7 +416,10 @@ def scorecard_template(
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
     db: DbOption = None,
 ) -> None:
-    """Write a usage-only scorecard over this store's event types (e.g. for ChurnSim stores)."""
+    """Write a usage-only scorecard over this store's event types (e.g. for ChurnSim stores).
+
+    Example: healthscore scorecard template --output usage.yaml
+    """
     from healthscore.scoring import usage_template
 
     if output.exists() and not force:
