@@ -134,7 +134,7 @@ def predict(
         "top_risk_drivers": _top_drivers(contrib, names),
         "model": model,
     })
-    out = _attach_scores(store, out, as_of, scorecard)
+    out = _attach_scores(store, out, as_of, scorecard, base_rate=float(y.mean()))
     info = {"train_rows": int(train.sum()), "train_churn": int(y.sum()),
             "feature_source": panel.source, "validation_auc": aucs,
             "data_range": [str(lo), str(hi)], "outcomes_known_until": str(oc.known_until)}
@@ -143,10 +143,24 @@ def predict(
                       model, [], info)
 
 
-def _attach_scores(store: Any, out: pd.DataFrame, as_of: dt.date, scorecard: Any) -> pd.DataFrame:
+def model_health(p: pd.Series | np.ndarray, base_rate: float) -> np.ndarray:
+    """A 0-100 health score from churn probability, relative to the portfolio's base rate.
+
+    `100 x (1 - p)` would put nearly every account in the green band, because a 30-day
+    churn probability is small even for risky accounts.  Risk relative to the base rate is
+    what a CSM acts on: at the average risk the score is 70, at twice it 49, at three
+    times 34, and an account with no risk scores 100.
+    """
+    relative = np.asarray(p, dtype=float) / max(base_rate, 1e-9)
+    return 100 * np.power(0.7, relative)
+
+
+def _attach_scores(
+    store: Any, out: pd.DataFrame, as_of: dt.date, scorecard: Any, base_rate: float
+) -> pd.DataFrame:
     card = scorecard_scores(store, [as_of], scorecard)
     bands = default_bands(scorecard)
-    model_score = 100 * (1 - out["churn_probability"])
+    model_score = pd.Series(model_health(out["churn_probability"], base_rate), index=out.index)
     if card is not None and card["score"].notna().any():
         m = out.merge(card[["account_id", "score", "band"]], on="account_id", how="left")
         has = m["score"].notna().to_numpy()
