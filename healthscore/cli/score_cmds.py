@@ -81,10 +81,28 @@ def score_cmd(
     ] = None,
     every: Annotated[str, typer.Option("--every", help="Backfill step, e.g. 7d or 1w.")] = "7d",
     scorecard: ScorecardOption = None,
+    engine: Annotated[
+        str | None,
+        typer.Option(
+            "--engine",
+            help="Where metrics run: duckdb (the store; default), postgresql://user@host/db, "
+            "spark-local or spark://host:port. Default: $HEALTHSCORE_ENGINE.",
+        ),
+    ] = None,
+    copy: Annotated[
+        bool,
+        typer.Option(
+            "--copy",
+            help="First copy the store's tables into --engine (PostgreSQL keeps them; "
+            "Spark holds them for this run).",
+        ),
+    ] = False,
     db: DbOption = None,
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
     """Score every active account and store the snapshot (a date already scored is replaced).
+
+    Metrics can run on another engine; scores are always written to the store.
 
     Example: healthscore score --backfill 2026-05-01 2026-10-31 --every 7d
     """
@@ -94,6 +112,15 @@ def score_cmd(
 
     card = load_scorecard(_scorecard_path(db, scorecard))  # invalid -> error before opening
     with store(db) as s:
+        eng: Any = engine if engine not in (None, "duckdb") else _engine(db)
+        if copy:
+            if eng is None:
+                raise typer.BadParameter("--copy needs a non-DuckDB --engine", param_hint="--copy")
+            from healthscore.store.engines import connect_engine, copy_store_to
+
+            with err.status(f"copying the store's tables to {eng.split('@')[-1]}…"):
+                eng = connect_engine(eng, s)
+                copy_store_to(eng, s)
         if backfill:
             if as_of:
                 raise typer.BadParameter("use either --as-of or --backfill", param_hint="--as-of")
@@ -105,9 +132,9 @@ def score_cmd(
                 def tick(done: int, total: int) -> None:
                     bar.update(task, completed=done, total=total)
 
-                run = run_backfill(s, start, end, _every(every), card, _engine(db), progress=tick)
+                run = run_backfill(s, start, end, _every(every), card, eng, progress=tick)
         else:
-            run = run_score(s, _date(as_of, "--as-of"), card, _engine(db))
+            run = run_score(s, _date(as_of, "--as-of"), card, eng)
     summary = run.as_dict()
     if fmt is OutputFormat.json:
         sys.stdout.write(json.dumps(summary, indent=2) + "\n")

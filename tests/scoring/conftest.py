@@ -19,15 +19,10 @@ END = dt.date(2026, 10, 31)
 
 
 def build_small_demo(store: Store) -> None:
-    """The demo portfolio via build_demo when it exists, else generate + the trusted loader."""
-    import healthscore.demo as demo
+    """The demo portfolio, small enough for tests."""
+    from healthscore.demo import build_demo
 
-    if hasattr(demo, "build_demo"):
-        demo.build_demo(store, seed=1, n_accounts=80, months=8)
-        return
-    from healthscore.ingest import load_frames
-
-    load_frames(store, demo.generate(seed=1, n_accounts=80, months=8))
+    build_demo(store, seed=1, n_accounts=80, months=8)
 
 
 @pytest.fixture(scope="session")
