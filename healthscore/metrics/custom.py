@@ -81,8 +81,10 @@ class CustomMetric(BaseModel):
         if self.value_column is not None:
             if self.kind not in ("sum", "pct_change"):
                 raise bad(f"'value_column' does not apply to kind {self.kind!r}")
-            col = KINDS[self.table].column(self.value_column) if self.value_column in cols else None
-            if col is None or col.type not in _NUMERIC:
+            vcol = (
+                KINDS[self.table].column(self.value_column) if self.value_column in cols else None
+            )
+            if vcol is None or vcol.type not in _NUMERIC:
                 numeric = [c.name for c in KINDS[self.table].columns if c.type in _NUMERIC]
                 raise bad(
                     f"value_column {self.value_column!r} is not a numeric column of "
@@ -164,8 +166,8 @@ def compute_custom(run: _Run, frame: pd.DataFrame, metrics: list[CustomMetric]) 
         def until(days: int, tc: Any = tc, j: Any = j, is_date: bool = is_date) -> Any:
             return tc < (j[f"d{days}"] if is_date else j[f"s{days}"])
 
-        w = c.window_days
-        val_expr = j[c.value_column] if c.value_column else None
+        w = c.window_days or 0  # 0 = no window (validated: pct_change always has one)
+        val_expr: Any = j[c.value_column] if c.value_column else None
         if c.kind == "days_since":
             agg = j.group_by(KEY).agg(last=tc.max(where=since(w) if w else None))
             df = run.fetch(agg)
