@@ -190,6 +190,14 @@ class _Run:
             self.recorded.append((self.family, expr))
         return _fetch(self.backend, expr)
 
+    def fetch_compact(self, expr: Any) -> pd.DataFrame:
+        """Like fetch, for long results (date x account x type rows): strings arrive as
+        categoricals and dates as datetime64, not one Python object per cell (memory)."""
+        if self.recorded is not None:
+            self.recorded.append((self.family, expr))
+        table = self.backend.to_pyarrow(expr)
+        return table.to_pandas(strings_to_categorical=True, date_as_object=False)
+
     def by_date(self, t: Any, time_col: str) -> Any:
         """Rows of `t` joined to every as_of they are visible at (time < as_of + 1 day)."""
         d = self.dates
@@ -293,7 +301,7 @@ class _Run:
             stage[f"c{w}"] = _in(a[f"w{w}"], a.n).sum()
             stage[f"q{w}"] = _in(a[f"p{w}"], a.n).sum()
         stage["c90b"] = _in(a[f"w{BREADTH_DAYS}b"], a.n).sum()
-        long = self.fetch(a.group_by(["as_of", "account_id", "event_type"]).agg(**stage))
+        long = self.fetch_compact(a.group_by(["as_of", "account_id", "event_type"]).agg(**stage))
         per_type = _pivot_types(long, ctx, ws)
 
         # (account, segment): events, active days, last activity; weekly bins (long).
@@ -511,7 +519,7 @@ def _pivot_types(long: pd.DataFrame, ctx: Context, ws: Sequence[int]) -> pd.Data
     wide.columns = [names[v].format(slugs[t]) for v, t in wide.columns]
     expected = [names[v].format(sl) for v in vals for _, sl in ctx.event_types]
     wide = wide.reindex(columns=expected)
-    g = long.groupby(KEY)
+    g = long.groupby(KEY, observed=True)
     t = long["event_type"]
     used = long["c90b"] > 0
 
@@ -520,36 +528,39 @@ def _pivot_types(long: pd.DataFrame, ctx: Context, ws: Sequence[int]) -> pd.Data
 
     parts = {
         "adoption_features_used_90d": (used & among(ctx.catalogue))
-        .groupby([long["as_of"], long["account_id"]])
+        .groupby([long["as_of"], long["account_id"]], observed=True)
         .sum(),
         "hi_n_90": long["c90b"]
         .where(among(ctx.high_impact), 0.0)
-        .groupby([long["as_of"], long["account_id"]])
+        .groupby([long["as_of"], long["account_id"]], observed=True)
         .sum(),
         "hi_used_90": (used & among(ctx.high_impact))
-        .groupby([long["as_of"], long["account_id"]])
+        .groupby([long["as_of"], long["account_id"]], observed=True)
         .sum(),
         "help_n_90": long["c90b"]
         .where(among(ctx.help_types), 0.0)
-        .groupby([long["as_of"], long["account_id"]])
+        .groupby([long["as_of"], long["account_id"]], observed=True)
         .sum(),
         "all_n_90": g["c90b"].sum(),
         "first_t": g["first_t"].min(),
         "first_value_t": long["first_t"]
         .where(among(ctx.first_value))
-        .groupby([long["as_of"], long["account_id"]])
+        .groupby([long["as_of"], long["account_id"]], observed=True)
         .min(),
     }
     for w in ws:
         parts[f"login_{w}d"] = (
             long[f"c{w}"]
             .where(among(ctx.login_types), 0.0)
-            .groupby([long["as_of"], long["account_id"]])
+            .groupby([long["as_of"], long["account_id"]], observed=True)
             .sum()
         )
     extra = pd.DataFrame(parts)
     extra.index.names = KEY
-    return wide.join(extra, how="outer").reset_index()
+    out = wide.join(extra, how="outer").reset_index()
+    out["as_of"] = _as_dates(out["as_of"])
+    out["account_id"] = out["account_id"].astype(str)
+    return out
 
 
 def _midnight(d: dt.date) -> dt.datetime:
