@@ -25,6 +25,7 @@ from healthscore.scoring import (
     ScoreRun,
     load_scorecard,
 )
+from healthscore.scoring.accounts import ACCOUNT_COLUMNS
 from healthscore.store import Store, open_store
 
 __all__ = ["accounts", "explain", "load_scorecard", "preview", "score"]
@@ -130,21 +131,7 @@ def accounts(
             desc=desc,
             limit=limit,
         )
-    cols = [
-        "as_of",
-        "account_id",
-        "name",
-        "segment",
-        "owner",
-        "arr",
-        "renewal_date",
-        "score",
-        "band",
-        "trend_7d",
-        "trend_30d",
-        "confidence",
-        "coverage",
-    ]
+    cols = list(ACCOUNT_COLUMNS)
     return pd.DataFrame(rows, columns=cols)
 
 

@@ -24,6 +24,7 @@ from healthscore.cli._common import (
     store,
 )
 from healthscore.errors import HealthscoreError
+from healthscore.scoring.accounts import ACCOUNT_COLUMNS
 
 ScorecardOption = Annotated[
     Path | None,
@@ -282,21 +283,7 @@ def accounts_cmd(
         emit(
             rows,
             fmt,
-            columns=[
-                "as_of",
-                "account_id",
-                "name",
-                "segment",
-                "owner",
-                "arr",
-                "renewal_date",
-                "score",
-                "band",
-                "trend_7d",
-                "trend_30d",
-                "confidence",
-                "coverage",
-            ],
+            columns=ACCOUNT_COLUMNS,
         )
         return
     day = rows[0]["as_of"] if rows else None

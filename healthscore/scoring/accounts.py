@@ -10,7 +10,24 @@ from healthscore.errors import HealthscoreError, NotEnoughData
 from healthscore.scoring.history import snapshot_dates
 from healthscore.store import Store
 
-__all__ = ["SORT_KEYS", "list_accounts", "previous_date", "trend_arrow"]
+__all__ = ["ACCOUNT_COLUMNS", "SORT_KEYS", "list_accounts", "previous_date", "trend_arrow"]
+
+# The columns of one portfolio row, in display order (CLI csv/json and the Python API).
+ACCOUNT_COLUMNS = (
+    "as_of",
+    "account_id",
+    "name",
+    "segment",
+    "owner",
+    "arr",
+    "renewal_date",
+    "score",
+    "band",
+    "trend_7d",
+    "trend_30d",
+    "confidence",
+    "coverage",
+)
 
 SORT_KEYS = ("score", "arr", "trend", "renewal", "name")
 SortKey = Literal["score", "arr", "trend", "renewal", "name"]
@@ -70,7 +87,7 @@ def list_accounts(
         day = older[-1]
     d7, d30 = previous_date(dates, day, 7), previous_date(dates, day, 30)
     where = ["s.as_of = ?"]
-    params: list[object] = [d7, d30, day]
+    params: list[object] = [day, day, d7, d30, day]
     if band:
         where.append("lower(s.band) = lower(?)")
         params.append(band)
@@ -83,11 +100,16 @@ def list_accounts(
     rows = store.con.execute(
         f"""
         SELECT s.account_id, a.name, a.segment, a.owner_csm AS owner,
-               coalesce(a.arr, 12 * a.mrr) AS arr, a.renewal_date,
+               round(coalesce(a.arr, 12 * a.mrr, 12 * sub.mrr), 2) AS arr, a.renewal_date,
                s.score, s.band, s.confidence, s.coverage,
                s.score - p7.score AS trend_7d, s.score - p30.score AS trend_30d
         FROM score_snapshots s
         LEFT JOIN accounts a USING (account_id)
+        -- Stores without account-level revenue (e.g. ChurnSim) still have subscriptions.
+        LEFT JOIN (
+            SELECT account_id, sum(mrr) AS mrr FROM subscriptions
+            WHERE start_date <= ? AND (end_date IS NULL OR end_date > ?) GROUP BY account_id
+        ) sub USING (account_id)
         LEFT JOIN score_snapshots p7 ON p7.account_id = s.account_id AND p7.as_of = ?
         LEFT JOIN score_snapshots p30 ON p30.account_id = s.account_id AND p30.as_of = ?
         WHERE {" AND ".join(where)}
