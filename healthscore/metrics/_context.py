@@ -10,6 +10,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+import pandas as pd
+
 from healthscore.store.schema import KINDS
 
 __all__ = ["TOP_CATEGORIES", "Context", "read_context", "slug"]
@@ -50,6 +52,9 @@ class Context:
     login_types: tuple[str, ...]
     categories: tuple[tuple[str, str], ...]
     measures: tuple[tuple[str, str], ...]
+    # Day number (days since 1970) of the first event in the store: usage history starts
+    # there, so an account that started earlier has an unknown time to first value.
+    events_start_n: float | None = None
 
     def has(self, table: str) -> bool:
         return table in self.non_empty
@@ -69,9 +74,12 @@ def read_context(backend: Any) -> Context:
         if backend.execute(t.limit(1).count()) > 0:
             non_empty.add(name)
     types: list[str] = []
+    events_start_n = None
     if "events" in non_empty:
         ev = backend.table("events")
         types = sorted(_values(backend, ev.select("event_type").distinct().event_type))
+        first = pd.Timestamp(backend.execute(ev.event_time.min()))
+        events_start_n = float((first.normalize() - pd.Timestamp("1970-01-01")).days)
     feats: list[dict[str, Any]] = []
     if "features" in non_empty:
         feats = backend.execute(backend.table("features")).to_dict("records")
@@ -107,4 +115,5 @@ def read_context(backend: Any) -> Context:
         login_types=tuple(login_types),
         categories=tuple(_slugs(categories)),
         measures=tuple(_slugs(measures)),
+        events_start_n=events_start_n,
     )

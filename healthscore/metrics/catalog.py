@@ -181,7 +181,7 @@ def _fixed() -> list[MetricInfo]:
         MetricInfo(
             "adoption_ttfv_days",
             "adoption",
-            "Days from account start to the first 'first value' event; while not reached, days elapsed so far.",
+            "Days from account start to the first 'first value' event; while not reached, days elapsed so far. Unknown (empty) for accounts that started before the store's usage history.",
             LO,
             "days",
         ),

@@ -644,9 +644,14 @@ def _derive(f: pd.DataFrame, ctx: Context, plan: Plan) -> pd.DataFrame:
         if ctx.first_value:
             fv = _day_n(f["first_value_t"])
             reached = fv.notna()
-            new["adoption_ttfv_reached"] = reached.astype("float64")
+            # Accounts that started before the usage history cannot show when they first
+            # reached value: unknown (NaN), not "very slow".
+            known = f["start_n"] >= (
+                ctx.events_start_n if ctx.events_start_n is not None else -1e18
+            )
+            new["adoption_ttfv_reached"] = reached.astype("float64").where(known)
             new["adoption_ttfv_days"] = (
-                (fv - f["start_n"]).clip(lower=0).where(reached, n - f["start_n"])
+                (fv - f["start_n"]).clip(lower=0).where(reached, n - f["start_n"]).where(known)
             )
         if ctx.help_types and "support_tickets_90d" in f:
             views = _num(f["help_n_90"], 0.0)

@@ -81,6 +81,14 @@ ROWS: dict[str, list[dict[str, Any]]] = {
         {"feature": "unused_feature", "category": "advanced", "first_value": False},
     ],
     "events": [
+        # Usage history starts here, 212 days before AS_OF: outside every window (even the
+        # previous 90 days), so it only tells TTFV that A1's start is covered by the data.
+        {
+            "account_id": "A1",
+            "user_id": "u1",
+            "event_time": ts("2023-09-01 09:00"),
+            "event_type": "login",
+        },
         {
             "account_id": "A1",
             "user_id": "u1",

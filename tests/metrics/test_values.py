@@ -5,13 +5,14 @@ from __future__ import annotations
 import datetime as dt
 import math
 
+import numpy as np
 import pandas as pd
 import pytest
 
 from healthscore.errors import NotEnoughData
 from healthscore.metrics import GROUPS, compute_metrics, metric_catalog
 
-from .data import AS_OF
+from .data import AS_OF, insert
 
 
 @pytest.fixture
@@ -128,6 +129,28 @@ def test_adoption(frame):
     )
     # Not reached yet: days elapsed since start so far.
     check(row(frame, "A2"), {"adoption_ttfv_days": 30.0, "adoption_ttfv_reached": 0.0})
+
+
+def test_ttfv_is_unknown_for_accounts_older_than_the_usage_history(tiny_store) -> None:
+    # A0 started before the store's first event: when it first reached value is not in the
+    # data, so TTFV is unknown (NaN), not "more than a year".
+    insert(
+        tiny_store,
+        {
+            "accounts": [{"account_id": "A0", "start_date": dt.date(2023, 1, 1)}],
+            "events": [
+                {
+                    "account_id": "A0",
+                    "user_id": "z",
+                    "event_time": dt.datetime(2024, 3, 20, 9),
+                    "event_type": "report",
+                }
+            ],
+        },
+    )
+    r = row(compute_metrics(tiny_store.ibis(), [AS_OF]), "A0")
+    assert np.isnan(r["adoption_ttfv_days"]) and np.isnan(r["adoption_ttfv_reached"])
+    assert r["events_report_28d"] == 1.0  # the account itself is measured as usual
 
 
 def test_support(frame):
