@@ -44,8 +44,10 @@ def main() -> None:
     a = ap.parse_args()
     t = time.perf_counter()
     X, y, week = synthetic_panel(a.accounts, a.weeks, a.metrics)
-    print(f"panel: {len(X):,} rows x {X.shape[1]} metrics, churn rate {y.mean():.3f} "
-          f"({time.perf_counter() - t:.1f} s)")
+    print(
+        f"panel: {len(X):,} rows x {X.shape[1]} metrics, churn rate {y.mean():.3f} "
+        f"({time.perf_counter() - t:.1f} s)"
+    )
     train = week < a.weeks - 4
     now = week == a.weeks - 1
     for name, model in (("logistic", ChurnLogit()), ("gbt", ChurnGBT())):
@@ -55,8 +57,10 @@ def main() -> None:
         t = time.perf_counter()
         p = model.predict_proba(X[now])[:, 1]
         pred_s = time.perf_counter() - t
-        print(f"{name:<9} fit {fit_s:7.1f} s  predict {now.sum():,} accounts {pred_s:5.1f} s  "
-              f"mean p {p.mean():.3f}")
+        print(
+            f"{name:<9} fit {fit_s:7.1f} s  predict {now.sum():,} accounts {pred_s:5.1f} s  "
+            f"mean p {p.mean():.3f}"
+        )
         if name == "logistic":
             lr = model
     t = time.perf_counter()
@@ -64,8 +68,10 @@ def main() -> None:
     dur = np.where(y[train][-200_000:] == 1, 15.0, 60.0)
     sv = ChurnSurvival().fit(g, dur, y[train][-200_000:])
     months = sv.expected_months(lr.risk_frame(X[now]))
-    print(f"survival fit + expected months for {now.sum():,} accounts "
-          f"{time.perf_counter() - t:.1f} s (median {np.median(months):.1f} months)")
+    print(
+        f"survival fit + expected months for {now.sum():,} accounts "
+        f"{time.perf_counter() - t:.1f} s (median {np.median(months):.1f} months)"
+    )
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak RSS {rss:,.0f} MB")
 

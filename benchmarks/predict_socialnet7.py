@@ -35,12 +35,18 @@ def main() -> None:
             print(f"imported {a.src} in {time.perf_counter() - t:.1f} s")
         t = time.perf_counter()
         res = backtest(store, horizon_days=a.horizon_days)
-        print(f"backtest {time.perf_counter() - t:.1f} s; folds: "
-              + ", ".join(f"{f['cutoff']} ({f['train_churn']} train / {f['test_churn']} test churn)"
-                          for f in res.summary["folds"]))
+        print(
+            f"backtest {time.perf_counter() - t:.1f} s; folds: "
+            + ", ".join(
+                f"{f['cutoff']} ({f['train_churn']} train / {f['test_churn']} test churn)"
+                for f in res.summary["folds"]
+            )
+        )
     for name, r in res.summary["methods"].items():
-        print(f"{name:<10} AUC {r['auc']:.3f}  top-decile lift {r['top_decile_lift']:.2f}  "
-              f"per-fold AUC {', '.join(f'{v:.3f}' for v in r['per_fold_auc'].values())}")
+        print(
+            f"{name:<10} AUC {r['auc']:.3f}  top-decile lift {r['top_decile_lift']:.2f}  "
+            f"per-fold AUC {', '.join(f'{v:.3f}' for v in r['per_fold_auc'].values())}"
+        )
     print(res.summary["verdict"])
     if a.json:
         a.json.write_text(json.dumps(res.summary, indent=2, default=str))

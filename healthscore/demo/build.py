@@ -62,18 +62,8 @@ def build_demo(
 
 def _write_frames(store: Store, frames: Mapping[str, pd.DataFrame]) -> None:
     """Bulk-load through the ingest package's trusted loader (one transaction, recorded)."""
-    try:
-        from healthscore.ingest import load_frames
-    except ImportError:  # an install without the ingest package: plain inserts
-        with store.transaction() as con:
-            for name, df in frames.items():
-                cols = ", ".join(f"CAST({c.name} AS {c.type})" for c in KINDS[name].columns)
-                con.register("_demo_frame", df)
-                try:
-                    con.execute(f"INSERT INTO {name} SELECT {cols} FROM _demo_frame")
-                finally:
-                    con.unregister("_demo_frame")
-        return
+    from healthscore.ingest import load_frames
+
     load_frames(store, frames)
 
 

@@ -1,4 +1,3 @@
-
 """Render docs/data-model.md from the schema, so the reference can never drift from the code.
 
 Regenerate with ``python -m healthscore.ingest.docs > docs/data-model.md``; a test fails

@@ -25,8 +25,14 @@ from healthscore.predict.scorecard_bridge import band_of, default_bands, scoreca
 __all__ = ["COLUMNS", "Prediction", "predict"]
 
 COLUMNS = [
-    "account_id", "churn_probability", "health_score", "band", "score_source",
-    "expected_months_to_churn", "top_risk_drivers", "model",
+    "account_id",
+    "churn_probability",
+    "health_score",
+    "band",
+    "score_source",
+    "expected_months_to_churn",
+    "top_risk_drivers",
+    "model",
 ]
 
 
@@ -66,8 +72,9 @@ def _choose(X: pd.DataFrame, y: np.ndarray, dates: pd.Series) -> tuple[str, dict
     va = ~tr
     if y[tr].sum() < 10 or y[va].sum() == 0 or y[va].sum() == va.sum():
         return "logistic", {}
-    probs = {n: make_model(n).fit(X[tr], y[tr]).predict_proba(X[va])[:, 1]
-             for n in ("logistic", "gbt")}
+    probs = {
+        n: make_model(n).fit(X[tr], y[tr]).predict_proba(X[va])[:, 1] for n in ("logistic", "gbt")
+    }
     probs["ensemble"] = (probs["logistic"] + probs["gbt"]) / 2
     aucs = {n: float(roc_auc_score(y[va], p)) for n, p in probs.items()}
     # The logistic model is the easiest to explain: others must beat it clearly.
@@ -125,22 +132,33 @@ def predict(
             contrib = gbt.contributions(X[now], lr.groups)
     names = _driver_names(lr.groups)
     dur, ev = survival_targets(f[train], oc)
-    months = ChurnSurvival().fit(lr.risk_frame(Xtr), dur, ev).expected_months(
-        lr.risk_frame(X[now]))
-    out = pd.DataFrame({
-        "account_id": f.loc[now, "account_id"].to_numpy(),
-        "churn_probability": np.round(p, 4),
-        "expected_months_to_churn": np.round(months, 1),
-        "top_risk_drivers": _top_drivers(contrib, names),
-        "model": model,
-    })
+    months = ChurnSurvival().fit(lr.risk_frame(Xtr), dur, ev).expected_months(lr.risk_frame(X[now]))
+    out = pd.DataFrame(
+        {
+            "account_id": f.loc[now, "account_id"].to_numpy(),
+            "churn_probability": np.round(p, 4),
+            "expected_months_to_churn": np.round(months, 1),
+            "top_risk_drivers": _top_drivers(contrib, names),
+            "model": model,
+        }
+    )
     out = _attach_scores(store, out, as_of, scorecard, base_rate=float(y.mean()))
-    info = {"train_rows": int(train.sum()), "train_churn": int(y.sum()),
-            "feature_source": panel.source, "validation_auc": aucs,
-            "data_range": [str(lo), str(hi)], "outcomes_known_until": str(oc.known_until)}
-    return Prediction(out[COLUMNS].sort_values("churn_probability", ascending=False,
-                                                kind="stable").reset_index(drop=True),
-                      model, [], info)
+    info = {
+        "train_rows": int(train.sum()),
+        "train_churn": int(y.sum()),
+        "feature_source": panel.source,
+        "validation_auc": aucs,
+        "data_range": [str(lo), str(hi)],
+        "outcomes_known_until": str(oc.known_until),
+    }
+    return Prediction(
+        out[COLUMNS]
+        .sort_values("churn_probability", ascending=False, kind="stable")
+        .reset_index(drop=True),
+        model,
+        [],
+        info,
+    )
 
 
 def model_health(p: pd.Series | np.ndarray, base_rate: float) -> np.ndarray:
@@ -183,15 +201,17 @@ def scorecard_fallback(store: Any, as_of: dt.date, scorecard: Any = None) -> Pre
             f"no churn model could be trained and the configured scorecard scored none of the "
             f"{n} accounts on {as_of} (its metrics have no data in this store); nothing written"
         )
-    out = pd.DataFrame({
-        "account_id": card["account_id"],
-        "churn_probability": np.nan,
-        "health_score": card["score"].round(1),
-        "band": card["band"],
-        "score_source": "scorecard",
-        "expected_months_to_churn": np.nan,
-        "top_risk_drivers": "",
-        "model": "scorecard",
-    })
+    out = pd.DataFrame(
+        {
+            "account_id": card["account_id"],
+            "churn_probability": np.nan,
+            "health_score": card["score"].round(1),
+            "band": card["band"],
+            "score_source": "scorecard",
+            "expected_months_to_churn": np.nan,
+            "top_risk_drivers": "",
+            "model": "scorecard",
+        }
+    )
     frame = out[COLUMNS].sort_values("health_score", kind="stable").reset_index(drop=True)
     return Prediction(frame, "scorecard")

@@ -92,11 +92,7 @@ def choose_cutoffs(
 
 
 def _segments(store: Any) -> pd.Series:
-    try:
-        seg = load_table(
-            store, "SELECT CAST(account_id AS VARCHAR) account_id, segment FROM accounts")
-    except Exception:
-        return pd.Series(dtype=object)
+    seg = load_table(store, "SELECT CAST(account_id AS VARCHAR) account_id, segment FROM accounts")
     return seg.set_index("account_id")["segment"]
 
 
@@ -118,8 +114,15 @@ def backtest(
     dates = observation_dates(full.observation_start, full.data_end, step_days)
     panel = build_panel(store, full, dates)
     f = panel.frame
-    cutoffs = choose_cutoffs(store, panel, full, horizon_days=horizon_days, grace_days=grace_days,
-                             n_folds=n_folds, min_outcomes=min_outcomes)
+    cutoffs = choose_cutoffs(
+        store,
+        panel,
+        full,
+        horizon_days=horizon_days,
+        grace_days=grace_days,
+        n_folds=n_folds,
+        min_outcomes=min_outcomes,
+    )
     testable = resolved_mask(f, full, horizon_days)
     X = f[panel.features]
     folds, parts, surv = [], [], []
@@ -148,9 +151,16 @@ def backtest(
             p = m.predict_proba(X[te])[:, 1]
             part[f"risk_{name}"] = p
             part[f"prob_{name}"] = p
-        folds.append({"cutoff": str(c), "test_until": str(nxt) if nxt else str(max(part["as_of"])),
-                      "train_rows": int(tr.sum()), "train_churn": int(ytr.sum()),
-                      "test_rows": int(te.sum()), "test_churn": int(part["y"].sum())})
+        folds.append(
+            {
+                "cutoff": str(c),
+                "test_until": str(nxt) if nxt else str(max(part["as_of"])),
+                "train_rows": int(tr.sum()),
+                "train_churn": int(ytr.sum()),
+                "test_rows": int(te.sum()),
+                "test_churn": int(part["y"].sum()),
+            }
+        )
         if "logistic" in fitted:
             surv.append(_survival_fold(fitted["logistic"], f, X, tr, te, oc, full))
         parts.append(part)
@@ -165,9 +175,13 @@ def backtest(
         scored = float(card["score"].notna().mean()) if len(card) else 0.0
         card_note["scored_share"] = scored
         if scored == 0:
-            card_note.update(available=False, reason=(
-                "the configured scorecard scored none of the accounts (its metrics have no "
-                "data in this store), so it is left out of the comparison"))
+            card_note.update(
+                available=False,
+                reason=(
+                    "the configured scorecard scored none of the accounts (its metrics have no "
+                    "data in this store), so it is left out of the comparison"
+                ),
+            )
             card = None
     else:
         card_note["reason"] = "scoring is not available"
@@ -181,18 +195,29 @@ def backtest(
         methods = ["scorecard", *methods]
     summary = _summarise(pred, methods, red_override, red_share, capacity, _segments(store))
     summary.update(
-        horizon_days=horizon_days, step_days=step_days, grace_days=grace_days,
-        capacity=capacity, red_share=red_share, feature_source=panel.source, scorecard=card_note,
-        n_features=len(panel.features), folds=folds,
-        data={"start": str(full.data_start), "end": str(full.data_end),
-              "outcomes_known_until": str(full.known_until),
-              "churn_events": len(full.of("churn"))},
+        horizon_days=horizon_days,
+        step_days=step_days,
+        grace_days=grace_days,
+        capacity=capacity,
+        red_share=red_share,
+        feature_source=panel.source,
+        scorecard=card_note,
+        n_features=len(panel.features),
+        folds=folds,
+        data={
+            "start": str(full.data_start),
+            "end": str(full.data_end),
+            "outcomes_known_until": str(full.known_until),
+            "churn_events": len(full.of("churn")),
+        },
         survival=_survival_summary(surv),
         expansion=_expansion(store, panel, full, cutoffs, horizon_days, grace_days, min_outcomes),
-        red_definition=("scorecard: its worst band; models and baseline: the same share of "
-                        "riskiest accounts on each observation date"
-                        if "scorecard" in methods else
-                        f"the riskiest {red_share:.0%} of accounts on each observation date"),
+        red_definition=(
+            "scorecard: its worst band; models and baseline: the same share of "
+            "riskiest accounts on each observation date"
+            if "scorecard" in methods
+            else f"the riskiest {red_share:.0%} of accounts on each observation date"
+        ),
     )
     summary["verdict"] = verdict(summary)
     return BacktestResult(summary, pred)
@@ -204,8 +229,14 @@ def _worst_band(scorecard: Any) -> str:
     return default_bands(scorecard)[0][0]
 
 
-def _summarise(pred: pd.DataFrame, methods: list[str], red_override: dict[str, np.ndarray],
-               red_share: float, capacity: int, segments: pd.Series) -> dict[str, Any]:
+def _summarise(
+    pred: pd.DataFrame,
+    methods: list[str],
+    red_override: dict[str, np.ndarray],
+    red_share: float,
+    capacity: int,
+    segments: pd.Series,
+) -> dict[str, Any]:
     y = pred["y"].to_numpy()
     dates = pred["as_of"].astype(str).to_numpy()
     seg = pred["account_id"].map(segments).fillna("(none)").to_numpy() if len(segments) else None
@@ -216,28 +247,47 @@ def _summarise(pred: pd.DataFrame, methods: list[str], red_override: dict[str, n
         red = red_override.get(m)
         if red is None:
             red = red_flags(risk, dates, red_share)
-        res = evaluate_ranking(y, risk, dates, red_share=red_share, capacity=capacity,
-                               probability=prob, red=red)
+        res = evaluate_ranking(
+            y, risk, dates, red_share=red_share, capacity=capacity, probability=prob, red=red
+        )
         res["label"] = METHOD_LABELS.get(m, m)
         res["per_fold_auc"] = {
-            fold: evaluate_ranking(y[idx], risk[idx], dates[idx], red_share=red_share,
-                                   capacity=capacity, red=red[idx])["auc"]
+            fold: evaluate_ranking(
+                y[idx], risk[idx], dates[idx], red_share=red_share, capacity=capacity, red=red[idx]
+            )["auc"]
             for fold, idx in pred.groupby("fold").indices.items()
         }
         res["lead_time"] = lead_time_curve(pred[["as_of", "account_id", "churn_date"]], red)
         if seg is not None:
             res["per_segment"] = {
-                str(s): {k: v for k, v in evaluate_ranking(
-                    y[seg == s], risk[seg == s], dates[seg == s], red_share=red_share,
-                    capacity=capacity, red=red[seg == s]).items() if k != "reliability"}
-                for s in sorted(set(seg)) if (seg == s).sum() >= 50
+                str(s): {
+                    k: v
+                    for k, v in evaluate_ranking(
+                        y[seg == s],
+                        risk[seg == s],
+                        dates[seg == s],
+                        red_share=red_share,
+                        capacity=capacity,
+                        red=red[seg == s],
+                    ).items()
+                    if k != "reliability"
+                }
+                for s in sorted(set(seg))
+                if (seg == s).sum() >= 50
             }
         out["methods"][m] = res
     return out
 
 
-def _survival_fold(lr: ChurnLogit, f: pd.DataFrame, X: pd.DataFrame, tr: np.ndarray,
-                   te: np.ndarray, oc: Outcomes, full: Outcomes) -> dict[str, Any]:
+def _survival_fold(
+    lr: ChurnLogit,
+    f: pd.DataFrame,
+    X: pd.DataFrame,
+    tr: np.ndarray,
+    te: np.ndarray,
+    oc: Outcomes,
+    full: Outcomes,
+) -> dict[str, Any]:
     dur, ev = survival_targets(f[tr], oc)
     sv = ChurnSurvival().fit(lr.risk_frame(X[tr]), dur, ev)
     g = lr.risk_frame(X[te])
@@ -254,9 +304,11 @@ def _survival_fold(lr: ChurnLogit, f: pd.DataFrame, X: pd.DataFrame, tr: np.ndar
 def _survival_summary(folds: list[dict[str, Any]]) -> dict[str, Any]:
     if not folds:
         return {"available": False, "reason": "needs the logistic model"}
+
     def avg(vals: list[Any]) -> float | None:
         v = [x for x in vals if x is not None]
         return float(np.mean(v)) if v else None
+
     return {
         "available": True,
         "model": "Weibull AFT (lifelines) on the logistic model's churn log-odds",
@@ -266,12 +318,21 @@ def _survival_summary(folds: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
-def _expansion(store: Any, panel: Panel, full: Outcomes, cutoffs: list[dt.date],
-               horizon: int, grace: int, min_outcomes: int) -> dict[str, Any]:
+def _expansion(
+    store: Any,
+    panel: Panel,
+    full: Outcomes,
+    cutoffs: list[dt.date],
+    horizon: int,
+    grace: int,
+    min_outcomes: int,
+) -> dict[str, Any]:
     n = len(full.of("expansion"))
     if n < min_outcomes:
-        return {"available": False,
-                "reason": f"only {n} expansion outcomes in the subscriptions (need {min_outcomes})"}
+        return {
+            "available": False,
+            "reason": f"only {n} expansion outcomes in the subscriptions (need {min_outcomes})",
+        }
     f = panel.frame
     X = f[panel.features]
     c = cutoffs[0]
@@ -284,10 +345,16 @@ def _expansion(store: Any, panel: Panel, full: Outcomes, cutoffs: list[dt.date],
         return {"available": False, "reason": "too few expansions before/after the first cut-off"}
     m = ChurnLogit().fit(X[tr], ytr)
     p = m.predict_proba(X[te])[:, 1]
-    res = evaluate_ranking(yte, p, f.loc[te, "as_of"].astype(str).to_numpy(), red_share=0.1,
-                           capacity=25, probability=p)
-    return {"available": True, "expansion_events": n, "auc": res["auc"],
-            "top_decile_lift": res["top_decile_lift"], "brier": res["brier"]}
+    res = evaluate_ranking(
+        yte, p, f.loc[te, "as_of"].astype(str).to_numpy(), red_share=0.1, capacity=25, probability=p
+    )
+    return {
+        "available": True,
+        "expansion_events": n,
+        "auc": res["auc"],
+        "top_decile_lift": res["top_decile_lift"],
+        "brier": res["brier"],
+    }
 
 
 def _pct(x: float | None) -> str:
@@ -301,13 +368,17 @@ def verdict(summary: dict[str, Any]) -> str:
     for m, r in ms.items():
         who = "your scorecard" if m == "scorecard" else f"the {r['label']}"
         auc = "n/a" if r["auc"] is None else f"{r['auc']:.2f}"
-        parts.append(f"{who} catches {_pct(r['red_recall'])} of churners with "
-                     f"{_pct(r['over_servicing_rate'])} false alarms (AUC {auc})")
+        parts.append(
+            f"{who} catches {_pct(r['red_recall'])} of churners with "
+            f"{_pct(r['over_servicing_rate'])} false alarms (AUC {auc})"
+        )
     learned = [m for m in ms if m not in ("scorecard", "baseline") and ms[m]["auc"] is not None]
     text = "; ".join(parts) + "."
     if learned and ms["baseline"]["auc"] is not None:
         best = max(learned, key=lambda m: ms[m]["auc"])
         diff = ms[best]["auc"] - ms["baseline"]["auc"]
-        text += (f" The best learned model ({best}) {'beats' if diff > 0 else 'does not beat'} "
-                 f"'days since last activity' by {diff:+.2f} AUC.")
+        text += (
+            f" The best learned model ({best}) {'beats' if diff > 0 else 'does not beat'} "
+            f"'days since last activity' by {diff:+.2f} AUC."
+        )
     return text[0].upper() + text[1:]

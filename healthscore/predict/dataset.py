@@ -71,14 +71,22 @@ def next_churn(frame: pd.DataFrame, outcomes: Outcomes) -> pd.Series:
     ch = outcomes.of("churn")[["account_id", "date"]].rename(columns={"date": "churn_date"})
     if ch.empty:
         return pd.Series(pd.NaT, index=frame.index, dtype="datetime64[ns]")
-    left = frame[["as_of", "account_id"]].assign(
-        _i=np.arange(len(frame)), _t=pd.to_datetime(frame["as_of"]) + pd.Timedelta(days=1)
-    ).sort_values("_t")
+    left = (
+        frame[["as_of", "account_id"]]
+        .assign(_i=np.arange(len(frame)), _t=pd.to_datetime(frame["as_of"]) + pd.Timedelta(days=1))
+        .sort_values("_t")
+    )
     right = ch.assign(_t=pd.to_datetime(ch["churn_date"])).sort_values("_t")
-    m = pd.merge_asof(left, right[["account_id", "_t", "churn_date"]], on="_t",
-                      by="account_id", direction="forward")
-    return pd.Series(pd.to_datetime(m.sort_values("_i")["churn_date"]).to_numpy(),
-                     index=frame.index)
+    m = pd.merge_asof(
+        left,
+        right[["account_id", "_t", "churn_date"]],
+        on="_t",
+        by="account_id",
+        direction="forward",
+    )
+    return pd.Series(
+        pd.to_datetime(m.sort_values("_i")["churn_date"]).to_numpy(), index=frame.index
+    )
 
 
 def survival_targets(frame: pd.DataFrame, outcomes: Outcomes) -> tuple[np.ndarray, np.ndarray]:

@@ -76,10 +76,7 @@ def build_features(store: Any, dates: list[dt.date]) -> tuple[pd.DataFrame, str]
 def feature_columns(frame: pd.DataFrame) -> list[str]:
     """Model inputs: every numeric metric except keys, activity flag and the baseline."""
     skip = {*_KEYS, "is_active"}
-    return [
-        c for c in frame.columns
-        if c not in skip and np.issubdtype(frame[c].dtype, np.number)
-    ]
+    return [c for c in frame.columns if c not in skip and np.issubdtype(frame[c].dtype, np.number)]
 
 
 def metric_directions(store: Any) -> dict[str, str | None]:

@@ -16,10 +16,7 @@ __all__ = ["insights", "render_insights_html"]
 
 
 def _count(store: Any, table: str) -> int:
-    try:
-        return int(load_table(store, f"SELECT count(*) n FROM {table}")["n"].iloc[0])
-    except Exception:
-        return 0
+    return int(load_table(store, f"SELECT count(*) n FROM {table}")["n"].iloc[0])
 
 
 def _cohorts(frame: pd.DataFrame, y: np.ndarray, metric: str, n: int = 10) -> list[dict]:
@@ -30,12 +27,21 @@ def _cohorts(frame: pd.DataFrame, y: np.ndarray, metric: str, n: int = 10) -> li
     q = pd.qcut(pd.Series(v[ok]).rank(method="first"), n, labels=False)
     df = pd.DataFrame({"q": q.to_numpy(), "v": v[ok], "y": y[ok]})
     g = df.groupby("q").agg(lo=("v", "min"), hi=("v", "max"), churn=("y", "mean"), n=("y", "size"))
-    return [{"cohort": int(i) + 1, "lo": float(r.lo), "hi": float(r.hi),
-             "churn_rate": float(r.churn), "n": int(r.n)} for i, r in g.iterrows()]
+    return [
+        {
+            "cohort": int(i) + 1,
+            "lo": float(r.lo),
+            "hi": float(r.hi),
+            "churn_rate": float(r.churn),
+            "n": int(r.n),
+        }
+        for i, r in g.iterrows()
+    ]
 
 
-def insights(store: Any, *, horizon_days: int = 30, grace_days: int = 7,
-             max_metrics: int = 12) -> dict[str, Any]:
+def insights(
+    store: Any, *, horizon_days: int = 30, grace_days: int = 7, max_metrics: int = 12
+) -> dict[str, Any]:
     """Sections: churn by metric decile, TTFV, NPS vs advocacy, CSM touch cadence."""
     oc = derive_outcomes(store, grace_days=grace_days)
     out: dict[str, Any] = {"horizon_days": horizon_days}
@@ -54,8 +60,11 @@ def insights(store: Any, *, horizon_days: int = 30, grace_days: int = 7,
                 rates = [x["churn_rate"] for x in c]
                 spread[m] = max(rates) - min(rates)
         top = sorted(spread, key=spread.get, reverse=True)[:max_metrics]  # type: ignore[arg-type]
-        out["metric_cohorts"] = {"available": bool(top), "overall_churn_rate": float(y.mean()),
-                                 "metrics": {m: cohorts[m] for m in top}}
+        out["metric_cohorts"] = {
+            "available": bool(top),
+            "overall_churn_rate": float(y.mean()),
+            "metrics": {m: cohorts[m] for m in top},
+        }
     out["time_to_first_value"] = _ttfv(store, oc)
     out["nps_vs_advocacy"] = _nps_advocacy(store)
     out["csm_touch_cadence"] = _cadence(store, oc)
@@ -64,11 +73,14 @@ def insights(store: Any, *, horizon_days: int = 30, grace_days: int = 7,
 
 def _account_outcomes(store: Any, oc: Any) -> pd.DataFrame:
     """Per account: segment, persona, start, churned / expanded ever (as known)."""
-    acc = load_table(store, """SELECT CAST(a.account_id AS VARCHAR) account_id,
+    acc = load_table(
+        store,
+        """SELECT CAST(a.account_id AS VARCHAR) account_id,
         coalesce(a.segment, '(none)') segment, coalesce(a.persona, '(none)') persona,
         coalesce(min(a.start_date), min(s.start_date)) start_date
         FROM accounts a LEFT JOIN subscriptions s USING (account_id)
-        GROUP BY a.account_id, a.segment, a.persona""")
+        GROUP BY a.account_id, a.segment, a.persona""",
+    )
     for kind in ("churn", "expansion"):
         acc[f"{kind}ed"] = acc["account_id"].isin(set(oc.of(kind)["account_id"])).astype(float)
     acc["start_date"] = pd.to_datetime(acc["start_date"])
@@ -76,55 +88,83 @@ def _account_outcomes(store: Any, oc: Any) -> pd.DataFrame:
 
 
 def _rates(df: pd.DataFrame, by: list[str]) -> list[dict[str, Any]]:
-    g = df.groupby(by, observed=True).agg(accounts=("account_id", "size"),
-                                          churn_rate=("churned", "mean"),
-                                          expansion_rate=("expansioned", "mean"))
+    g = df.groupby(by, observed=True).agg(
+        accounts=("account_id", "size"),
+        churn_rate=("churned", "mean"),
+        expansion_rate=("expansioned", "mean"),
+    )
     g = g[g["accounts"] >= 5].reset_index()
-    return [{k: (str(v) if k in by else float(v)) for k, v in r.items()} for r in
-            g.to_dict("records")]
+    return [
+        {k: (str(v) if k in by else float(v)) for k, v in r.items()} for r in g.to_dict("records")
+    ]
 
 
 def _ttfv(store: Any, oc: Any) -> dict[str, Any]:
     """Time to first value (first use of a first_value feature) vs churn and expansion."""
     if not _count(store, "features"):
         return {"available": False, "reason": "the store holds no feature catalogue"}
-    first = load_table(store, """SELECT CAST(e.account_id AS VARCHAR) account_id,
+    first = load_table(
+        store,
+        """SELECT CAST(e.account_id AS VARCHAR) account_id,
         min(e.event_time) first_value_at FROM events e JOIN features f
-        ON f.feature = e.event_type WHERE f.first_value GROUP BY ALL""")
+        ON f.feature = e.event_type WHERE f.first_value GROUP BY ALL""",
+    )
     if first.empty:
-        return {"available": False,
-                "reason": "no feature is flagged first_value, or none was ever used"}
+        return {
+            "available": False,
+            "reason": "no feature is flagged first_value, or none was ever used",
+        }
     acc = _account_outcomes(store, oc).merge(first, on="account_id", how="left")
     acc["ttfv_days"] = (pd.to_datetime(acc["first_value_at"]) - acc["start_date"]).dt.days
-    acc["ttfv"] = pd.cut(acc["ttfv_days"], [-np.inf, 7, 30, 90, np.inf],
-                         labels=["<= 7 days", "8-30 days", "31-90 days", "> 90 days"])
+    acc["ttfv"] = pd.cut(
+        acc["ttfv_days"],
+        [-np.inf, 7, 30, 90, np.inf],
+        labels=["<= 7 days", "8-30 days", "31-90 days", "> 90 days"],
+    )
     acc["ttfv"] = acc["ttfv"].cat.add_categories("never").fillna("never")
-    return {"available": True, "overall": _rates(acc, ["ttfv"]),
-            "by_segment": _rates(acc, ["segment", "ttfv"]),
-            "by_persona": _rates(acc, ["persona", "ttfv"])}
+    return {
+        "available": True,
+        "overall": _rates(acc, ["ttfv"]),
+        "by_segment": _rates(acc, ["segment", "ttfv"]),
+        "by_persona": _rates(acc, ["persona", "ttfv"]),
+    }
 
 
 def _nps_advocacy(store: Any) -> dict[str, Any]:
     """Latest NPS per account vs advocacy actually taken (promoters who never advocate)."""
-    nps = load_table(store, """SELECT CAST(account_id AS VARCHAR) account_id,
+    nps = load_table(
+        store,
+        """SELECT CAST(account_id AS VARCHAR) account_id,
         arg_max(score, responded_at) nps FROM surveys
-        WHERE survey_type = 'nps' AND score IS NOT NULL GROUP BY ALL""")
+        WHERE survey_type = 'nps' AND score IS NOT NULL GROUP BY ALL""",
+    )
     if nps.empty:
         return {"available": False, "reason": "the store holds no NPS responses"}
-    adv = load_table(store, """SELECT CAST(account_id AS VARCHAR) account_id, count(*) n,
-        count(*) FILTER (WHERE kind = 'referral') referrals FROM advocacy GROUP BY ALL""")
+    adv = load_table(
+        store,
+        """SELECT CAST(account_id AS VARCHAR) account_id, count(*) n,
+        count(*) FILTER (WHERE kind = 'referral') referrals FROM advocacy GROUP BY ALL""",
+    )
     df = nps.merge(adv, on="account_id", how="left").fillna({"n": 0, "referrals": 0})
     df["group"] = pd.cut(df["nps"], [-1, 6, 8, 10], labels=["detractor", "passive", "promoter"])
     rows = []
     for grp, d in df.groupby("group", observed=True):
-        rows.append({"group": str(grp), "accounts": len(d),
-                     "any_advocacy": float((d["n"] > 0).mean()),
-                     "referred": float((d["referrals"] > 0).mean())})
+        rows.append(
+            {
+                "group": str(grp),
+                "accounts": len(d),
+                "any_advocacy": float((d["n"] > 0).mean()),
+                "referred": float((d["referrals"] > 0).mean()),
+            }
+        )
     prom = df[df["group"] == "promoter"]
-    return {"available": True, "by_group": rows,
-            "promoters_never_advocating": int((prom["n"] == 0).sum()),
-            "promoters_never_referring": int((prom["referrals"] == 0).sum()),
-            "promoters": len(prom)}
+    return {
+        "available": True,
+        "by_group": rows,
+        "promoters_never_advocating": int((prom["n"] == 0).sum()),
+        "promoters_never_referring": int((prom["referrals"] == 0).sum()),
+        "promoters": len(prom),
+    }
 
 
 def _cadence(store: Any, oc: Any) -> dict[str, Any]:
@@ -135,8 +175,11 @@ def _cadence(store: Any, oc: Any) -> dict[str, Any]:
     if not _count(store, "interactions"):
         return {"available": False, "reason": "the store holds no CSM interactions"}
     acc = _account_outcomes(store, oc)
-    touches = load_table(store, """SELECT CAST(account_id AS VARCHAR) account_id,
-        count(*) n FROM interactions GROUP BY ALL""")
+    touches = load_table(
+        store,
+        """SELECT CAST(account_id AS VARCHAR) account_id,
+        count(*) n FROM interactions GROUP BY ALL""",
+    )
     acc = acc.merge(touches, on="account_id", how="left").fillna({"n": 0})
     end = pd.Timestamp(oc.data_end)
     last = acc["account_id"].map(oc.of("churn").groupby("account_id")["date"].max())
@@ -158,18 +201,27 @@ def _cadence(store: Any, oc: Any) -> dict[str, Any]:
         floor = bins[labels.index(minimum)] if minimum else None
         cur = d[d["account_id"].isin(active)]
         segs[str(seg)] = {
-            "churn_by_cadence": {str(k): {"churn_rate": float(v["mean"]), "accounts": int(v["size"])}
-                                 for k, v in rates.iterrows()},
+            "churn_by_cadence": {
+                str(k): {"churn_rate": float(v["mean"]), "accounts": int(v["size"])}
+                for k, v in rates.iterrows()
+            },
             "minimum_healthy_cadence_per_month": minimum,
             "under_touched_active_accounts": (
                 sorted(cur.loc[cur["per_month"] < floor, "account_id"])[:50]
-                if floor is not None else []),
+                if floor is not None
+                else []
+            ),
             "over_serviced_active_accounts": (
                 sorted(cur.loc[cur["per_month"] >= max(4 * floor, 1.0), "account_id"])[:50]
-                if floor is not None and floor > 0 else []),
+                if floor is not None and floor > 0
+                else []
+            ),
         }
-    return {"available": bool(segs), "segments": segs,
-            "note": "association, not cause: at-risk accounts often get more touches"}
+    return {
+        "available": bool(segs),
+        "segments": segs,
+        "note": "association, not cause: at-risk accounts often get more touches",
+    }
 
 
 _HTML = """<!doctype html><html><head><meta charset="utf-8"><title>healthscore insights</title>
@@ -209,6 +261,7 @@ Over-serviced (4x the minimum or more): {{ x.over_serviced_active_accounts|join(
 
 def render_insights_html(result: dict[str, Any], path: str | Path) -> Path:
     path = Path(path)
-    path.write_text(jinja2.Environment(autoescape=True).from_string(_HTML).render(r=result),
-                    encoding="utf-8")
+    path.write_text(
+        jinja2.Environment(autoescape=True).from_string(_HTML).render(r=result), encoding="utf-8"
+    )
     return path

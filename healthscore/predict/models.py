@@ -134,8 +134,10 @@ class MetricGrouper(TransformerMixin, BaseEstimator):
             np.fill_diagonal(dist, 0)
             z = linkage(squareform(dist, checks=False), method="average")
             labels = fcluster(z, t=1 - self.corr_threshold, criterion="distance")
-            groups = [[m for m, lab in zip(metrics, labels, strict=True) if lab == k]
-                      for k in sorted(set(labels))]
+            groups = [
+                [m for m, lab in zip(metrics, labels, strict=True) if lab == k]
+                for k in sorted(set(labels))
+            ]
         idx = {m: i for i, m in enumerate(metrics)}
         self.groups_: dict[str, list[str]] = {}
         self.signs_: dict[str, dict[str, float]] = {}
@@ -157,8 +159,10 @@ class MetricGrouper(TransformerMixin, BaseEstimator):
 
     def _raw(self, X: pd.DataFrame) -> pd.DataFrame:
         return pd.DataFrame(
-            {g: sum(X[m] * s for m, s in self.signs_[g].items()) / len(self.signs_[g])
-             for g in self.groups_},
+            {
+                g: sum(X[m] * s for m, s in self.signs_[g].items()) / len(self.signs_[g])
+                for g in self.groups_
+            },
             index=X.index,
         )
 
@@ -203,8 +207,11 @@ class ChurnLogit(ClassifierMixin, BaseEstimator):
         self.n_features_in_ = X.shape[1]
         self.classes_ = np.unique(y)
         if len(X) > self.max_rows:  # uniform subsample keeps the calibration
-            keep = np.sort(np.random.default_rng(self.random_state).choice(
-                len(X), self.max_rows, replace=False))
+            keep = np.sort(
+                np.random.default_rng(self.random_state).choice(
+                    len(X), self.max_rows, replace=False
+                )
+            )
             X, y = X.iloc[keep], y[keep]
         self.transformer_ = MetricTransformer().fit(X)
         t = self.transformer_.transform(X)
@@ -242,8 +249,9 @@ class ChurnLogit(ClassifierMixin, BaseEstimator):
     def risk_frame(self, X: Any) -> pd.DataFrame:
         """The churn log-odds as a one-column frame: the survival model's covariate."""
         G = self._prep(X)
-        return pd.DataFrame({"churn_log_odds": self.model_.decision_function(G.to_numpy())},
-                            index=G.index)
+        return pd.DataFrame(
+            {"churn_log_odds": self.model_.decision_function(G.to_numpy())}, index=G.index
+        )
 
     def contributions(self, X: Any) -> pd.DataFrame:
         """Log-odds contribution of each metric group (coef x group score; 0 = average)."""
@@ -263,7 +271,9 @@ class ChurnGBT(ClassifierMixin, BaseEstimator):
     """
 
     CONSERVATIVE: ClassVar[dict[str, Any]] = {
-        "learning_rate": 0.03, "max_leaf_nodes": 7, "min_samples_leaf": 200,
+        "learning_rate": 0.03,
+        "max_leaf_nodes": 7,
+        "min_samples_leaf": 200,
     }
 
     def __init__(
@@ -323,15 +333,21 @@ class ChurnGBT(ClassifierMixin, BaseEstimator):
 
     def _fit_one(self, X: pd.DataFrame, y: np.ndarray, **params: Any) -> ChurnGBT:
         # The chosen configuration overrides the constructor's (which stay untouched).
-        hp = {"learning_rate": self.learning_rate, "max_leaf_nodes": self.max_leaf_nodes,
-              "min_samples_leaf": self.min_samples_leaf} | params
+        hp = {
+            "learning_rate": self.learning_rate,
+            "max_leaf_nodes": self.max_leaf_nodes,
+            "min_samples_leaf": self.min_samples_leaf,
+        } | params
         y = np.asarray(y).astype(int)
         self.feature_names_in_ = np.array(X.columns, dtype=object)
         self.n_features_in_ = X.shape[1]
         self.classes_ = np.unique(y)
         if len(X) > self.max_rows:
-            keep = np.sort(np.random.default_rng(self.random_state).choice(
-                len(X), self.max_rows, replace=False))
+            keep = np.sort(
+                np.random.default_rng(self.random_state).choice(
+                    len(X), self.max_rows, replace=False
+                )
+            )
             X, y = X.iloc[keep], y[keep]
         # Out-of-time Platt scaling: fit on the earlier rows, calibrate on the latest ones
         # (rows are sorted by observation date), which also corrects base-rate drift.
@@ -340,8 +356,12 @@ class ChurnGBT(ClassifierMixin, BaseEstimator):
         # Columns need two distinct values where the booster is fitted (binning fails on
         # all-missing columns); in the cross-validated fallback, mostly present ones only.
         fit_rows = X.iloc[:k] if split else X
-        self.used_ = [c for c in X.columns if fit_rows[c].nunique(dropna=True) >= 2
-                      and (split or fit_rows[c].notna().mean() >= 0.5)]
+        self.used_ = [
+            c
+            for c in X.columns
+            if fit_rows[c].nunique(dropna=True) >= 2
+            and (split or fit_rows[c].notna().mean() >= 0.5)
+        ]
         X = X[self.used_]
         base = HistGradientBoostingClassifier(
             learning_rate=hp["learning_rate"],
@@ -415,8 +435,14 @@ class ChurnEnsemble(ClassifierMixin, BaseEstimator):
 class ChurnSurvival(BaseEstimator):
     """Weibull AFT on metric-group scores: retention curves and expected months to churn."""
 
-    def __init__(self, penalizer: float = 0.01, max_rows: int = 10000, cap_months: float = 60.0,
-                 max_covariates: int = 8, random_state: int = 0):
+    def __init__(
+        self,
+        penalizer: float = 0.01,
+        max_rows: int = 10000,
+        cap_months: float = 60.0,
+        max_covariates: int = 8,
+        random_state: int = 0,
+    ):
         self.max_covariates = max_covariates
         self.penalizer = penalizer
         self.max_rows = max_rows
@@ -457,8 +483,9 @@ class ChurnSurvival(BaseEstimator):
         """Expected months to churn (Weibull mean), capped at `cap_months`."""
         check_is_fitted(self, "model_")
         e = np.asarray(self.model_.predict_expectation(self._x(G)), dtype=float).ravel()
-        return np.minimum(np.nan_to_num(e, nan=self.cap_months, posinf=self.cap_months),
-                          self.cap_months)
+        return np.minimum(
+            np.nan_to_num(e, nan=self.cap_months, posinf=self.cap_months), self.cap_months
+        )
 
     def survival(self, G: pd.DataFrame, months: Any) -> pd.DataFrame:
         """Retention curve: P(still a customer after m months), one column per account."""

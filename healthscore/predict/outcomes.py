@@ -192,8 +192,9 @@ def derive_outcomes(
     events["mrr_after"] = events["mrr_after"].astype(float)
     first = _sql(source, "SELECT CAST(min(event_time) AS DATE) d FROM events")["d"].iloc[0]
     activity_start = None if pd.isna(first) else pd.Timestamp(first).date()
-    return Outcomes(events, subs, data_start, data_end, int(grace_days), billing_end,
-                    activity_start)
+    return Outcomes(
+        events, subs, data_start, data_end, int(grace_days), billing_end, activity_start
+    )
 
 
 def label_observations(

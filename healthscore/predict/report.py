@@ -86,8 +86,12 @@ def _charts(res: BacktestResult) -> list[tuple[str, str]]:
             ys = [c["observed"] for c in r["reliability"]]
             top = max(top, *xs, *ys)
             ax.plot(xs, ys, marker="o", label=r["label"])
-    ax.set(xlabel="predicted churn probability", ylabel="observed churn rate",
-           xlim=(0, top * 1.1 or 1), ylim=(0, top * 1.1 or 1))
+    ax.set(
+        xlabel="predicted churn probability",
+        ylabel="observed churn rate",
+        xlim=(0, top * 1.1 or 1),
+        ylim=(0, top * 1.1 or 1),
+    )
     ax.legend()
     out.append(("Reliability curve", _png(fig)))
     methods = list(s["methods"])
@@ -103,8 +107,12 @@ def _charts(res: BacktestResult) -> list[tuple[str, str]]:
     fig, ax = plt.subplots(figsize=(7, 4))
     for r in s["methods"].values():
         if r["lead_time"]:
-            ax.step([c["days"] for c in r["lead_time"]], [100 * c["share"] for c in r["lead_time"]],
-                    where="post", label=r["label"])
+            ax.step(
+                [c["days"] for c in r["lead_time"]],
+                [100 * c["share"] for c in r["lead_time"]],
+                where="post",
+                label=r["label"],
+            )
     ax.set(xlabel="days before churn (at least)", ylabel="% of churners already red")
     ax.legend()
     out.append(("Lead time", _png(fig)))

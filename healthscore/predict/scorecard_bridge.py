@@ -1,7 +1,8 @@
-"""The bridge to `healthscore.scoring`: scorecard scores as of dates, bands, suggested YAML.
+"""The bridge to `healthscore.scoring`: the configured scorecard's scores and bands.
 
-Everything degrades gracefully while the scoring package is absent: `scorecard_scores`
-returns None and the default bands (red < 40 <= yellow < 70 <= green) apply.
+Prediction compares its models with the scorecard in force; when that scorecard cannot
+score a store (e.g. no account has enough of its data), `scorecard_scores` says why in a
+warning and returns None, and prediction goes on without it.
 """
 
 from __future__ import annotations
@@ -12,20 +13,17 @@ from typing import Any
 
 import pandas as pd
 
-__all__ = ["DEFAULT_BANDS", "band_of", "default_bands", "scorecard_scores"]
+from healthscore.errors import HealthscoreError
 
-DEFAULT_BANDS: list[tuple[str, float]] = [("red", 0.0), ("yellow", 40.0), ("green", 70.0)]
+__all__ = ["band_of", "default_bands", "scorecard_scores"]
 
 
 def default_bands(scorecard: Any = None) -> list[tuple[str, float]]:
     """(name, min) worst to best, from the configured (or shipped) scorecard if available."""
-    try:
-        from healthscore.scoring.run import resolve_scorecard
+    from healthscore.scoring.run import resolve_scorecard
 
-        card = resolve_scorecard(scorecard)
-        return [(b.name, float(b.min)) for b in card.bands]
-    except Exception:  # scoring absent or no shipped scorecard yet
-        return list(DEFAULT_BANDS)
+    card = resolve_scorecard(scorecard)
+    return [(b.name, float(b.min)) for b in card.bands]
 
 
 def band_of(score: float, bands: list[tuple[str, float]]) -> str:
@@ -44,14 +42,12 @@ def scorecard_scores(
 
     Computed in memory with `scoring.compute_scores` (one metrics call, nothing written).
     """
-    try:
-        from healthscore.scoring import compute_scores
-    except ImportError:
-        return None
+    from healthscore.scoring import compute_scores
+
     want = sorted({pd.Timestamp(d).date() for d in dates})
     try:
         frames, _ = compute_scores(store, want, scorecard)
-    except Exception as exc:  # scoring is optional for prediction; say why it was skipped
+    except HealthscoreError as exc:  # the scorecard cannot score this store; say why
         warnings.warn(f"scorecard scores unavailable: {exc}", RuntimeWarning, stacklevel=2)
         return None
     out = frames.snapshots[["as_of", "account_id", "score", "band"]].copy()

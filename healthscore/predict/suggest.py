@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from healthscore.errors import NotEnoughOutcomes
+from healthscore.errors import HealthscoreError, NotEnoughOutcomes
 from healthscore.predict.dataset import build_panel, labels, observation_dates, resolved_mask
 from healthscore.predict.features import metric_directions
 from healthscore.predict.models import ChurnLogit
@@ -60,17 +60,23 @@ def suggest_scorecard(
         measures = []
         for m in members:
             risk_up = coef * model.grouper_.signs_[g][m]
-            measures.append({
-                "metric": m,
-                "normalize": {"method": "percentile"},
-                "direction": "lower_is_better" if risk_up > 0 else "higher_is_better",
-            })
-        groups.append({
-            "name": g.removeprefix("group:"),
-            "weight": weight,
-            "description": (f"learned: +1 sd of this group changes churn log-odds by {coef:+.2f}"),
-            "measures": measures,
-        })
+            measures.append(
+                {
+                    "metric": m,
+                    "normalize": {"method": "percentile"},
+                    "direction": "lower_is_better" if risk_up > 0 else "higher_is_better",
+                }
+            )
+        groups.append(
+            {
+                "name": g.removeprefix("group:"),
+                "weight": weight,
+                "description": (
+                    f"learned: +1 sd of this group changes churn log-odds by {coef:+.2f}"
+                ),
+                "measures": measures,
+            }
+        )
     kept = sum(g["weight"] for g in groups) or 1.0
     for g in groups:  # weights of the groups the scorecard can use sum to 100
         g["weight"] = round(100 * g["weight"] / kept, 1)
@@ -82,32 +88,33 @@ def suggest_scorecard(
         "description": (
             f"Weights from a logistic churn model ({horizon_days}-day horizon) trained on "
             f"{int(tr.sum())} observations with {int(y.sum())} churns up to {oc.known_until}; "
-            "correlated metrics grouped (Fighting Churn With Data)."),
+            "correlated metrics grouped (Fighting Churn With Data)."
+        ),
         "bands": [{"name": n, "min": m} for n, m in bands],
         "groups": groups,
     }
     text = yaml.safe_dump(card, sort_keys=False, allow_unicode=True)
     scores = _scored(store, text, sorted(set(f["as_of"]))[-8:])
     if scores is not None and len(scores) >= 20:
-        card["bands"] = [{"name": n, "min": m}
-                         for n, m in _cuts(scores, names, red_share)]
+        card["bands"] = [{"name": n, "min": m} for n, m in _cuts(scores, names, red_share)]
         text = yaml.safe_dump(card, sort_keys=False, allow_unicode=True)
     return text, model
 
 
 def _scored(store: Any, text: str, dates: list[dt.date]) -> pd.Series | None:
     """Scores of the suggested card on `dates` from the scoring engine (None if unavailable)."""
-    try:
-        from healthscore.scoring import compute_scores, parse_scorecard
+    from healthscore.scoring import compute_scores, parse_scorecard
 
+    try:
         frames, _ = compute_scores(store, dates, parse_scorecard(text, "<suggested>"))
-    except Exception:  # scoring absent: keep the approximate thresholds
+    except HealthscoreError:  # e.g. no account scorable: keep the approximate thresholds
         return None
     return frames.snapshots["score"].dropna()
 
 
-def _cuts(score: pd.Series, names: list[tuple[str, float]],
-          red_share: float) -> list[tuple[str, float]]:
+def _cuts(
+    score: pd.Series, names: list[tuple[str, float]], red_share: float
+) -> list[tuple[str, float]]:
     """Worst band = lowest `red_share` of scores; further bands split the rest up to the median."""
     qs = np.linspace(red_share, 0.5, len(names) - 1) if len(names) > 2 else [red_share]
     out, last = [(names[0][0], 0.0)], 0.0
@@ -117,8 +124,12 @@ def _cuts(score: pd.Series, names: list[tuple[str, float]],
     return out
 
 
-def _bands(frame: pd.DataFrame, groups: list[dict[str, Any]], names: list[tuple[str, float]],
-           red_share: float) -> list[tuple[str, float]]:
+def _bands(
+    frame: pd.DataFrame,
+    groups: list[dict[str, Any]],
+    names: list[tuple[str, float]],
+    red_share: float,
+) -> list[tuple[str, float]]:
     """Band thresholds so that about `red_share` of observations are in the worst band.
 
     Percentile-normalised scores centre on 50, so the current card's thresholds would not fit;

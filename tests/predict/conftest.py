@@ -37,11 +37,13 @@ def _subs_store(path: Path, rows: list[tuple], events_until: dt.date) -> Store:
     subs["product"] = "basic"
     subs["subscription_id"] = [f"s{i}" for i in range(len(subs))]
     accounts = pd.DataFrame({"account_id": sorted(subs["account_id"].unique())})
-    events = pd.DataFrame({
-        "account_id": accounts["account_id"],
-        "event_time": pd.Timestamp(events_until) + pd.Timedelta(hours=12),
-        "event_type": "login",
-    })
+    events = pd.DataFrame(
+        {
+            "account_id": accounts["account_id"],
+            "event_time": pd.Timestamp(events_until) + pd.Timedelta(hours=12),
+            "event_type": "login",
+        }
+    )
     store = open_store(path)
     load_frames(store, {"accounts": accounts, "subscriptions": subs, "events": events})
     return store

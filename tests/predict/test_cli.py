@@ -29,22 +29,30 @@ def _end(path: Path) -> dt.date:
 def _wild_future(path: Path, after: dt.date) -> None:
     """Append absurd rows dated after `after`: new churn, renewals, bursts of events."""
     with open_store(path) as s:
-        accts = [r[0] for r in s.con.execute(
-            "SELECT account_id FROM accounts ORDER BY account_id LIMIT 40").fetchall()]
+        accts = [
+            r[0]
+            for r in s.con.execute(
+                "SELECT account_id FROM accounts ORDER BY account_id LIMIT 40"
+            ).fetchall()
+        ]
         t0 = pd.Timestamp(after) + pd.Timedelta(days=1)
-        events = pd.DataFrame({
-            "account_id": [a for a in accts for _ in range(30)],
-            "event_time": [t0 + pd.Timedelta(hours=5 * i) for _ in accts for i in range(30)],
-            "event_type": "wild_future_event",
-        })
-        subs = pd.DataFrame({
-            "subscription_id": [f"wild-{a}" for a in accts],
-            "account_id": accts,
-            "product": "wild",
-            "start_date": (t0 + pd.Timedelta(days=3)).date(),
-            "end_date": (t0 + pd.Timedelta(days=10)).date(),
-            "mrr": 1e6,
-        })
+        events = pd.DataFrame(
+            {
+                "account_id": [a for a in accts for _ in range(30)],
+                "event_time": [t0 + pd.Timedelta(hours=5 * i) for _ in accts for i in range(30)],
+                "event_type": "wild_future_event",
+            }
+        )
+        subs = pd.DataFrame(
+            {
+                "subscription_id": [f"wild-{a}" for a in accts],
+                "account_id": accts,
+                "product": "wild",
+                "start_date": (t0 + pd.Timedelta(days=3)).date(),
+                "end_date": (t0 + pd.Timedelta(days=10)).date(),
+                "mrr": 1e6,
+            }
+        )
         load_frames(s, {"events": events, "subscriptions": subs})
 
 
@@ -67,8 +75,18 @@ def test_predict_end_to_end_and_ignores_later_data(demo_copy: Path, tmp_path: Pa
 
 
 def test_predict_refuses_dates_outside_the_data(demo_path: Path, tmp_path: Path) -> None:
-    res = runner.invoke(app, ["predict", "--as-of", "1990-01-01", "--output",
-                              str(tmp_path / "x.csv"), "--db", str(demo_path)])
+    res = runner.invoke(
+        app,
+        [
+            "predict",
+            "--as-of",
+            "1990-01-01",
+            "--output",
+            str(tmp_path / "x.csv"),
+            "--db",
+            str(demo_path),
+        ],
+    )
     assert res.exit_code != 0
     assert isinstance(res.exception, NotEnoughData)
     assert "outside the data's range" in str(res.exception)
@@ -81,8 +99,9 @@ def test_not_enough_outcomes_falls_back_to_the_scorecard(tmp_path: Path) -> None
         build_demo(s, seed=5, n_accounts=30, months=4)
     end = _end(db)
     out = tmp_path / "p.csv"
-    res = runner.invoke(app, ["predict", "--as-of", str(end), "--output", str(out),
-                              "--db", str(db)])
+    res = runner.invoke(
+        app, ["predict", "--as-of", str(end), "--output", str(out), "--db", str(db)]
+    )
     assert res.exit_code == 0, res.output
     assert "churned observations" in res.output and "falling back" in res.output
     df = pd.read_csv(out)
@@ -92,18 +111,50 @@ def test_not_enough_outcomes_falls_back_to_the_scorecard(tmp_path: Path) -> None
 
 def test_backtest_json_and_html(demo_path: Path, tmp_path: Path) -> None:
     j, h = tmp_path / "bt.json", tmp_path / "bt.html"
-    res = runner.invoke(app, ["backtest", "--json", str(j), "--html", str(h), "--capacity", "10",
-                              "--db", str(demo_path)])
+    res = runner.invoke(
+        app,
+        [
+            "backtest",
+            "--json",
+            str(j),
+            "--html",
+            str(h),
+            "--capacity",
+            "10",
+            "--db",
+            str(demo_path),
+        ],
+    )
     assert res.exit_code == 0, res.output
     s = json.loads(j.read_text())
-    for key in ("methods", "folds", "verdict", "horizon_days", "capacity", "red_share",
-                "red_definition", "survival", "expansion", "scorecard", "data"):
+    for key in (
+        "methods",
+        "folds",
+        "verdict",
+        "horizon_days",
+        "capacity",
+        "red_share",
+        "red_definition",
+        "survival",
+        "expansion",
+        "scorecard",
+        "data",
+    ):
         assert key in s, key
     assert {"baseline", "logistic", "gbt"} <= set(s["methods"])
     for m in s["methods"].values():
-        for key in ("auc", "top_decile_lift", "red_recall", "red_precision",
-                    "over_servicing_rate", "precision_at_capacity", "brier", "reliability",
-                    "lead_time", "per_fold_auc"):
+        for key in (
+            "auc",
+            "top_decile_lift",
+            "red_recall",
+            "red_precision",
+            "over_servicing_rate",
+            "precision_at_capacity",
+            "brier",
+            "reliability",
+            "lead_time",
+            "per_fold_auc",
+        ):
             assert key in m, key
     assert s["methods"]["logistic"]["reliability"]
     # No fold trains on an observation whose outcome was unknown at its cut-off.
@@ -126,8 +177,9 @@ def test_time_split_never_trains_on_unresolved_labels(demo_path: Path, horizon: 
     with open_store(demo_path) as s:
         full = derive_outcomes(s)
         panel = build_panel(s, full, observation_dates(full.observation_start, full.data_end))
-        cutoffs = bt.choose_cutoffs(s, panel, full, horizon_days=horizon, grace_days=7,
-                                    n_folds=3, min_outcomes=30)
+        cutoffs = bt.choose_cutoffs(
+            s, panel, full, horizon_days=horizon, grace_days=7, n_folds=3, min_outcomes=30
+        )
         for c in cutoffs:
             oc = derive_outcomes(s, as_of=c)
             tr = bt._train_mask(panel, oc, c, horizon)
@@ -159,8 +211,12 @@ def test_insights_sections(demo_path: Path, tmp_path: Path) -> None:
     res = runner.invoke(app, ["insights", "--html", str(html), "--db", str(demo_path)])
     assert res.exit_code == 0, res.output
     text = html.read_text()
-    for title in ("Churn rate by metric cohort", "Time to first value", "NPS vs actual advocacy",
-                  "CSM touch cadence"):
+    for title in (
+        "Churn rate by metric cohort",
+        "Time to first value",
+        "NPS vs actual advocacy",
+        "CSM touch cadence",
+    ):
         assert title in text
     assert "churn % by decile" in res.output
 
@@ -171,8 +227,10 @@ def test_insights_say_what_is_missing(tmp_path: Path, subs_store) -> None:
     rows = [(f"a{i}", dt.date(2024, 1, 1), dt.date(2024, 3, 1), 10.0) for i in range(5)]
     with subs_store(tmp_path / "m.duckdb", rows, dt.date(2024, 6, 1)) as s:
         res = insights(s)
-    assert res["nps_vs_advocacy"] == {"available": False,
-                                      "reason": "the store holds no NPS responses"}
+    assert res["nps_vs_advocacy"] == {
+        "available": False,
+        "reason": "the store holds no NPS responses",
+    }
     assert "no CSM interactions" in res["csm_touch_cadence"]["reason"]
     assert "feature catalogue" in res["time_to_first_value"]["reason"]
 
@@ -183,8 +241,18 @@ def test_no_model_and_no_scorecard_score_is_an_error(tmp_path: Path, subs_store)
     rows = [(f"a{i}", dt.date(2024, 1, 1), dt.date(2024, 9, 1), 10.0) for i in range(8)]
     subs_store(tmp_path / "few.duckdb", rows, dt.date(2024, 6, 1)).close()
     out = tmp_path / "p.csv"
-    res = runner.invoke(app, ["predict", "--as-of", "2024-06-01", "--output", str(out),
-                              "--db", str(tmp_path / "few.duckdb")])
+    res = runner.invoke(
+        app,
+        [
+            "predict",
+            "--as-of",
+            "2024-06-01",
+            "--output",
+            str(out),
+            "--db",
+            str(tmp_path / "few.duckdb"),
+        ],
+    )
     assert res.exit_code != 0
     assert isinstance(res.exception, NotEnoughOutcomes)
     assert "scored none" in str(res.exception) and not out.exists()

@@ -19,29 +19,46 @@ def test_features_ignore_rows_after_the_observation_date(demo_copy: Path) -> Non
         dates = [end - dt.timedelta(days=d) for d in (70, 63, 56)]
         before, source = build_features(s, dates)
         basic = baseline_recency(s, dates)
-        accts = [r[0] for r in s.con.execute(
-            "SELECT account_id FROM accounts ORDER BY 1 LIMIT 30").fetchall()]
+        accts = [
+            r[0]
+            for r in s.con.execute("SELECT account_id FROM accounts ORDER BY 1 LIMIT 30").fetchall()
+        ]
         # Rows dated the day after the last observation date: inside the data, after `dates`.
         t = pd.Timestamp(max(dates) + dt.timedelta(days=1)) + pd.Timedelta(hours=1)
-        load_frames(s, {
-            "events": pd.DataFrame({"account_id": accts * 20, "event_time": t,
-                                    "event_type": "leak_probe"}),
-            "tickets": pd.DataFrame({"ticket_id": [f"leak-{a}" for a in accts],
-                                     "account_id": accts, "opened_at": t}),
-            "subscriptions": pd.DataFrame({
-                "subscription_id": [f"leak-{a}" for a in accts], "account_id": accts,
-                "product": "leak", "start_date": t.date(),
-                "end_date": (t + pd.Timedelta(days=30)).date(), "mrr": 1e6}),
-        })
+        load_frames(
+            s,
+            {
+                "events": pd.DataFrame(
+                    {"account_id": accts * 20, "event_time": t, "event_type": "leak_probe"}
+                ),
+                "tickets": pd.DataFrame(
+                    {"ticket_id": [f"leak-{a}" for a in accts], "account_id": accts, "opened_at": t}
+                ),
+                "subscriptions": pd.DataFrame(
+                    {
+                        "subscription_id": [f"leak-{a}" for a in accts],
+                        "account_id": accts,
+                        "product": "leak",
+                        "start_date": t.date(),
+                        "end_date": (t + pd.Timedelta(days=30)).date(),
+                        "mrr": 1e6,
+                    }
+                ),
+            },
+        )
         after, _ = build_features(s, dates)
         basic_after = baseline_recency(s, dates)
     assert source == "healthscore.metrics"
     cols = [c for c in before.columns if c in after.columns]
-    pd.testing.assert_frame_equal(before[cols].reset_index(drop=True),
-                                  after[cols].reset_index(drop=True))
+    pd.testing.assert_frame_equal(
+        before[cols].reset_index(drop=True), after[cols].reset_index(drop=True)
+    )
     # A new event type adds (all-empty) columns for it, never changes the existing ones.
-    assert not [c for c in after.columns if c not in before.columns and after[c].notna().any()
-                and "leak_probe" not in c]
+    assert not [
+        c
+        for c in after.columns
+        if c not in before.columns and after[c].notna().any() and "leak_probe" not in c
+    ]
     key = ["as_of", "account_id"]
     pd.testing.assert_frame_equal(
         basic.sort_values(key).reset_index(drop=True),

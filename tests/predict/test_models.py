@@ -15,13 +15,15 @@ from healthscore.predict.models import ChurnEnsemble, ChurnGBT, ChurnLogit, Chur
 def _synthetic(n: int, seed: int) -> tuple[pd.DataFrame, np.ndarray]:
     rng = np.random.default_rng(seed)
     use = rng.gamma(2.0, 5.0, n)
-    X = pd.DataFrame({
-        "logins_28d": rng.poisson(use),
-        "logins_7d": rng.poisson(use / 2),
-        "posts_28d": rng.poisson(use / 2),
-        "tickets_90d": rng.poisson(1.0, n).astype(float),
-        "nps": np.where(rng.random(n) < 0.6, np.nan, rng.integers(0, 11, n)),
-    })
+    X = pd.DataFrame(
+        {
+            "logins_28d": rng.poisson(use),
+            "logins_7d": rng.poisson(use / 2),
+            "posts_28d": rng.poisson(use / 2),
+            "tickets_90d": rng.poisson(1.0, n).astype(float),
+            "nps": np.where(rng.random(n) < 0.6, np.nan, rng.integers(0, 11, n)),
+        }
+    )
     logit = -1.0 - 0.25 * use + 0.4 * X["tickets_90d"]
     y = (rng.random(n) < 1 / (1 + np.exp(-logit))).astype(int)
     return X, y.to_numpy()
@@ -58,8 +60,9 @@ def test_gbt_is_calibrated_and_explains_by_group() -> None:
     frac, mean = calibration_curve(yt, p, n_bins=10, strategy="quantile")
     assert np.mean(np.abs(frac - mean)) < 0.02
     assert np.max(np.abs(frac - mean)) < 0.07
-    c = m.contributions(Xt.head(50), {"usage": ["logins_28d", "logins_7d", "posts_28d"],
-                                       "tickets": ["tickets_90d"]})
+    c = m.contributions(
+        Xt.head(50), {"usage": ["logins_28d", "logins_7d", "posts_28d"], "tickets": ["tickets_90d"]}
+    )
     assert list(c.columns) == ["usage", "tickets"]
     assert c["usage"].abs().mean() > c["tickets"].abs().mean()
 
