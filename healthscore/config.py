@@ -44,4 +44,4 @@ def load_settings(env: Mapping[str, str], **overrides: object) -> Settings:
         if (v := env.get(f"HEALTHSCORE_{key.upper()}")) is not None:
             values[key] = v
     values.update({k: v for k, v in overrides.items() if v is not None})
-    return Settings(**values)
+    return Settings.model_validate(values)
