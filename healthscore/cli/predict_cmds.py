@@ -170,6 +170,13 @@ def insights_cmd(
     for key in ("time_to_first_value", "nps_vs_advocacy", "csm_touch_cadence"):
         if not res[key]["available"]:
             out.print(f"{key}: not available: {res[key]['reason']}", highlight=False)
+    ttfv = res["time_to_first_value"]
+    if ttfv["available"]:
+        buckets = "; ".join(
+            f"{x['ttfv']}: {int(x['accounts'])} accounts, churn {100 * x['churn_rate']:.0f} %"
+            for x in ttfv["overall"]
+        )
+        out.print(f"time to first value: {buckets}", highlight=False)
     nps = res["nps_vs_advocacy"]
     if nps["available"]:
         out.print(

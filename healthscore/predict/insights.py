@@ -115,6 +115,17 @@ def _ttfv(store: Any, oc: Any) -> dict[str, Any]:
             "reason": "no feature is flagged first_value, or none was ever used",
         }
     acc = _account_outcomes(store, oc).merge(first, on="account_id", how="left")
+    # An account that started before the usage history cannot show when it first reached
+    # value; counting it as "> 90 days" or "never" would blame slow onboarding for it.
+    history_start = load_table(store, "SELECT min(event_time) t FROM events")["t"].iloc[0]
+    known = acc["start_date"] >= pd.Timestamp(history_start).normalize()
+    excluded = int((~known).sum())
+    acc = acc[known].copy()
+    if acc.empty:
+        return {
+            "available": False,
+            "reason": "every account started before the usage history, so no TTFV is known",
+        }
     acc["ttfv_days"] = (pd.to_datetime(acc["first_value_at"]) - acc["start_date"]).dt.days
     acc["ttfv"] = pd.cut(
         acc["ttfv_days"],
@@ -124,6 +135,8 @@ def _ttfv(store: Any, oc: Any) -> dict[str, Any]:
     acc["ttfv"] = acc["ttfv"].cat.add_categories("never").fillna("never")
     return {
         "available": True,
+        "excluded_before_history": excluded,
+        "history_start": str(pd.Timestamp(history_start).date()),
         "overall": _rates(acc, ["ttfv"]),
         "by_segment": _rates(acc, ["segment", "ttfv"]),
         "by_persona": _rates(acc, ["persona", "ttfv"]),
@@ -236,7 +249,7 @@ Metrics with the widest spread between deciles first.</p>
 <td>{{ "%.1f"|format(100 * c.churn_rate) }} %</td><td>{{ c.n }}</td></tr>{% endfor %}</table>{% endfor %}
 {% else %}<p>{{ r.metric_cohorts.reason }}</p>{% endif %}
 <h2>Time to first value</h2>
-{% if r.time_to_first_value.available %}<table><tr><th>TTFV</th><th>accounts</th><th>churn rate</th><th>expansion rate</th></tr>
+{% if r.time_to_first_value.available %}{% if r.time_to_first_value.excluded_before_history %}<p>{{ r.time_to_first_value.excluded_before_history }} accounts that started before the usage history ({{ r.time_to_first_value.history_start }}) are left out: their time to first value is unknown.</p>{% endif %}<table><tr><th>TTFV</th><th>accounts</th><th>churn rate</th><th>expansion rate</th></tr>
 {% for x in r.time_to_first_value.overall %}<tr><td>{{ x.ttfv }}</td><td>{{ x.accounts|int }}</td><td>{{ "%.1f"|format(100 * x.churn_rate) }} %</td><td>{{ "%.1f"|format(100 * x.expansion_rate) }} %</td></tr>{% endfor %}</table>
 <table><tr><th>segment</th><th>TTFV</th><th>accounts</th><th>churn rate</th><th>expansion rate</th></tr>
 {% for x in r.time_to_first_value.by_segment %}<tr><td>{{ x.segment }}</td><td>{{ x.ttfv }}</td><td>{{ x.accounts|int }}</td><td>{{ "%.1f"|format(100 * x.churn_rate) }} %</td><td>{{ "%.1f"|format(100 * x.expansion_rate) }} %</td></tr>{% endfor %}</table>
