@@ -103,6 +103,83 @@ class Plan:
         schema = {"as_of": pa.date32(), "seg": pa.int64(), "wk": pa.int64()}
         return pa.table({k: pa.array(v, type=schema.get(k, pa.int64())) for k, v in rows.items()})
 
+    def prefix_lookup(self) -> pa.Table:
+        """Coarse-segment prefix lookups: one row per (as_of, boundary segment x).
+
+        With C(x) = events in coarse segments <= x (a running sum per account and type), a
+        window's count is C(its last segment) - C(the segment before its first one).  Each
+        row carries, per output column, the coefficient (+1/-1) of C(x) in that count, so
+        every window of every as_of comes from a handful of C values, never from joining each
+        segment to each date.  `end` marks x = the as_of's last segment.
+        """
+        idx = {b: i for i, b in enumerate(self.coarse)}
+        cols = [f"{p}{w}" for w in self.windows for p in ("c", "q")] + ["c90b"]
+        acc: dict[tuple[dt.date, int], dict[str, int]] = {}
+        for d in self.dates:
+            e = d + dt.timedelta(days=1)
+
+            def add(x_date: dt.date, col: str, coef: int, d: dt.date = d) -> None:
+                row = acc.setdefault((d, idx[x_date]), dict.fromkeys([*cols, "end"], 0))
+                row[col] += coef
+
+            add(e, "end", 1)
+            for w in self.windows:
+                ws, ps = e - dt.timedelta(days=w), e - dt.timedelta(days=2 * w)
+                add(e, f"c{w}", 1)
+                add(ws, f"c{w}", -1)
+                add(ws, f"q{w}", 1)
+                add(ps, f"q{w}", -1)
+            add(e, "c90b", 1)
+            add(e - dt.timedelta(days=BREADTH_DAYS), "c90b", -1)
+        keys = sorted(acc)
+        out: dict[str, pa.Array] = {
+            "as_of": pa.array([k[0] for k in keys], type=pa.date32()),
+            "x": pa.array([k[1] for k in keys], type=pa.int64()),
+        }
+        for c in [*cols, "end"]:
+            out[c] = pa.array([acc[k][c] for k in keys], type=pa.int64())
+        return pa.table(out)
+
+    def window_starts(self) -> pa.Table:
+        """One row per as_of: its last coarse segment `x` and, per window w, the first coarse
+        segment `a{w}` inside the window (a user is active in the window iff their last
+        segment at or before x is >= a{w})."""
+        idx = {b: i for i, b in enumerate(self.coarse)}
+        out: dict[str, list[Any]] = {"as_of": [], "x": []}
+        for w in self.windows:
+            out[f"a{w}"] = []
+        for d in self.dates:
+            e = d + dt.timedelta(days=1)
+            out["as_of"].append(d)
+            out["x"].append(idx[e])
+            for w in self.windows:
+                out[f"a{w}"].append(idx[e - dt.timedelta(days=w)] + 1)
+        schema = {"as_of": pa.date32()}
+        return pa.table({k: pa.array(v, type=schema.get(k, pa.int64())) for k, v in out.items()})
+
+    def spans(self, lookup: pa.Table) -> pa.Table:
+        """`lookup` (rows keyed by a boundary segment `x`) re-keyed by (seg, nxt): one row per
+        lookup row and per pair seg <= x < nxt of a segment and the next non-empty one (nxt
+        = len(coarse) when there is none).  A row of segment seg whose next segment is nxt
+        then finds every boundary it is the last segment before with an EQUI-join on
+        (seg, nxt): the engines stream it through a small hash table instead of running a
+        range join over the big side."""
+        n_seg = len(self.coarse)
+        xs = lookup.column("x").to_pylist()
+        cols = {k: lookup.column(k).to_pylist() for k in lookup.column_names if k != "x"}
+        out: dict[str, list[Any]] = {"seg": [], "nxt": [], **{k: [] for k in cols}}
+        for seg in range(n_seg):
+            for nxt in range(seg + 1, n_seg + 1):
+                for i, x in enumerate(xs):
+                    if seg <= x < nxt:
+                        out["seg"].append(seg)
+                        out["nxt"].append(nxt)
+                        for k, v in cols.items():
+                            v_out = out[k]
+                            v_out.append(v[i])
+        types = {k: lookup.schema.field(k).type for k in cols}
+        return pa.table({k: pa.array(v, type=types.get(k, pa.int64())) for k, v in out.items()})
+
     def dates_table(self) -> pa.Table:
         """One row per as_of: its day number, end instant and each lookback's start instant."""
         cols: dict[str, pa.Array] = {

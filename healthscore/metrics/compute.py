@@ -18,7 +18,6 @@ import pandas as pd
 from healthscore.errors import NotEnoughData
 from healthscore.metrics._context import Context, read_context
 from healthscore.metrics._plan import (
-    BREADTH_DAYS,
     CONSISTENCY_WEEKS,
     Plan,
     day_number,
@@ -74,17 +73,25 @@ def compute_metrics(
         run.financial(),
         run.advocacy(),
     ]
-    frame = base
-    for part in parts:
+    # A backfill's frame is dates x accounts x ~250 columns: drop each part once merged and
+    # build the output once (no reindex + astype + sort + reset_index copies of it).
+    frame, base, usage = base, None, None
+    while parts:
+        part = parts.pop(0)
         if part is not None and len(part.columns) > 2:
             frame = frame.merge(part, on=KEY, how="left")
+        del part
     frame = _derive(frame, ctx, plan)
     if custom_list:
         frame = compute_custom(run, frame, custom_list)
     names = [m.name for m in catalog]
-    out = frame.reindex(columns=["as_of", "account_id", "is_active", *names])
-    out[["is_active", *names]] = out[["is_active", *names]].astype("float64")
-    return out.sort_values(KEY, kind="stable").reset_index(drop=True)
+    order = frame[KEY].reset_index(drop=True).sort_values(KEY, kind="stable").index.to_numpy()
+    out: dict[str, Any] = {k: frame[k].to_numpy()[order] for k in KEY}
+    for c in ["is_active", *names]:
+        col = frame[c].astype("float64").to_numpy() if c in frame else np.full(len(frame), np.nan)
+        out[c] = col[order]
+    del frame
+    return pd.DataFrame(out)
 
 
 FAMILIES = ("usage", "base", "support", "voice", "relationship", "goals", "financial", "advocacy")
@@ -177,7 +184,8 @@ class _Run:
         self.accounts = accounts
         self.dates = ibis.memtable(plan.dates_table())
         self.segmap = ibis.memtable(plan.segment_map())
-        self.coarse_map = ibis.memtable(plan.segment_map(coarse=True))
+        self.prefix_spans = ibis.memtable(plan.spans(plan.prefix_lookup()))
+        self.user_spans = ibis.memtable(plan.spans(plan.window_starts()))
 
     def table(self, name: str) -> Any:
         t = self.backend.table(name)
@@ -195,8 +203,21 @@ class _Run:
         categoricals and dates as datetime64, not one Python object per cell (memory)."""
         if self.recorded is not None:
             self.recorded.append((self.family, expr))
-        table = self.backend.to_pyarrow(expr)
-        return table.to_pandas(strings_to_categorical=True, date_as_object=False)
+        # Streamed batches: the engine does not hold a second copy of the whole result, and
+        # self_destruct frees each Arrow column once converted.
+        import pyarrow as pa
+
+        schema = expr.schema().to_pyarrow()
+        reader = self.backend.to_pyarrow_batches(expr, chunk_size=1 << 20)
+        parts = [pa.Table.from_batches([b]).cast(schema) for b in reader]
+        table = pa.concat_tables(parts) if parts else schema.empty_table()
+        del parts
+        return table.to_pandas(
+            strings_to_categorical=True,
+            date_as_object=False,
+            self_destruct=True,
+            split_blocks=True,
+        )
 
     def by_date(self, t: Any, time_col: str) -> Any:
         """Rows of `t` joined to every as_of they are visible at (time < as_of + 1 day)."""
@@ -286,21 +307,34 @@ class _Run:
         ev = ev.filter(ev.event_time < plan.end)
         fine = ev.mutate(seg=plan.segment_expr(ev.event_time))
         ev = ev.mutate(seg=plan.segment_expr(ev.event_time, coarse=True))
-        m = self.coarse_map
         ws = plan.windows
+        n_seg = len(plan.coarse)
 
-        # (account, type, segment) in one scan; then per (as_of, account, type) with 0/1
-        # window flags.  The pivot of types to columns happens in pandas on that small long
-        # table: engines are slow at a hundred FILTERed aggregates, pandas' unstack is not.
+        # (account, type, segment) in one scan, then a running sum C per (account, type):
+        # each window count is C(last segment) - C(segment before the window), read at a few
+        # boundary segments x per as_of (plan.prefix_lookup) instead of joining every
+        # segment to every as_of it falls in.  A row is read at x when it is the last
+        # non-empty segment at or before x (seg <= x < nxt), found by an equi-join on
+        # (seg, nxt) with plan.spans.  The pivot of types to columns happens in pandas on
+        # the long result: engines are slow at a hundred FILTERed aggregates.
         a = ev.group_by(["account_id", "event_type", "seg"]).agg(
             n=ev.count(), first_t=ev.event_time.min()
         )
-        a = a.join(m, "seg")
-        stage: dict[str, Any] = {"first_t": a.first_t.min()}
+        key = [a.account_id, a.event_type]
+        run_w = ibis.cumulative_window(group_by=key, order_by=a.seg)
+        a = a.mutate(
+            cum=a.n.sum().over(run_w),
+            # The first event up to this segment: the first ever, as segments are in time
+            # order (one sort for all three window functions: same partition and order).
+            ft=a.first_t.min().over(run_w),
+            nxt=a.seg.lead().over(ibis.window(group_by=key, order_by=a.seg)).fill_null(n_seg),
+        )
+        a = a.join(self.prefix_spans, ["seg", "nxt"])
+        stage: dict[str, Any] = {"first_t": a.ft.min()}
         for w in ws:
-            stage[f"c{w}"] = _in(a[f"w{w}"], a.n).sum()
-            stage[f"q{w}"] = _in(a[f"p{w}"], a.n).sum()
-        stage["c90b"] = _in(a[f"w{BREADTH_DAYS}b"], a.n).sum()
+            stage[f"c{w}"] = (a.cum * a[f"c{w}"]).sum()
+            stage[f"q{w}"] = (a.cum * a[f"q{w}"]).sum()
+        stage["c90b"] = (a.cum * a.c90b).sum()
         long = self.fetch_compact(a.group_by(["as_of", "account_id", "event_type"]).agg(**stage))
         per_type = _pivot_types(long, ctx, ws)
 
@@ -308,8 +342,10 @@ class _Run:
         b = fine.group_by(["account_id", "seg"]).agg(
             n=fine.count(), days=fine.event_time.date().nunique(), last_t=fine.event_time.max()
         )
-        b = b.join(self.segmap, "seg")
+        # Cache the (account, segment) rows, not their join to the dates: the join fans each
+        # row out to every as_of (x12 in a weekly backfill) and streams into the aggregates.
         b = b.cache() if self.cache else b
+        b = b.join(self.segmap, "seg")
         baggs: dict[str, Any] = {"last_t": b.last_t.max()}
         for w in ws:
             baggs[f"usage_events_{w}d"] = _in(b[f"w{w}"], b.n).sum()
@@ -318,24 +354,26 @@ class _Run:
             baggs[f"prev_days_{w}d"] = _in(b[f"p{w}"], b.days).sum()
         per_seg = self.fetch(b.group_by(["as_of", "account_id"]).agg(**baggs))
         wk = b.filter(b.wk >= 0)
-        weekly = self.fetch(wk.group_by(["as_of", "account_id", "wk"]).agg(x=wk.n.sum()))
-        weekly = weekly.pivot_table(index=KEY, columns="wk", values="x", aggfunc="sum")
-        weekly = weekly.reindex(columns=range(CONSISTENCY_WEEKS))
-        weekly.columns = [f"wk{k}" for k in range(CONSISTENCY_WEEKS)]
-        per_seg = per_seg.merge(weekly.reset_index(), on=KEY, how="left")
+        weekly = self.fetch_compact(wk.group_by(["as_of", "account_id", "wk"]).agg(x=wk.n.sum()))
+        per_seg = per_seg.merge(_pivot_weeks(weekly), on=KEY, how="left")
 
         # (account, segment, user): distinct active users per window.
         # Only the last max(window) days matter for users: skip older events before hashing.
         since = plan.dates[0] + dt.timedelta(days=1 - max(ws))
         recent = ev.user_id.notnull() & (ev.event_time >= ibis.timestamp(_midnight(since)))
         c = ev.filter(recent).select("account_id", "seg", "user_id").distinct()
-        c = c.join(m, "seg")
-        # Two plain aggregations instead of COUNT(DISTINCT ... FILTER): per (as_of, account,
-        # user) whether the user was active in each window, then the sum of those flags.
-        c = c.group_by(["as_of", "account_id", "user_id"]).agg(
-            **{f"u{w}": c[f"w{w}"].max() for w in ws}
+        # A user is active in a window iff their last segment at or before the as_of's last
+        # segment lies inside the window: one joined row per (as_of, account, user) (the
+        # user's segment with seg <= x < nxt), no per-segment fan-out, and the aggregate
+        # groups by (as_of, account) only.
+        ukey = [c.account_id, c.user_id]
+        c = c.mutate(
+            nxt=c.seg.lead().over(ibis.window(group_by=ukey, order_by=c.seg)).fill_null(n_seg)
         )
-        caggs = {f"usage_active_users_{w}d": c[f"u{w}"].sum() for w in ws}
+        c = c.join(self.user_spans, ["seg", "nxt"])
+        caggs = {
+            f"usage_active_users_{w}d": ibis.ifelse(c.seg >= c[f"a{w}"], 1, 0).sum() for w in ws
+        }
         users = self.fetch(c.group_by(["as_of", "account_id"]).agg(**caggs))
 
         out = per_type.merge(per_seg, on=KEY, how="outer").merge(users, on=KEY, how="outer")
@@ -508,59 +546,77 @@ class _Run:
 
 
 def _pivot_types(long: pd.DataFrame, ctx: Context, ws: Sequence[int]) -> pd.DataFrame:
-    """Per-type window counts (long) -> one column per (type, window), plus adoption inputs."""
-    slugs = dict(ctx.event_types)
-    long = long[long["event_type"].isin(slugs)]
-    vals = [f"{p}{w}" for w in ws for p in ("c", "q")]
-    for v in [*vals, "c90b"]:
-        long[v] = _num(long[v], 0.0)
-    wide = long.set_index([*KEY, "event_type"])[vals].unstack("event_type")
+    """Per-type window counts (long) -> one column per (type, window), plus adoption inputs.
+
+    Memory matters here (a backfill's long frame has dates x accounts x types rows): the
+    (as_of, account) key is factorised once and every column is filled or summed with numpy
+    on those integer codes; no MultiIndex unstack, no per-column re-grouping on strings.
+    """
+    types = [raw for raw, _ in ctx.event_types]
+    tcode = pd.Categorical(long["event_type"], categories=types).codes
+    if (tcode < 0).any():
+        keep = tcode >= 0
+        long, tcode = long[keep], tcode[keep]
+    gid = long.groupby(KEY, observed=True, sort=False).ngroup().to_numpy()
+    n_groups = int(gid.max()) + 1 if len(gid) else 0
+    _, first_row = np.unique(gid, return_index=True)
+    out: dict[str, Any] = {k: long[k].to_numpy()[first_row] for k in KEY}
     names = {f"c{w}": f"events_{{}}_{w}d" for w in ws} | {f"q{w}": f"prev_{{}}_{w}d" for w in ws}
-    wide.columns = [names[v].format(slugs[t]) for v, t in wide.columns]
-    expected = [names[v].format(sl) for v in vals for _, sl in ctx.event_types]
-    wide = wide.reindex(columns=expected)
-    g = long.groupby(KEY, observed=True)
-    t = long["event_type"]
-    used = long["c90b"] > 0
-
-    def among(names: tuple[str, ...]) -> pd.Series:
-        return t.isin(list(names))
-
-    parts = {
-        "adoption_features_used_90d": (used & among(ctx.catalogue))
-        .groupby([long["as_of"], long["account_id"]], observed=True)
-        .sum(),
-        "hi_n_90": long["c90b"]
-        .where(among(ctx.high_impact), 0.0)
-        .groupby([long["as_of"], long["account_id"]], observed=True)
-        .sum(),
-        "hi_used_90": (used & among(ctx.high_impact))
-        .groupby([long["as_of"], long["account_id"]], observed=True)
-        .sum(),
-        "help_n_90": long["c90b"]
-        .where(among(ctx.help_types), 0.0)
-        .groupby([long["as_of"], long["account_id"]], observed=True)
-        .sum(),
-        "all_n_90": g["c90b"].sum(),
-        "first_t": g["first_t"].min(),
-        "first_value_t": long["first_t"]
-        .where(among(ctx.first_value))
-        .groupby([long["as_of"], long["account_id"]], observed=True)
-        .min(),
-    }
     for w in ws:
-        parts[f"login_{w}d"] = (
-            long[f"c{w}"]
-            .where(among(ctx.login_types), 0.0)
-            .groupby([long["as_of"], long["account_id"]], observed=True)
-            .sum()
-        )
-    extra = pd.DataFrame(parts)
-    extra.index.names = KEY
-    out = wide.join(extra, how="outer").reset_index()
-    out["as_of"] = _as_dates(out["as_of"])
-    out["account_id"] = out["account_id"].astype(str)
-    return out
+        for v in (f"c{w}", f"q{w}"):
+            wide = np.full((n_groups, len(types)), np.nan)
+            wide[gid, tcode] = _num(long[v], 0.0).to_numpy()
+            for i, (_, sl) in enumerate(ctx.event_types):
+                out[names[v].format(sl)] = wide[:, i]
+            del wide
+    c90b = _num(long["c90b"], 0.0).to_numpy()
+    used = c90b > 0
+
+    def among(names: tuple[str, ...]) -> np.ndarray:
+        wanted = np.array([t in set(names) for t in types], dtype=bool)
+        return wanted[tcode] if len(types) else np.zeros(len(tcode), dtype=bool)
+
+    def total(values: np.ndarray) -> np.ndarray:
+        return np.bincount(gid, weights=values.astype("float64"), minlength=n_groups)
+
+    def first(mask: np.ndarray | None) -> pd.Series:
+        t = long["first_t"]
+        if mask is not None:
+            t = t.where(mask)
+        return t.groupby(gid, sort=True).min().reindex(range(n_groups))
+
+    out["adoption_features_used_90d"] = total(used & among(ctx.catalogue))
+    out["hi_n_90"] = total(np.where(among(ctx.high_impact), c90b, 0.0))
+    out["hi_used_90"] = total(used & among(ctx.high_impact))
+    out["help_n_90"] = total(np.where(among(ctx.help_types), c90b, 0.0))
+    out["all_n_90"] = total(c90b)
+    out["first_t"] = first(None).to_numpy()
+    out["first_value_t"] = first(among(ctx.first_value)).to_numpy()
+    login = among(ctx.login_types)
+    for w in ws:
+        out[f"login_{w}d"] = total(np.where(login, _num(long[f"c{w}"], 0.0).to_numpy(), 0.0))
+    frame = pd.DataFrame(out)
+    frame["as_of"] = _as_dates(frame["as_of"])
+    frame["account_id"] = frame["account_id"].astype(str)
+    return frame
+
+
+def _pivot_weeks(long: pd.DataFrame) -> pd.DataFrame:
+    """(as_of, account, wk, x) long -> one row per (as_of, account) with wk0..wk11 (NaN where
+    the week has no row), pivoted with numpy on integer codes (a backfill's long frame has
+    dates x accounts x weeks rows)."""
+    gid = long.groupby(KEY, observed=True, sort=False).ngroup().to_numpy()
+    n_groups = int(gid.max()) + 1 if len(gid) else 0
+    _, first_row = np.unique(gid, return_index=True)
+    out: dict[str, Any] = {k: long[k].to_numpy()[first_row] for k in KEY}
+    wide = np.full((n_groups, CONSISTENCY_WEEKS), np.nan)
+    wide[gid, long["wk"].to_numpy().astype("int64")] = _num(long["x"]).to_numpy()
+    for k in range(CONSISTENCY_WEEKS):
+        out[f"wk{k}"] = wide[:, k]
+    frame = pd.DataFrame(out)
+    frame["as_of"] = _as_dates(frame["as_of"])
+    frame["account_id"] = frame["account_id"].astype(str)
+    return frame
 
 
 def _midnight(d: dt.date) -> dt.datetime:
