@@ -752,7 +752,5 @@ def _derive(f: pd.DataFrame, ctx: Context, plan: Plan) -> pd.DataFrame:
     if ctx.has("subscriptions") and "financial_mrr" in f:
         # No active subscription = 0 MRR; no subscription data at all = unknown.
         new["financial_mrr"] = _num(f["financial_mrr"], 0.0).where(f["has_subs"])
-    # One new frame (no drop copy + concat copy of a backfill-sized frame).
-    data: dict[str, Any] = {c: f[c] for c in f.columns if c not in new}
-    data.update(new)
-    return pd.DataFrame(data, index=f.index)
+    out = f.drop(columns=[c for c in new if c in f.columns])
+    return pd.concat([out, pd.DataFrame(new, index=f.index)], axis=1)
