@@ -97,7 +97,7 @@ def list_accounts(
     if owner:
         where.append("lower(a.owner_csm) LIKE lower(?)")
         params.append(f"%{owner}%")
-    rows = store.con.execute(
+    cur = store.con.execute(
         f"""
         SELECT s.account_id, a.name, a.segment, a.owner_csm AS owner,
                round(coalesce(a.arr, 12 * a.mrr, 12 * sub.mrr), 2) AS arr, a.renewal_date,
@@ -115,21 +115,9 @@ def list_accounts(
         WHERE {" AND ".join(where)}
         """,
         params,
-    ).fetchall()
-    cols = [
-        "account_id",
-        "name",
-        "segment",
-        "owner",
-        "arr",
-        "renewal_date",
-        "score",
-        "band",
-        "confidence",
-        "coverage",
-        "trend_7d",
-        "trend_30d",
-    ]
+    )
+    cols = [d[0] for d in cur.description]  # named by the SELECT itself
+    rows = cur.fetchall()
     out = []
     for r in rows:
         d = dict(zip(cols, r, strict=True))
