@@ -23,6 +23,7 @@ from healthscore.metrics._plan import (
     day_number,
     make_plan,
 )
+from healthscore.metrics._usage import usage_family
 from healthscore.metrics.catalog import DEFAULT_WINDOWS, MetricInfo, build_catalog
 
 __all__ = ["compute_metrics", "metric_catalog", "metric_sql"]
@@ -183,9 +184,6 @@ class _Run:
         self.plan = plan
         self.accounts = accounts
         self.dates = ibis.memtable(plan.dates_table())
-        self.segmap = ibis.memtable(plan.segment_map())
-        self.prefix_spans = ibis.memtable(plan.spans(plan.prefix_lookup()))
-        self.user_spans = ibis.memtable(plan.spans(plan.window_starts()))
 
     def table(self, name: str) -> Any:
         t = self.backend.table(name)
@@ -245,10 +243,10 @@ class _Run:
         frame = acc.merge(dates, how="cross")
         if usage is not None:
             # No start date and no subscription: the account exists from its first event
-            # (first_t = first event on or before as_of, from the usage scan: no extra scan).
-            first = usage[[*KEY, "first_t"]]
+            # (first_n = day of the first event on or before as_of, from the usage scan).
+            first = usage[[*KEY, "first_n"]]
             frame = frame.merge(first, on=KEY, how="left")
-            frame["start_n"] = frame["start_n"].fillna(_day_n(frame.pop("first_t")))
+            frame["start_n"] = frame["start_n"].fillna(frame.pop("first_n"))
         frame = frame[frame["start_n"] <= frame["as_of_n"]].copy()
         # Active = a subscription covers as_of; accounts without subscription rows count as active.
         active = self._active_subs()
@@ -297,87 +295,10 @@ class _Run:
         df["financial_mrr_change_90d"] = _pct_change(df["financial_mrr"], df["mrr90"])
         return df.drop(columns=["mrr28", "mrr90"])
 
-    # -- usage: one scan per aggregate shape, every date and window from segments ------------
+    # -- usage: see _usage.py ------------------------------------------------------------------
 
     def usage(self) -> pd.DataFrame | None:
-        if not self.ctx.has("events"):
-            return None
-        plan, ctx = self.plan, self.ctx
-        ev = self.table("events")
-        ev = ev.filter(ev.event_time < plan.end)
-        fine = ev.mutate(seg=plan.segment_expr(ev.event_time))
-        ev = ev.mutate(seg=plan.segment_expr(ev.event_time, coarse=True))
-        ws = plan.windows
-        n_seg = len(plan.coarse)
-
-        # (account, type, segment) in one scan, then a running sum C per (account, type):
-        # each window count is C(last segment) - C(segment before the window), read at a few
-        # boundary segments x per as_of (plan.prefix_lookup) instead of joining every
-        # segment to every as_of it falls in.  A row is read at x when it is the last
-        # non-empty segment at or before x (seg <= x < nxt), found by an equi-join on
-        # (seg, nxt) with plan.spans.  The pivot of types to columns happens in pandas on
-        # the long result: engines are slow at a hundred FILTERed aggregates.
-        a = ev.group_by(["account_id", "event_type", "seg"]).agg(
-            n=ev.count(), first_t=ev.event_time.min()
-        )
-        key = [a.account_id, a.event_type]
-        run_w = ibis.cumulative_window(group_by=key, order_by=a.seg)
-        a = a.mutate(
-            cum=a.n.sum().over(run_w),
-            # The first event up to this segment: the first ever, as segments are in time
-            # order (one sort for all three window functions: same partition and order).
-            ft=a.first_t.min().over(run_w),
-            nxt=a.seg.lead().over(ibis.window(group_by=key, order_by=a.seg)).fill_null(n_seg),
-        )
-        a = a.join(self.prefix_spans, ["seg", "nxt"])
-        stage: dict[str, Any] = {"first_t": a.ft.min()}
-        for w in ws:
-            stage[f"c{w}"] = (a.cum * a[f"c{w}"]).sum()
-            stage[f"q{w}"] = (a.cum * a[f"q{w}"]).sum()
-        stage["c90b"] = (a.cum * a.c90b).sum()
-        long = self.fetch_compact(a.group_by(["as_of", "account_id", "event_type"]).agg(**stage))
-        per_type = _pivot_types(long, ctx, ws)
-
-        # (account, segment): events, active days, last activity; weekly bins (long).
-        b = fine.group_by(["account_id", "seg"]).agg(
-            n=fine.count(), days=fine.event_time.date().nunique(), last_t=fine.event_time.max()
-        )
-        # Cache the (account, segment) rows, not their join to the dates: the join fans each
-        # row out to every as_of (x12 in a weekly backfill) and streams into the aggregates.
-        b = b.cache() if self.cache else b
-        b = b.join(self.segmap, "seg")
-        baggs: dict[str, Any] = {"last_t": b.last_t.max()}
-        for w in ws:
-            baggs[f"usage_events_{w}d"] = _in(b[f"w{w}"], b.n).sum()
-            baggs[f"prev_events_{w}d"] = _in(b[f"p{w}"], b.n).sum()
-            baggs[f"usage_active_days_{w}d"] = _in(b[f"w{w}"], b.days).sum()
-            baggs[f"prev_days_{w}d"] = _in(b[f"p{w}"], b.days).sum()
-        per_seg = self.fetch(b.group_by(["as_of", "account_id"]).agg(**baggs))
-        wk = b.filter(b.wk >= 0)
-        weekly = self.fetch_compact(wk.group_by(["as_of", "account_id", "wk"]).agg(x=wk.n.sum()))
-        per_seg = per_seg.merge(_pivot_weeks(weekly), on=KEY, how="left")
-
-        # (account, segment, user): distinct active users per window.
-        # Only the last max(window) days matter for users: skip older events before hashing.
-        since = plan.dates[0] + dt.timedelta(days=1 - max(ws))
-        recent = ev.user_id.notnull() & (ev.event_time >= ibis.timestamp(_midnight(since)))
-        c = ev.filter(recent).select("account_id", "seg", "user_id").distinct()
-        # A user is active in a window iff their last segment at or before the as_of's last
-        # segment lies inside the window: one joined row per (as_of, account, user) (the
-        # user's segment with seg <= x < nxt), no per-segment fan-out, and the aggregate
-        # groups by (as_of, account) only.
-        ukey = [c.account_id, c.user_id]
-        c = c.mutate(
-            nxt=c.seg.lead().over(ibis.window(group_by=ukey, order_by=c.seg)).fill_null(n_seg)
-        )
-        c = c.join(self.user_spans, ["seg", "nxt"])
-        caggs = {
-            f"usage_active_users_{w}d": ibis.ifelse(c.seg >= c[f"a{w}"], 1, 0).sum() for w in ws
-        }
-        users = self.fetch(c.group_by(["as_of", "account_id"]).agg(**caggs))
-
-        out = per_type.merge(per_seg, on=KEY, how="outer").merge(users, on=KEY, how="outer")
-        return out
+        return usage_family(self)
 
     # -- support -----------------------------------------------------------------------------
 
@@ -545,89 +466,6 @@ class _Run:
         return self.fetch(agg)
 
 
-def _pivot_types(long: pd.DataFrame, ctx: Context, ws: Sequence[int]) -> pd.DataFrame:
-    """Per-type window counts (long) -> one column per (type, window), plus adoption inputs.
-
-    Memory matters here (a backfill's long frame has dates x accounts x types rows): the
-    (as_of, account) key is factorised once and every column is filled or summed with numpy
-    on those integer codes; no MultiIndex unstack, no per-column re-grouping on strings.
-    """
-    types = [raw for raw, _ in ctx.event_types]
-    tcode = pd.Categorical(long["event_type"], categories=types).codes
-    if (tcode < 0).any():
-        keep = tcode >= 0
-        long, tcode = long[keep], tcode[keep]
-    gid = long.groupby(KEY, observed=True, sort=False).ngroup().to_numpy()
-    n_groups = int(gid.max()) + 1 if len(gid) else 0
-    _, first_row = np.unique(gid, return_index=True)
-    out: dict[str, Any] = {k: long[k].to_numpy()[first_row] for k in KEY}
-    names = {f"c{w}": f"events_{{}}_{w}d" for w in ws} | {f"q{w}": f"prev_{{}}_{w}d" for w in ws}
-    for w in ws:
-        for v in (f"c{w}", f"q{w}"):
-            wide = np.full((n_groups, len(types)), np.nan)
-            wide[gid, tcode] = _num(long[v], 0.0).to_numpy()
-            for i, (_, sl) in enumerate(ctx.event_types):
-                out[names[v].format(sl)] = wide[:, i]
-            del wide
-    c90b = _num(long["c90b"], 0.0).to_numpy()
-    used = c90b > 0
-
-    def among(names: tuple[str, ...]) -> np.ndarray:
-        wanted = np.array([t in set(names) for t in types], dtype=bool)
-        return wanted[tcode] if len(types) else np.zeros(len(tcode), dtype=bool)
-
-    def total(values: np.ndarray) -> np.ndarray:
-        return np.bincount(gid, weights=values.astype("float64"), minlength=n_groups)
-
-    def first(mask: np.ndarray | None) -> pd.Series:
-        t = long["first_t"]
-        if mask is not None:
-            t = t.where(mask)
-        return t.groupby(gid, sort=True).min().reindex(range(n_groups))
-
-    out["adoption_features_used_90d"] = total(used & among(ctx.catalogue))
-    out["hi_n_90"] = total(np.where(among(ctx.high_impact), c90b, 0.0))
-    out["hi_used_90"] = total(used & among(ctx.high_impact))
-    out["help_n_90"] = total(np.where(among(ctx.help_types), c90b, 0.0))
-    out["all_n_90"] = total(c90b)
-    out["first_t"] = first(None).to_numpy()
-    out["first_value_t"] = first(among(ctx.first_value)).to_numpy()
-    login = among(ctx.login_types)
-    for w in ws:
-        out[f"login_{w}d"] = total(np.where(login, _num(long[f"c{w}"], 0.0).to_numpy(), 0.0))
-    frame = pd.DataFrame(out)
-    frame["as_of"] = _as_dates(frame["as_of"])
-    frame["account_id"] = frame["account_id"].astype(str)
-    return frame
-
-
-def _pivot_weeks(long: pd.DataFrame) -> pd.DataFrame:
-    """(as_of, account, wk, x) long -> one row per (as_of, account) with wk0..wk11 (NaN where
-    the week has no row), pivoted with numpy on integer codes (a backfill's long frame has
-    dates x accounts x weeks rows)."""
-    gid = long.groupby(KEY, observed=True, sort=False).ngroup().to_numpy()
-    n_groups = int(gid.max()) + 1 if len(gid) else 0
-    _, first_row = np.unique(gid, return_index=True)
-    out: dict[str, Any] = {k: long[k].to_numpy()[first_row] for k in KEY}
-    wide = np.full((n_groups, CONSISTENCY_WEEKS), np.nan)
-    wide[gid, long["wk"].to_numpy().astype("int64")] = _num(long["x"]).to_numpy()
-    for k in range(CONSISTENCY_WEEKS):
-        out[f"wk{k}"] = wide[:, k]
-    frame = pd.DataFrame(out)
-    frame["as_of"] = _as_dates(frame["as_of"])
-    frame["account_id"] = frame["account_id"].astype(str)
-    return frame
-
-
-def _midnight(d: dt.date) -> dt.datetime:
-    return dt.datetime(d.year, d.month, d.day)
-
-
-def _in(flag: Any, value: Any) -> Any:
-    """`value` where the 0/1 window flag is set, else 0 (a CASE; cheaper than FILTER)."""
-    return ibis.ifelse(flag == 1, value, 0)
-
-
 def _median(value: Any, where: Any) -> Any:
     """Exact median of `value` where `where` holds: NULL-out the rest (ibis' median(where=)
     mis-compiles on Spark) and take the interpolating median, identical on all engines."""
@@ -686,7 +524,7 @@ def _derive(f: pd.DataFrame, ctx: Context, plan: Plan) -> pd.DataFrame:
         mean = weeks.mean(axis=1)
         cv = weeks.std(axis=1, ddof=0) / mean.where(mean > 0)
         new["usage_consistency_12w"] = 1.0 - cv / np.sqrt(CONSISTENCY_WEEKS - 1)
-        new["usage_days_since_last_activity"] = n - _day_n(f["last_t"])
+        new["usage_days_since_last_activity"] = n - f["last_n"]
         # Adoption.
         used = _num(f["adoption_features_used_90d"], 0.0)
         new["adoption_features_used_90d"] = used
@@ -698,7 +536,7 @@ def _derive(f: pd.DataFrame, ctx: Context, plan: Plan) -> pd.DataFrame:
             )
             new["adoption_high_impact_used_90d"] = _num(f["hi_used_90"], 0.0) / len(ctx.high_impact)
         if ctx.first_value:
-            fv = _day_n(f["first_value_t"])
+            fv = f["first_value_n"]
             reached = fv.notna()
             # Accounts that started before the usage history cannot show when they first
             # reached value: unknown (NaN), not "very slow".
