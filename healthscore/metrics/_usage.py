@@ -15,12 +15,15 @@ need one hash-table entry per (account, day) or per (account, user, segment).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import ibis
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
+from healthscore.metrics._columns import Dense
 from healthscore.metrics._plan import BREADTH_DAYS, CONSISTENCY_WEEKS, DAY_BITS, Plan
 
 if TYPE_CHECKING:
@@ -42,25 +45,58 @@ def _bit(position: Any) -> Any:
 _ZERO = ibis.literal(0).cast("int64")
 
 
-def _day_n(ts: pd.Series) -> np.ndarray:
-    """Day numbers (days since 1970, floored) of fetched timestamps; NaN where missing."""
-    t = pd.to_datetime(ts)
-    days = (t.dt.normalize() - pd.Timestamp("1970-01-01")).dt.days
-    return days.astype("float64").to_numpy()
+class _Codes:
+    """Strings -> dense integer codes (-1 for values not in a fixed set).  Long results are
+    decoded batch by batch through each batch's Arrow dictionary: no Python object per row."""
+
+    def __init__(self, values: Sequence[str] | None = None):
+        self.index = pd.Index(list(values or []), dtype=object)
+        self.grow = values is None
+
+    @property
+    def n(self) -> int:
+        return len(self.index)
+
+    def encode(self, column: pa.Array) -> np.ndarray:
+        enc = column.dictionary_encode()
+        words = pd.Index(enc.dictionary.to_numpy(zero_copy_only=False), dtype=object)
+        lookup = self.index.get_indexer(words)
+        new = lookup < 0
+        if self.grow and new.any():
+            lookup[new] = self.n + np.arange(int(new.sum()))
+            self.index = self.index.append(words[new])
+        return lookup.astype(np.int32)[enc.indices.to_numpy(zero_copy_only=False)]
 
 
-class _Accounts:
-    """Dense integer codes for the accounts that have events (the union of every scan)."""
+def _columns(
+    run: _Run, expr: Any, codes: dict[str, _Codes], days: Sequence[str] = ()
+) -> dict[str, np.ndarray]:
+    """Stream `expr`'s rows into compact numpy columns: the strings named in `codes` become
+    integer codes, the timestamps named in `days` day numbers (NaN where NULL)."""
+    schema = expr.schema().to_pyarrow()
+    parts: dict[str, list[np.ndarray]] = {name: [] for name in schema.names}
+    for batch in run.batches(expr):
+        for name in schema.names:
+            col = batch.column(name)
+            if name in codes:
+                parts[name].append(codes[name].encode(col))
+            elif name in days:
+                t = col.to_numpy(zero_copy_only=False)
+                day = t.astype("datetime64[D]").astype("int64").astype("float64")
+                day[np.isnat(t)] = np.nan
+                parts[name].append(day)
+            else:
+                parts[name].append(col.to_numpy(zero_copy_only=False))
+        del batch
 
-    def __init__(self, ids: pd.Series):
-        cats = ids.astype("category")
-        self.index = pd.Index(cats.cat.categories.astype(str))
-        self.n = len(self.index)
+    def empty(name: str) -> np.ndarray:
+        if name in codes:
+            return np.zeros(0, dtype=np.int32)
+        if name in days:
+            return np.zeros(0)
+        return np.zeros(0, dtype=schema.field(name).type.to_pandas_dtype())
 
-    def codes(self, ids: pd.Series) -> np.ndarray:
-        cats = ids.astype("category")
-        lookup = self.index.get_indexer(cats.cat.categories.astype(str))
-        return lookup[cats.cat.codes.to_numpy()]
+    return {k: np.concatenate(v) if v else empty(k) for k, v in parts.items()}
 
 
 def _dense(
@@ -72,35 +108,31 @@ def _dense(
     return out
 
 
-def usage_family(run: _Run) -> pd.DataFrame | None:
-    """One row per (as_of, account with events): usage, per-type and adoption inputs."""
+def usage_family(run: _Run) -> Dense | None:
+    """dates x accounts-with-events arrays: usage, per-type and adoption inputs."""
     if not run.ctx.has("events"):
         return None
     plan = run.plan
     ev = run.table("events")
     ev = ev.filter(ev.event_time < plan.end)
-    per_seg = _scan_segments(run, ev)
-    accounts = _Accounts(per_seg["account_id"])
+    accounts = _Codes()
     out: dict[str, np.ndarray] = {}
-    _segments_to_windows(plan, per_seg, accounts, out)
-    del per_seg
+    _segments_to_windows(run, ev, accounts, out)
     _types_to_windows(run, ev, accounts, out)
     _users_to_windows(run, ev, accounts, out)
-    n, d = accounts.n, len(plan.dates)
-    frame = pd.DataFrame(
-        {
-            "as_of": np.repeat(np.array(plan.dates, dtype=object), n),
-            "account_id": np.tile(accounts.index.to_numpy(dtype=object), d),
-        }
-    )
-    cols = pd.DataFrame({k: v.reshape(-1) for k, v in out.items()}, index=frame.index)
-    return pd.concat([frame, cols], axis=1)
+    return Dense(accounts.index, out)
+
+
+def _at(plan: Plan, bounds: Sequence[dt.date], days_back: int) -> list[int]:
+    """Per as_of, the index of the segment that ends `days_back` days before its end."""
+    idx = {b: i for i, b in enumerate(bounds)}
+    return [idx[d + dt.timedelta(days=1 - days_back)] for d in plan.dates]
 
 
 # -- (account, fine segment): events, active days, first and last activity, weekly bins ------
 
 
-def _scan_segments(run: _Run, ev: Any) -> pd.DataFrame:
+def _segments_to_windows(run: _Run, ev: Any, accounts: _Codes, out: dict[str, np.ndarray]) -> None:
     plan, ctx = run.plan, run.ctx
     b = ev.mutate(seg=plan.segment_expr(ev.event_time))
     day = (b.event_time.epoch_seconds() // 86400).cast("int64")
@@ -118,69 +150,64 @@ def _scan_segments(run: _Run, ev: Any) -> pd.DataFrame:
             b.event_type.isin(list(ctx.first_value)), b.event_time, ibis.null("timestamp")
         )
         aggs["fv_t"] = fv.min()
-    return run.fetch_compact(b.group_by(["account_id", "seg"]).agg(**aggs))
-
-
-def _segments_to_windows(
-    plan: Plan, df: pd.DataFrame, accounts: _Accounts, out: dict[str, np.ndarray]
-) -> None:
+    expr = b.group_by(["account_id", "seg"]).agg(**aggs)
+    cols = _columns(run, expr, {"account_id": accounts}, days=("first_t", "last_t", "fv_t"))
     n_acc, n_seg = accounts.n, len(plan.bounds)
-    acc = accounts.codes(df["account_id"])
-    seg = df["seg"].to_numpy().astype("int64")
-    idx = {b: i for i, b in enumerate(plan.bounds)}
-    ends = [idx[d + dt.timedelta(days=1)] for d in plan.dates]
+    acc, seg = cols["account_id"], cols["seg"].astype("int64")
+
+    def dense(values: np.ndarray, fill: float) -> np.ndarray:
+        return _dense(acc, seg, values, n_acc, n_seg, fill)
 
     def at(days_back: int) -> list[int]:
-        return [idx[d + dt.timedelta(days=1 - days_back)] for d in plan.dates]
+        return _at(plan, plan.bounds, days_back)
 
-    def windows(values: np.ndarray) -> tuple[np.ndarray, Any]:
-        run_sum = np.cumsum(_dense(acc, seg, values, n_acc, n_seg, 0.0), axis=1)
-        return run_sum, lambda hi, lo: (run_sum[:, hi] - run_sum[:, lo]).T
+    ends = at(0)
+    events = np.cumsum(dense(cols["n"].astype("float64"), 0.0), axis=1)
+    days = np.bitwise_count(cols["bits"].astype("int64")).astype("float64")
+    active = np.cumsum(dense(days, 0.0), axis=1)
 
-    n = df["n"].to_numpy().astype("float64")
-    days = np.bitwise_count(df["bits"].to_numpy().astype("int64")).astype("float64")
-    _, events = windows(n)
-    _, active = windows(days)
+    def window(run_sum: np.ndarray, hi: list[int], lo: list[int]) -> np.ndarray:
+        return (run_sum[:, hi] - run_sum[:, lo]).T
+
     for w in plan.windows:
-        out[f"usage_events_{w}d"] = events(ends, at(w))
-        out[f"prev_events_{w}d"] = events(at(w), at(2 * w))
-        out[f"usage_active_days_{w}d"] = active(ends, at(w))
-        out[f"prev_days_{w}d"] = active(at(w), at(2 * w))
+        out[f"usage_events_{w}d"] = window(events, ends, at(w))
+        out[f"prev_events_{w}d"] = window(events, at(w), at(2 * w))
+        out[f"usage_active_days_{w}d"] = window(active, ends, at(w))
+        out[f"prev_days_{w}d"] = window(active, at(w), at(2 * w))
     for k in range(CONSISTENCY_WEEKS):
-        out[f"wk{k}"] = events(at(7 * k), at(7 * (k + 1)))
-
-    def running(col: str, accumulate: Any) -> np.ndarray:
-        grid = accumulate(_dense(acc, seg, _day_n(df[col]), n_acc, n_seg, np.nan), axis=1)
-        return grid[:, ends].T
-
-    out["first_n"] = running("first_t", np.fmin.accumulate)
-    out["last_n"] = running("last_t", np.fmax.accumulate)
-    if "fv_t" in df:
-        out["first_value_n"] = running("fv_t", np.fmin.accumulate)
+        out[f"wk{k}"] = window(events, at(7 * k), at(7 * (k + 1)))
+    del events, active
+    # First and last activity up to each as_of: running min / max over segments.
+    out["first_n"] = np.fmin.accumulate(dense(cols["first_t"], np.nan), axis=1)[:, ends].T
+    out["last_n"] = np.fmax.accumulate(dense(cols["last_t"], np.nan), axis=1)[:, ends].T
+    if "fv_t" in cols:
+        fv_grid = np.fmin.accumulate(dense(cols["fv_t"], np.nan), axis=1)
+        out["first_value_n"] = fv_grid[:, ends].T
 
 
 # -- (account, type, coarse segment): per-type window counts, adoption ----------------------
 
 
-def _types_to_windows(run: _Run, ev: Any, accounts: _Accounts, out: dict[str, np.ndarray]) -> None:
+def _types_to_windows(run: _Run, ev: Any, accounts: _Codes, out: dict[str, np.ndarray]) -> None:
     plan, ctx = run.plan, run.ctx
     # Only segments >= 1 are ever inside a window: older events are not read here.
     a = ev.filter(ev.event_time >= ibis.timestamp(_midnight(plan.coarse[0])))
     a = a.mutate(seg=plan.segment_expr(a.event_time, coarse=True))
-    df = run.fetch_compact(a.group_by(["account_id", "event_type", "seg"]).agg(n=a.count()))
+    expr = a.group_by(["account_id", "event_type", "seg"]).agg(n=a.count())
+    types = _Codes([raw for raw, _ in ctx.event_types])
+    cols = _columns(run, expr, {"account_id": accounts, "event_type": types})
     n_acc, n_seg, n_dates = accounts.n, len(plan.coarse), len(plan.dates)
-    idx = {b: i for i, b in enumerate(plan.coarse)}
 
     def at(days_back: int) -> list[int]:
-        return [idx[d + dt.timedelta(days=1 - days_back)] for d in plan.dates]
+        return _at(plan, plan.coarse, days_back)
 
     ends = at(0)
-    acc = accounts.codes(df["account_id"])
-    seg = df["seg"].to_numpy().astype("int64")
-    n = df["n"].to_numpy().astype("float64")
-    types = df["event_type"].astype("category")
-    codes = types.cat.codes.to_numpy()
-    by_raw = {str(raw): i for i, raw in enumerate(types.cat.categories)}
+    # One contiguous slice of rows per type.
+    order = np.argsort(cols["event_type"], kind="stable")
+    acc, seg = cols.pop("account_id")[order], cols.pop("seg")[order].astype("int64")
+    n, tcode = cols.pop("n")[order].astype("float64"), cols.pop("event_type")[order]
+    del order
+    cuts = np.searchsorted(tcode, np.arange(types.n + 1))
 
     zeros = np.zeros((n_dates, n_acc))
     totals = {
@@ -190,15 +217,9 @@ def _types_to_windows(run: _Run, ev: Any, accounts: _Accounts, out: dict[str, np
     logins = {w: zeros.copy() for w in plan.windows}
     catalogue, high = set(ctx.catalogue), set(ctx.high_impact)
     helps, login_types = set(ctx.help_types), set(ctx.login_types)
-    for raw, slug in ctx.event_types:
-        code = by_raw.get(raw)
-        if code is None:
-            run_sum = np.zeros((n_acc, n_seg))
-        else:
-            rows = codes == code
-            grid = _dense(acc[rows], seg[rows], n[rows], n_acc, n_seg, 0.0)
-            run_sum = np.cumsum(grid, axis=1)
-            del grid
+    for code, (raw, slug) in enumerate(ctx.event_types):
+        rows = slice(cuts[code], cuts[code + 1])
+        run_sum = np.cumsum(_dense(acc[rows], seg[rows], n[rows], n_acc, n_seg, 0.0), axis=1)
 
         def count(hi: list[int], lo: list[int], run_sum: np.ndarray = run_sum) -> np.ndarray:
             return (run_sum[:, hi] - run_sum[:, lo]).T
@@ -227,7 +248,7 @@ def _types_to_windows(run: _Run, ev: Any, accounts: _Accounts, out: dict[str, np
 # -- (account, user): distinct active users per window -----------------------------------------
 
 
-def _users_to_windows(run: _Run, ev: Any, accounts: _Accounts, out: dict[str, np.ndarray]) -> None:
+def _users_to_windows(run: _Run, ev: Any, accounts: _Codes, out: dict[str, np.ndarray]) -> None:
     plan = run.plan
     ws = plan.windows
     idx = {b: i for i, b in enumerate(plan.coarse)}
@@ -243,15 +264,15 @@ def _users_to_windows(run: _Run, ev: Any, accounts: _Accounts, out: dict[str, np
         inside = (rel >= k * DAY_BITS) & (rel < (k + 1) * DAY_BITS)
         aggs[f"u{k}"] = bit_or(ibis.ifelse(inside, _bit(rel - k * DAY_BITS), _ZERO))
     grouped = u.group_by(["account_id", "user_id"]).agg(**aggs)
-    df = run.fetch_compact(grouped.select("account_id", *aggs))
-    acc = accounts.codes(df["account_id"]) if len(df) else np.zeros(0, dtype="int64")
-    bits = [df[f"u{k}"].to_numpy().astype("int64") for k in range(blocks)]
+    cols = _columns(run, grouped.select("account_id", *aggs), {"account_id": accounts})
+    acc = cols["account_id"]
+    bits = [cols[f"u{k}"].astype("int64") for k in range(blocks)]
     for w in ws:
         counts = np.zeros((len(plan.dates), accounts.n))
         for i, d in enumerate(plan.dates):
             e = d + dt.timedelta(days=1)
             lo, hi = idx[e - dt.timedelta(days=w)] + 1 - first, idx[e] - first  # inclusive
-            active = np.zeros(len(df), dtype=bool)
+            active = np.zeros(len(acc), dtype=bool)
             for k in range(blocks):
                 mask = _mask(lo - k * DAY_BITS, hi - k * DAY_BITS)
                 if mask:

@@ -8,14 +8,16 @@ elementwise.  No Python loop runs over accounts or over dates.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import ibis
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from healthscore.errors import NotEnoughData
+from healthscore.metrics._columns import Columns, Dense, take
 from healthscore.metrics._context import Context, read_context
 from healthscore.metrics._plan import (
     CONSISTENCY_WEEKS,
@@ -63,36 +65,14 @@ def compute_metrics(
     run = _Run(backend, ctx, plan, list(accounts) if accounts is not None else None)
     catalog = build_catalog(ctx, plan.windows, custom_list)
 
-    usage = run.usage()
-    base = run.base(usage)
-    parts = [
-        usage,
-        run.support(),
-        run.voice(),
-        run.relationship(),
-        run.goals(),
-        run.financial(),
-        run.advocacy(),
-    ]
-    # A backfill's frame is dates x accounts x ~250 columns: drop each part once merged and
-    # build the output once (no reindex + astype + sort + reset_index copies of it).
-    frame, base, usage = base, None, None
-    while parts:
-        part = parts.pop(0)
-        if part is not None and len(part.columns) > 2:
-            frame = frame.merge(part, on=KEY, how="left")
-        del part
-    frame = _derive(frame, ctx, plan)
+    frame = run.base(run.usage())
+    for family in (run.support, run.voice, run.relationship, run.goals, run.financial):
+        frame.attach(family())
+    frame.attach(run.advocacy())
+    _derive(frame, ctx, plan)
     if custom_list:
-        frame = compute_custom(run, frame, custom_list)
-    names = [m.name for m in catalog]
-    order = frame[KEY].reset_index(drop=True).sort_values(KEY, kind="stable").index.to_numpy()
-    out: dict[str, Any] = {k: frame[k].to_numpy()[order] for k in KEY}
-    for c in ["is_active", *names]:
-        col = frame[c].astype("float64").to_numpy() if c in frame else np.full(len(frame), np.nan)
-        out[c] = col[order]
-    del frame
-    return pd.DataFrame(out)
+        compute_custom(run, frame, custom_list)
+    return frame.output(["is_active", *(m.name for m in catalog)])
 
 
 FAMILIES = ("usage", "base", "support", "voice", "relationship", "goals", "financial", "advocacy")
@@ -196,26 +176,15 @@ class _Run:
             self.recorded.append((self.family, expr))
         return _fetch(self.backend, expr)
 
-    def fetch_compact(self, expr: Any) -> pd.DataFrame:
-        """Like fetch, for long results (date x account x type rows): strings arrive as
-        categoricals and dates as datetime64, not one Python object per cell (memory)."""
+    def batches(self, expr: Any) -> Iterator[pa.RecordBatch]:
+        """The result of `expr` as Arrow record batches of the expression's schema: long
+        results (accounts x segments x types) are converted batch by batch, never held
+        whole as Python objects or as a second copy."""
         if self.recorded is not None:
             self.recorded.append((self.family, expr))
-        # Streamed batches: the engine does not hold a second copy of the whole result, and
-        # self_destruct frees each Arrow column once converted.
-        import pyarrow as pa
-
         schema = expr.schema().to_pyarrow()
-        reader = self.backend.to_pyarrow_batches(expr, chunk_size=1 << 20)
-        parts = [pa.Table.from_batches([b]).cast(schema) for b in reader]
-        table = pa.concat_tables(parts) if parts else schema.empty_table()
-        del parts
-        return table.to_pandas(
-            strings_to_categorical=True,
-            date_as_object=False,
-            self_destruct=True,
-            split_blocks=True,
-        )
+        for batch in self.backend.to_pyarrow_batches(expr, chunk_size=1 << 20):
+            yield batch.cast(schema)
 
     def by_date(self, t: Any, time_col: str) -> Any:
         """Rows of `t` joined to every as_of they are visible at (time < as_of + 1 day)."""
@@ -227,7 +196,9 @@ class _Run:
 
     # -- accounts that exist at each as_of, and whether they are active ------------------
 
-    def base(self, usage: pd.DataFrame | None) -> pd.DataFrame:
+    def base(self, usage: Dense | None) -> Columns:
+        """The rows (accounts that exist at each as_of) with is_active, tenure, renewal, MRR;
+        the usage arrays are placed in too."""
         accounts = self.fetch(
             self.table("accounts").select(
                 "account_id", "start_date", "seats_purchased", "renewal_date"
@@ -237,29 +208,37 @@ class _Run:
         first_sub = self.fetch(subs.group_by("account_id").agg(first_sub=subs.start_date.min()))
         acc = accounts.merge(first_sub, on="account_id", how="outer")
         start = pd.concat([_day_n(acc["start_date"]), _day_n(acc["first_sub"])], axis=1).min(axis=1)
-        acc["start_n"] = start
-        dates = pd.DataFrame({"as_of": list(self.plan.dates)})
-        dates["as_of_n"] = [day_number(d) for d in self.plan.dates]
-        frame = acc.merge(dates, how="cross")
+        ids = pd.Index(acc["account_id"].astype(str), dtype=object)
+        n_dates = len(self.plan.dates)
+        as_of_n = np.array([day_number(d) for d in self.plan.dates], dtype="float64")
+        # Every (account, date) pair, then only those where the account exists.
+        a_idx = np.repeat(np.arange(len(acc)), n_dates)
+        d_idx = np.tile(np.arange(n_dates), len(acc))
+        start_n = start.to_numpy(dtype="float64")[a_idx]
         if usage is not None:
             # No start date and no subscription: the account exists from its first event
             # (first_n = day of the first event on or before as_of, from the usage scan).
-            first = usage[[*KEY, "first_n"]]
-            frame = frame.merge(first, on=KEY, how="left")
-            frame["start_n"] = frame["start_n"].fillna(frame.pop("first_n"))
-        frame = frame[frame["start_n"] <= frame["as_of_n"]].copy()
+            every = Columns(ids, self.plan.dates, a_idx, d_idx)
+            first_n = take(usage.values["first_n"].reshape(-1), every.dense_positions(usage))
+            start_n = np.where(np.isnan(start_n), first_n, start_n)
+        keep = start_n <= as_of_n[d_idx]
+        frame = Columns(ids, self.plan.dates, a_idx[keep], d_idx[keep])
+        frame["as_of_n"] = as_of_n[frame.day]
+        frame["start_n"] = start_n[keep]
+        for c in ("seats_purchased",):
+            frame[c] = pd.to_numeric(acc[c], errors="coerce").to_numpy(dtype="float64")[frame.acc]
+        renewal = _day_n(acc["renewal_date"]).to_numpy()[frame.acc]
+        has_subs = acc["first_sub"].notna().to_numpy()[frame.acc]
+        frame.attach_dense(usage, skip=("first_n",))
         # Active = a subscription covers as_of; accounts without subscription rows count as active.
-        active = self._active_subs()
-        frame = frame.merge(active, on=KEY, how="left")
-        has_subs = frame["first_sub"].notna()
-        frame["is_active"] = np.where(has_subs, (_num(frame["n_active"], 0.0) > 0) * 1.0, 1.0)
+        frame.attach(self._active_subs())
+        n_active = _num(frame["n_active"], 0.0) if "n_active" in frame else 0.0
+        frame["is_active"] = np.where(has_subs, (n_active > 0) * 1.0, 1.0)
         frame["financial_tenure_days"] = frame["as_of_n"] - frame["start_n"]
-        renewal = _day_n(frame["renewal_date"])
-        frame["financial_days_to_renewal"] = (renewal - frame["as_of_n"]).where(
-            renewal >= frame["as_of_n"]
-        )
+        days_left = renewal - frame["as_of_n"].to_numpy()
+        frame["financial_days_to_renewal"] = np.where(days_left >= 0, days_left, np.nan)
         frame["has_subs"] = has_subs
-        return frame.drop(columns=["first_sub", "start_date", "renewal_date"])
+        return frame
 
     def _active_subs(self) -> pd.DataFrame:
         """MRR and active count per (as_of, account), also 28 and 90 days earlier."""
@@ -297,7 +276,7 @@ class _Run:
 
     # -- usage: see _usage.py ------------------------------------------------------------------
 
-    def usage(self) -> pd.DataFrame | None:
+    def usage(self) -> Dense | None:
         return usage_family(self)
 
     # -- support -----------------------------------------------------------------------------
@@ -486,8 +465,8 @@ def _merge_all(parts: list[pd.DataFrame]) -> pd.DataFrame | None:
     return out
 
 
-def _derive(f: pd.DataFrame, ctx: Context, plan: Plan) -> pd.DataFrame:
-    """Elementwise ratios, changes and ages on the small per-(as_of, account) frame."""
+def _derive(f: Columns, ctx: Context, plan: Plan) -> None:
+    """Elementwise ratios, changes and ages, column by column (in place)."""
     new: dict[str, pd.Series] = {}
     n = f["as_of_n"]
     if ctx.has("events"):
@@ -590,5 +569,5 @@ def _derive(f: pd.DataFrame, ctx: Context, plan: Plan) -> pd.DataFrame:
     if ctx.has("subscriptions") and "financial_mrr" in f:
         # No active subscription = 0 MRR; no subscription data at all = unknown.
         new["financial_mrr"] = _num(f["financial_mrr"], 0.0).where(f["has_subs"])
-    out = f.drop(columns=[c for c in new if c in f.columns])
-    return pd.concat([out, pd.DataFrame(new, index=f.index)], axis=1)
+    for name, values in new.items():
+        f[name] = values

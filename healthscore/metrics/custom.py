@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
-import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from healthscore.errors import InvalidScorecard, UnknownMetric
@@ -17,6 +16,7 @@ from healthscore.metrics.catalog import MetricInfo
 from healthscore.store.schema import KINDS
 
 if TYPE_CHECKING:
+    from healthscore.metrics._columns import Columns
     from healthscore.metrics.compute import _Run
 
 __all__ = ["CUSTOM_KINDS", "CUSTOM_TABLES", "CustomMetric", "validate_custom"]
@@ -130,11 +130,10 @@ def validate_custom(items: Sequence[Any]) -> list[CustomMetric]:
     return out
 
 
-def compute_custom(run: _Run, frame: pd.DataFrame, metrics: list[CustomMetric]) -> pd.DataFrame:
+def compute_custom(run: _Run, frame: Columns, metrics: list[CustomMetric]) -> None:
     """Add one column per custom metric to `frame` (rows = (as_of, account))."""
     from healthscore.metrics.compute import KEY, _day_n, _div, _pct_change
 
-    frame = frame.copy()
     for c in metrics:
         if c.kind == "ratio":
             for ref in (c.numerator, c.denominator):
@@ -144,6 +143,7 @@ def compute_custom(run: _Run, frame: pd.DataFrame, metrics: list[CustomMetric]) 
                         f"custom metric {c.name!r}: unknown metric {ref!r} in ratio; "
                         f"define it first or use one of: {', '.join(sorted(known)[:40])}, ..."
                     )
+            assert c.numerator is not None and c.denominator is not None
             frame[c.name] = _div(frame[c.numerator], frame[c.denominator])
             continue
         assert c.table is not None
@@ -171,7 +171,7 @@ def compute_custom(run: _Run, frame: pd.DataFrame, metrics: list[CustomMetric]) 
         if c.kind == "days_since":
             agg = j.group_by(KEY).agg(last=tc.max(where=since(w) if w else None))
             df = run.fetch(agg)
-            df = df.merge(frame[[*KEY, "as_of_n"]], on=KEY, how="inner")
+            df = df.merge(frame.keys_frame("as_of_n"), on=KEY, how="inner")
             df[c.name] = df["as_of_n"] - _day_n(df.pop("last"))
             df = df[[*KEY, c.name]]
         else:
@@ -190,7 +190,6 @@ def compute_custom(run: _Run, frame: pd.DataFrame, metrics: list[CustomMetric]) 
             else:
                 df[c.name] = df["cur"].astype("float64")
             df = df[[*KEY, c.name]]
-        frame = frame.merge(df, on=KEY, how="left")
+        frame.attach(df)
         if c.kind in ("count", "sum"):
             frame[c.name] = frame[c.name].fillna(0.0)
-    return frame
