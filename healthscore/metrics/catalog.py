@@ -101,14 +101,14 @@ def _usage(windows: Sequence[int], ctx: Context) -> list[MetricInfo]:
         MetricInfo(
             "usage_weeks_active_share_12w",
             "usage",
-            "Share of the last 12 weeks with any activity.",
+            "Share of the last 12 whole weeks (since the account started) with any activity.",
             HI,
             "share",
         ),
         MetricInfo(
             "usage_consistency_12w",
             "usage",
-            "1 - CV of weekly event counts over 12 weeks, scaled to 0..1 (1 = perfectly even).",
+            "1 - CV of weekly event counts over the last 12 whole weeks since the start, scaled to 0..1 (1 = perfectly even).",
             HI,
             "share",
         ),

@@ -465,6 +465,24 @@ def _merge_all(parts: list[pd.DataFrame]) -> pd.DataFrame | None:
     return out
 
 
+def _weekly_regularity(f: Columns) -> tuple[np.ndarray, np.ndarray]:
+    """Share of active weeks and 1 - CV / sqrt(k - 1) of weekly event counts, over the k of
+    the last 12 whole weeks the account existed for: a week before its start is not a week
+    of inactivity (a new account is not irregular).  NaN with no such week (share) or fewer
+    than two (consistency)."""
+    weeks = np.column_stack([_num(f[f"wk{k}"], 0.0).to_numpy() for k in range(CONSISTENCY_WEEKS)])
+    first_day = f["as_of_n"].to_numpy()[:, None] + 1 - 7 * (np.arange(CONSISTENCY_WEEKS) + 1)
+    existed = first_day >= f["start_n"].to_numpy()[:, None]
+    k = existed.sum(axis=1).astype("float64")
+    k_or_nan = np.where(k > 0, k, np.nan)
+    share = ((weeks > 0) & existed).sum(axis=1) / k_or_nan
+    mean = np.where(existed, weeks, 0.0).sum(axis=1) / k_or_nan
+    var = np.where(existed, (weeks - mean[:, None]) ** 2, 0.0).sum(axis=1) / k_or_nan
+    cv = np.sqrt(var) / np.where(mean > 0, mean, np.nan)
+    consistency = 1.0 - cv / np.sqrt(np.where(k >= 2, k - 1, np.nan))
+    return share, consistency
+
+
 def _derive(f: Columns, ctx: Context, plan: Plan) -> None:
     """Elementwise ratios, changes and ages, column by column (in place)."""
     new: dict[str, pd.Series] = {}
@@ -498,11 +516,9 @@ def _derive(f: Columns, ctx: Context, plan: Plan) -> None:
                 new[f"events_{s}_per_active_day_{w}d"] = _div(cur, days)
                 prev = _num(f[f"prev_{s}_{w}d"], 0.0)
                 new[f"events_{s}_change_{w}d"] = _pct_change(cur, prev)
-        weeks = pd.concat([_num(f[f"wk{k}"], 0.0) for k in range(CONSISTENCY_WEEKS)], axis=1)
-        new["usage_weeks_active_share_12w"] = (weeks > 0).sum(axis=1) / CONSISTENCY_WEEKS
-        mean = weeks.mean(axis=1)
-        cv = weeks.std(axis=1, ddof=0) / mean.where(mean > 0)
-        new["usage_consistency_12w"] = 1.0 - cv / np.sqrt(CONSISTENCY_WEEKS - 1)
+        share, consistency = _weekly_regularity(f)
+        new["usage_weeks_active_share_12w"] = share
+        new["usage_consistency_12w"] = consistency
         new["usage_days_since_last_activity"] = n - f["last_n"]
         # Adoption.
         used = _num(f["adoption_features_used_90d"], 0.0)

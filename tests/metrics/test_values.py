@@ -79,6 +79,8 @@ def test_usage(frame):
             "usage_events_7d": 0.0,
             "usage_events_28d": 1.0,
             "usage_days_since_last_activity": 26.0,
+            # Started 2024-03-01: 4 whole weeks since, one of them active (03-04..03-10).
+            "usage_weeks_active_share_12w": 1 / 4,
             "usage_consistency_12w": 0.0,
             "usage_active_users_per_seat_28d": 0.2,
         },
@@ -92,6 +94,44 @@ def test_usage(frame):
             "usage_days_since_last_activity": float("nan"),
             "usage_consistency_12w": float("nan"),
         },
+    )
+
+
+def test_new_accounts_are_judged_on_the_weeks_they_existed(tiny_store):
+    """Weeks before an account started are not weeks of inactivity."""
+    start = AS_OF - dt.timedelta(days=27)  # exactly 4 whole weeks up to AS_OF
+    events = [
+        {
+            "account_id": "NEW",
+            "event_time": dt.datetime.combine(day, dt.time(12)),
+            "event_type": "login",
+        }
+        for week in range(4)
+        for day in [start + dt.timedelta(days=7 * week + d) for d in (0, 2)]
+    ]
+    insert(
+        tiny_store,
+        {
+            "accounts": [
+                {"account_id": "NEW", "start_date": start},
+                {"account_id": "DAYS_OLD", "start_date": AS_OF - dt.timedelta(days=9)},
+            ],
+            "events": events
+            + [
+                {
+                    "account_id": "DAYS_OLD",
+                    "event_time": dt.datetime.combine(AS_OF, dt.time(9)),
+                    "event_type": "login",
+                }
+            ],
+        },
+    )
+    frame = compute_metrics(tiny_store.ibis(), [AS_OF])
+    check(row(frame, "NEW"), {"usage_weeks_active_share_12w": 1.0, "usage_consistency_12w": 1.0})
+    # One whole week: a share, but no regularity to speak of yet.
+    check(
+        row(frame, "DAYS_OLD"),
+        {"usage_weeks_active_share_12w": 1.0, "usage_consistency_12w": float("nan")},
     )
 
 
