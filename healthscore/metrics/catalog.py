@@ -12,7 +12,7 @@ from typing import Literal
 
 from healthscore.metrics._context import Context
 
-__all__ = ["DEFAULT_WINDOWS", "GROUPS", "MetricInfo", "build_catalog"]
+__all__ = ["CURRENT_STATE", "DEFAULT_WINDOWS", "GROUPS", "MetricInfo", "build_catalog"]
 
 DEFAULT_WINDOWS = (7, 28, 90)
 GROUPS = (
@@ -38,6 +38,12 @@ class MetricInfo:
     description: str
     direction: Direction
     unit: str
+
+
+# Metrics read from fields that hold only their current state (no history): right for
+# today's score, a peek into the future for any past as_of (an account that later churned
+# has no renewal date any more).  Models never train on them.
+CURRENT_STATE = frozenset({"financial_days_to_renewal"})
 
 
 def _usage(windows: Sequence[int], ctx: Context) -> list[MetricInfo]:
@@ -380,7 +386,8 @@ def _fixed() -> list[MetricInfo]:
         MetricInfo(
             "financial_days_to_renewal",
             "financial",
-            "Days from as_of to the next renewal date.",
+            "Days from as_of to the account's current renewal date (current state: not used "
+            "to train or backtest models).",
             None,
             "days",
         ),

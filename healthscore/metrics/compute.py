@@ -265,7 +265,7 @@ class _Run:
             financial_mrr=j.mrr.sum(where=j.shift == 0),
             mrr28=j.mrr.sum(where=j.shift == 28),
             mrr90=j.mrr.sum(where=j.shift == 90),
-            seats=j.quantity.sum(where=j.shift == 0),
+            seats=j.quantity.sum(where=(j.shift == 0) & _counts_seats(j.units)),
         )
         df = self.fetch(agg)
         for c in ("financial_mrr", "mrr28", "mrr90"):
@@ -445,6 +445,14 @@ class _Run:
         return self.fetch(agg)
 
 
+SEAT_UNITS = ("seat", "seats", "user", "users", "license", "licenses", "licence", "licences")
+
+
+def _counts_seats(units: Any) -> Any:
+    """Subscription rows whose quantity counts seats (units unset or seat-like)."""
+    return units.isnull() | units.lower().isin(list(SEAT_UNITS))
+
+
 def _median(value: Any, where: Any) -> Any:
     """Exact median of `value` where `where` holds: NULL-out the rest (ibis' median(where=)
     mis-compiles on Spark) and take the interpolating median, identical on all engines."""
@@ -505,7 +513,12 @@ def _derive(f: Columns, ctx: Context, plan: Plan) -> None:
             )
             new[f"usage_events_change_{w}d"] = _pct_change(ev, f[f"prev_events_{w}d"])
             new[f"usage_active_days_change_{w}d"] = _pct_change(days, f[f"prev_days_{w}d"])
-            seats = _num(f["seats_purchased"]).fillna(_num(f["seats"]))
+            # Seats as of the date (subscriptions active then) before the account's current
+            # seats_purchased: a past date must not see a later expansion or contraction.
+            # Accounts with no subscription rows at all fall back to that current value.
+            held = _num(f["seats"])
+            seats = held.where(held > 0)
+            seats = seats.where(f["has_subs"].astype(bool), _num(f["seats_purchased"]))
             new[f"usage_active_users_per_seat_{w}d"] = _div(users, seats)
             new[f"usage_events_per_active_user_{w}d"] = _div(ev, users)
             if ctx.login_types:

@@ -74,8 +74,11 @@ def build_features(store: Any, dates: list[dt.date]) -> tuple[pd.DataFrame, str]
 
 
 def feature_columns(frame: pd.DataFrame) -> list[str]:
-    """Model inputs: every numeric metric except keys, activity flag and the baseline."""
-    skip = {*_KEYS, "is_active"}
+    """Model inputs: every numeric metric except keys, the activity flag and metrics read from
+    current-state fields (they would leak the future into every past observation)."""
+    from healthscore.metrics import CURRENT_STATE
+
+    skip = {*_KEYS, "is_active", *CURRENT_STATE}
     return [c for c in frame.columns if c not in skip and np.issubdtype(frame[c].dtype, np.number)]
 
 

@@ -42,9 +42,22 @@ def scorecard_scores(
 
     Computed in memory with `scoring.compute_scores` (one metrics call, nothing written).
     """
+    from healthscore.metrics import CURRENT_STATE
     from healthscore.scoring import compute_scores
+    from healthscore.scoring.run import resolve_scorecard
 
     want = sorted({pd.Timestamp(d).date() for d in dates})
+    try:
+        peeking = sorted(resolve_scorecard(scorecard).metrics() & CURRENT_STATE)
+    except HealthscoreError:
+        peeking = []
+    if peeking:
+        warnings.warn(
+            f"the scorecard reads {', '.join(peeking)}, which hold only their current value: "
+            "its backtest sees the future for every past date and looks better than it is",
+            RuntimeWarning,
+            stacklevel=2,
+        )
     try:
         frames, _ = compute_scores(store, want, scorecard)
     except HealthscoreError as exc:  # the scorecard cannot score this store; say why

@@ -64,3 +64,46 @@ def test_features_ignore_rows_after_the_observation_date(demo_copy: Path) -> Non
         basic.sort_values(key).reset_index(drop=True),
         basic_after.sort_values(key).reset_index(drop=True),
     )
+
+
+def test_model_features_ignore_current_state_account_fields(demo_copy: Path) -> None:
+    """accounts.renewal_date and seats_purchased hold today's values: a churned account has no
+    renewal date any more. No model input for a past date may depend on them."""
+    from healthscore.metrics import CURRENT_STATE
+    from healthscore.predict.features import feature_columns
+
+    with open_store(demo_copy) as s:
+        end = data_range(s)[1]
+        dates = [end - dt.timedelta(days=d) for d in (120, 60)]
+        before, _ = build_features(s, dates)
+        s.con.execute(
+            "UPDATE accounts SET renewal_date = DATE '2099-01-01', seats_purchased = 100000"
+        )
+        after, _ = build_features(s, dates)
+    features = feature_columns(before)
+    assert not CURRENT_STATE & set(features)
+    pd.testing.assert_frame_equal(
+        before[features].reset_index(drop=True), after[features].reset_index(drop=True)
+    )
+    # The rewrite is real: the current-state metric itself moved.
+    assert not before["financial_days_to_renewal"].equals(after["financial_days_to_renewal"])
+
+
+def test_backtesting_a_scorecard_that_reads_current_state_warns(demo_copy: Path) -> None:
+    import pytest
+
+    from healthscore.predict.scorecard_bridge import scorecard_scores
+    from healthscore.scoring.model import parse_scorecard
+
+    card = parse_scorecard(
+        "name: renewal-aware\nversion: 1\n"
+        "bands: [{name: red, min: 0}, {name: green, min: 50}]\n"
+        "groups:\n  - name: Financial\n    weight: 1\n    measures:\n"
+        "      - metric: financial_days_to_renewal\n"
+        "        normalize: {method: linear, lo: 0, hi: 365}\n"
+    )
+    with open_store(demo_copy) as s:
+        end = data_range(s)[1]
+        with pytest.warns(RuntimeWarning, match="financial_days_to_renewal.*sees the future"):
+            scores = scorecard_scores(s, [end - dt.timedelta(days=60)], card)
+    assert scores is not None and scores["score"].notna().any()

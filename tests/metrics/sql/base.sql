@@ -28,7 +28,15 @@ SELECT
   SUM("t4"."mrr") FILTER(WHERE
     "t4"."shift" = 90) AS "mrr90",
   SUM("t4"."quantity") FILTER(WHERE
-    "t4"."shift" = 0) AS "seats"
+    (
+      "t4"."shift" = 0
+    )
+    AND (
+      (
+        "t4"."units" IS NULL
+      )
+      OR LOWER("t4"."units") IN ('seat', 'seats', 'user', 'users', 'license', 'licenses', 'licence', 'licences')
+    )) AS "seats"
 FROM (
   SELECT
     "t2"."subscription_id",
