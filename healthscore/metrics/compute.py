@@ -1,8 +1,9 @@
 """compute_metrics: the whole metric set for many as-of dates, set-based, in Ibis.
 
 The engines (DuckDB, PostgreSQL, Spark) do every scan and aggregation; each family returns
-one small row per (as_of, account) and pandas only joins those and derives ratios
-elementwise.  No Python loop runs over accounts or over dates.
+one row per (as_of, account) or per (account, segment) group, which numpy places into one
+table by integer codes (see _columns and _usage) and derives ratios from elementwise.  No
+Python loop runs over accounts or over dates.
 """
 
 from __future__ import annotations
@@ -66,9 +67,15 @@ def compute_metrics(
     catalog = build_catalog(ctx, plan.windows, custom_list)
 
     frame = run.base(run.usage())
-    for family in (run.support, run.voice, run.relationship, run.goals, run.financial):
+    for family in (
+        run.support,
+        run.voice,
+        run.relationship,
+        run.goals,
+        run.financial,
+        run.advocacy,
+    ):
         frame.attach(family())
-    frame.attach(run.advocacy())
     _derive(frame, ctx, plan)
     if custom_list:
         compute_custom(run, frame, custom_list)
@@ -91,7 +98,6 @@ def metric_sql(
 
     ctx = read_context(backend)
     run = _Run(backend, ctx, make_plan(as_of_dates, windows), None)
-    run.cache = False  # a cached table would hide its definition behind a temp name
     run.recorded = []
     usage = None
     for family in FAMILIES:
@@ -154,9 +160,6 @@ class _Run:
 
     def __init__(self, backend: Any, ctx: Context, plan: Plan, accounts: list[str] | None):
         self.backend = backend
-        # Materialise re-used intermediate tables (one scan of events instead of two).  Not on
-        # Spark: a cached plan there still names the memtable views, which ibis drops early.
-        self.cache = backend.name != "pyspark"
         # metric_sql() records every query per family, for the SQL snapshot tests.
         self.recorded: list[tuple[str, Any]] | None = None
         self.family = ""
@@ -225,8 +228,8 @@ class _Run:
         frame = Columns(ids, self.plan.dates, a_idx[keep], d_idx[keep])
         frame["as_of_n"] = as_of_n[frame.day]
         frame["start_n"] = start_n[keep]
-        for c in ("seats_purchased",):
-            frame[c] = pd.to_numeric(acc[c], errors="coerce").to_numpy(dtype="float64")[frame.acc]
+        seats = pd.to_numeric(acc["seats_purchased"], errors="coerce").to_numpy(dtype="float64")
+        frame["seats_purchased"] = seats[frame.acc]
         renewal = _day_n(acc["renewal_date"]).to_numpy()[frame.acc]
         has_subs = acc["first_sub"].notna().to_numpy()[frame.acc]
         frame.attach_dense(usage, skip=("first_n",))
