@@ -102,9 +102,13 @@ def score_frame(
     if df.empty:
         return ScoreFrames(_empty(SNAPSHOT_COLUMNS), _empty(GROUP_COLUMNS), _empty(MEASURE_COLUMNS))
 
-    seg = df["account_id"].map(lambda a: segments.get(a))
-    variant = seg.map(lambda s: s if s in card.segments else _DEFAULT)
-    peers = df["as_of"].astype(str) + "|" + seg.fillna("").astype(str)
+    seg = df["account_id"].map(dict(segments)).astype(object)
+    variant = seg.where(seg.isin(list(card.segments)), _DEFAULT)
+    # Percentile and z-score peers: same date, same segment (an integer code per pair).
+    peers = pd.Series(
+        df.groupby([df["as_of"], seg.fillna("")], sort=False).ngroup().to_numpy(),
+        index=df.index,
+    )
 
     parts: list[pd.DataFrame] = []
     for var, idx in variant.groupby(variant).groups.items():
@@ -207,23 +211,12 @@ def score_frame(
         )
         .reset_index()
     )
-    bad = M[M["status"].isin(["missing", "stale"])]
-    bad_names = bad.groupby(akeys, sort=False)["measure"].agg(list)
-    S = S.merge(bad_names.rename("bad").reset_index(), on=akeys, how="left")
     S["coverage"] = S["coverage"].clip(0.0, 1.0).round(6)
     S["score"] = S["contribution"].round(4)
     low = S["coverage"] < card.min_coverage
     S.loc[low, "score"] = np.nan
-
-    conf, notes = [], []
-    for cov, n, bad_list, is_low in zip(S["coverage"], S["n_inputs"], S["bad"], low, strict=True):
-        bad_list = bad_list if isinstance(bad_list, list) else []
-        level, note = _confidence(cov, n, bad_list, card.min_coverage, bool(is_low))
-        conf.append(level)
-        notes.append(note)
-    S["confidence"] = conf
-    S["confidence_note"] = notes
-    S["band"] = [card.band_of(None if pd.isna(s) else float(s)) for s in S["score"]]
+    S["confidence"], S["confidence_note"] = _confidence_columns(M, S, low, card.min_coverage)
+    S["band"] = _bands(S["score"].to_numpy(dtype="float64"), card)
     S["scorecard_version"] = card.stored_version
     S["computed_at"] = computed_at
     S["score"] = S["score"].astype(float)
@@ -242,15 +235,70 @@ def score_frame(
     )
 
 
+def _confidence_columns(
+    M: pd.DataFrame, S: pd.DataFrame, low: pd.Series, floor: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Confidence level and note per snapshot row of S (rows of M grouped in S's order).
+
+    A note depends only on coverage, the number of inputs and the first three stale or
+    missing ones: each distinct combination is worded once, then mapped back to every row
+    (a portfolio has a few hundred combinations, not one per account and date).
+    """
+    akeys = ["as_of", "account_id"]
+    row = M.groupby(akeys, sort=False).ngroup().to_numpy()
+    bad = M["status"].isin(["missing", "stale"]).to_numpy()
+    code, labels = pd.factorize(M["measure"])
+    rb, cb = row[bad], code[bad]
+    rank = pd.Series(rb).groupby(rb).cumcount().to_numpy()
+    keys = pd.DataFrame(
+        {
+            "coverage": S["coverage"].to_numpy(),
+            "n": S["n_inputs"].to_numpy(),
+            "n_bad": np.bincount(rb, minlength=len(S)),
+            "low": low.to_numpy(dtype=bool),
+        }
+    )
+    for k in range(3):
+        first = np.full(len(S), -1)
+        first[rb[rank == k]] = cb[rank == k]
+        keys[f"bad{k}"] = first
+    combos = keys.drop_duplicates().reset_index(drop=True)
+    worded = [
+        _confidence(
+            r.coverage,
+            int(r.n),
+            [str(labels[c]) for c in (r.bad0, r.bad1, r.bad2) if c >= 0],
+            int(r.n_bad),
+            floor,
+            bool(r.low),
+        )
+        for r in combos.itertuples(index=False)
+    ]
+    combos["level"] = [w[0] for w in worded]
+    combos["note"] = [w[1] for w in worded]
+    out = keys.merge(combos, on=list(keys.columns), how="left")
+    return out["level"].to_numpy(dtype=object), out["note"].to_numpy(dtype=object)
+
+
+def _bands(score: np.ndarray, card: Scorecard) -> np.ndarray:
+    """card.band_of for every score at once (None where unscored)."""
+    band = np.full(len(score), card.bands[0].name, dtype=object)
+    for b in card.bands:
+        band = np.where(score >= b.min, b.name, band)
+    band[np.isnan(score)] = None
+    return band
+
+
 def _confidence(
-    coverage: float, n: int, bad: list[str], floor: float, unscored: bool
+    coverage: float, n: int, bad: list[str], n_bad: int, floor: float, unscored: bool
 ) -> tuple[str, str]:
-    """high/medium/low from coverage, with a note a CSM can act on."""
-    if not bad:
+    """high/medium/low from coverage, with a note a CSM can act on (`bad`: the first three
+    of the `n_bad` stale or missing inputs)."""
+    if not n_bad:
         what = f"all {n} inputs present"
     else:
-        names = ", ".join(bad[:3]) + (f", +{len(bad) - 3} more" if len(bad) > 3 else "")
-        what = f"{len(bad)} of {n} inputs stale or missing ({names})"
+        names = ", ".join(bad[:3]) + (f", +{n_bad - 3} more" if n_bad > 3 else "")
+        what = f"{n_bad} of {n} inputs stale or missing ({names})"
     if unscored:
         return "low", (
             f"not scored: only {coverage:.0%} of the scorecard's weight has data "

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
-
-import pandas as pd
 
 from healthscore.errors import HealthscoreError, NotEnoughData
 from healthscore.scoring.engine import ScoreFrames, score_frame
@@ -41,6 +39,7 @@ class ScoreRun:
     accounts_unscored: int
     bands: dict[str, int]
     skipped_dates: list[dt.date] = field(default_factory=list)
+    # The scores themselves: all dates for `score`; the last chunk of dates for a backfill.
     frames: ScoreFrames | None = field(default=None, repr=False)
 
     def as_dict(self) -> dict[str, Any]:
@@ -139,6 +138,32 @@ def compute_scores(
     costs about one query, not 52.
     """
     card = resolve_scorecard(scorecard)
+    scored = score_chunks(store, dates, card, engine, chunks=1)
+    frames = next(iter(scored.chunks))
+    return frames, scored.empty
+
+
+@dataclass
+class ScoreChunks:
+    """Scores of many dates, produced a few dates at a time (see `score_chunks`)."""
+
+    dates: list[dt.date]
+    empty: list[dt.date]
+    chunks: Iterator[ScoreFrames]
+
+
+def score_chunks(
+    store: Store,
+    dates: Sequence[dt.date],
+    card: Scorecard,
+    engine: Any = None,
+    *,
+    chunks: int = 20,
+) -> ScoreChunks:
+    """One metrics call for every date, then the scorecard over about `chunks` groups of
+    dates, one group at a time: the per-measure rows of a large backfill (accounts x dates x
+    measures) never all exist at once.  Exact, because scoring compares accounts only within
+    a date (percentile and z-score peers are per date and segment)."""
     dates = sorted(set(dates))
     rng = data_date_range(store)
     if rng is None:
@@ -151,18 +176,24 @@ def compute_scores(
     card.check_metrics(cat)
     m = _metrics_module()
     frame = m.compute_metrics(_backend(store, engine), list(dates), custom=custom)
-    frame = frame.copy()
-    frame["as_of"] = pd.to_datetime(frame["as_of"]).dt.date
     present = set(frame["as_of"].unique())
+    have = [d for d in dates if d in present]
     empty = [d for d in dates if d not in present]
-    if len(empty) == len(dates):
+    if not have:
         when = dates[0].isoformat() if len(dates) == 1 else f"{dates[0]} to {dates[-1]}"
         raise NotEnoughData(
             f"no account existed on {when}; the store's data runs from {rng[0]} to {rng[1]}"
         )
     directions = {name: getattr(info, "direction", None) for name, info in cat.items()}
-    frames = score_frame(frame, card, segments_of(store), directions)
-    return frames, empty
+    segments = segments_of(store)
+    step = max(1, -(-len(have) // max(1, chunks)))
+
+    def produce() -> Iterator[ScoreFrames]:
+        for i in range(0, len(have), step):
+            part = frame[frame["as_of"].isin(set(have[i : i + step]))]
+            yield score_frame(part, card, segments, directions)
+
+    return ScoreChunks(have, empty, produce())
 
 
 def _summary(
@@ -229,27 +260,21 @@ def backfill(
     """
     card = resolve_scorecard(scorecard)
     days = backfill_dates(start, end, every_days)
-    frames, empty = compute_scores(store, days, card, engine)
-    have = set(frames.snapshots["as_of"])
-    scored = [d for d in days if d in have]
-    empty = [d for d in days if d not in have]
-    # Dates are written in ~20 chunks, each one transaction: every snapshot stays atomic,
-    # the progress bar moves, and the per-transaction cost is paid 20 times, not per date.
-    step = max(1, -(-len(scored) // 20))
-    done = 0
-    for i in range(0, len(scored), step):
-        chunk = scored[i : i + step]
-        write_scores(store, _select(frames, chunk), card, chunk)
-        done += len(chunk)
+    # ~20 chunks of dates, each scored and written in one transaction: every snapshot stays
+    # atomic, the progress bar moves, and memory holds one chunk's measure rows at a time.
+    run = score_chunks(store, days, card, engine, chunks=20)
+    done, last, scored = 0, None, []
+    for frames in run.chunks:
+        chunk = sorted(set(frames.snapshots["as_of"]))
+        if chunk:
+            write_scores(store, frames, card, chunk)
+            last = frames
+        scored += chunk
+        done = len(scored)
         if progress is not None:
-            progress(done, len(scored))
-    return _summary(card, frames, scored, empty)
-
-
-def _select(frames: ScoreFrames, days: list[dt.date]) -> ScoreFrames:
-    keep = set(days)
-    return ScoreFrames(
-        frames.snapshots[frames.snapshots["as_of"].isin(keep)],
-        frames.groups[frames.groups["as_of"].isin(keep)],
-        frames.measures[frames.measures["as_of"].isin(keep)],
-    )
+            progress(done, len(run.dates))
+    # Dates with accounts but none active are skipped like dates with no account at all.
+    empty = sorted({*run.empty, *(d for d in run.dates if d not in set(scored))})
+    if last is None:
+        raise NotEnoughData(f"no active account to score between {start} and {end}")
+    return _summary(card, last, scored, empty)
