@@ -1,14 +1,20 @@
-"""Benchmark: the full metric set on a synthetic portfolio, against a one-scan floor.
+"""Benchmark: the full metric set and scorecard on a synthetic portfolio, against a one-scan floor.
 
     python benchmarks/metrics_snapshot.py                      # 100k accounts, 100M events
     python benchmarks/metrics_snapshot.py --accounts 10000 --events 10000000
+    python benchmarks/metrics_snapshot.py --phases floor,snapshot   # any subset
 
 Generates a store under benchmarks/_data/ with DuckDB `range()` (reused when it exists),
 then runs, each in a fresh subprocess so peak RSS is per phase:
-  floor     one hand-written DuckDB query: scan events once, per-account counts for the
-            same windows (7/28/90 days and the previous 7/28/90 days);
-  snapshot  compute_metrics for one as_of (every metric family);
-  backfill  compute_metrics for 12 weekly as_of dates in one call.
+  floor          one hand-written DuckDB query: scan events once, per-account counts for
+                 the same windows (7/28/90 days and the previous 7/28/90 days);
+  metrics        compute_metrics for one as_of (every metric family), no scorecard;
+  snapshot       metrics + the default scorecard for one as_of (compute_scores, in memory);
+  backfill       metrics + scorecard for 12 weekly as_of dates: one metrics call, scored in
+                 chunks of dates (score_chunks, in memory, nothing written);
+  backfill-write healthscore's `score --backfill` path (scoring.backfill) over the same 12
+                 dates on a temporary copy of the store: metrics, scorecard and every
+                 snapshot, group and measure row written.
 """
 
 from __future__ import annotations
@@ -155,9 +161,17 @@ def floor_query(as_of: dt.date, windows: tuple[int, ...]) -> str:
 def run_phase(phase: str, path: Path, threads: int, memory_limit: str | None) -> dict[str, float]:
     """One measured phase in this (fresh) process."""
     from healthscore.metrics import compute_metrics
+    from healthscore.scoring.run import backfill, compute_scores, resolve_scorecard, score_chunks
     from healthscore.store import open_store
 
-    store = open_store(path, read_only=True)
+    if phase == "backfill-write":  # writes: work on a throw-away copy of the store
+        import shutil
+        import tempfile
+
+        copy = Path(tempfile.mkdtemp(dir=path.parent)) / path.name
+        shutil.copy(path, copy)
+        path = copy
+    store = open_store(path, read_only=phase != "backfill-write")
     store.con.execute(f"SET threads = {threads}")
     # Let DuckDB's allocator return freed memory to the OS in the background: otherwise the
     # memory of a finished big aggregate stays in this process's RSS while pandas works.
@@ -166,21 +180,41 @@ def run_phase(phase: str, path: Path, threads: int, memory_limit: str | None) ->
         # DuckDB otherwise sizes its buffers to 80 % of RAM; a limit makes it spill instead.
         store.con.execute(f"SET memory_limit = '{memory_limit}'")
     t0 = time.perf_counter()
+    dates = [AS_OF - dt.timedelta(days=7 * k) for k in range(12)]
     if phase == "floor":
         rows = len(store.con.execute(floor_query(AS_OF, (7, 28, 90))).fetchall())
         cols = 6
-    elif phase == "snapshot":
+    elif phase == "metrics":
         df = compute_metrics(store.ibis(), [AS_OF])
         rows, cols = df.shape
+    elif phase == "snapshot":
+        frames, _ = compute_scores(store, [AS_OF])
+        rows, cols = len(frames.snapshots), len(frames.measures)
     elif phase == "backfill":
-        dates = [AS_OF - dt.timedelta(days=7 * k) for k in range(12)]
-        df = compute_metrics(store.ibis(), dates)
-        rows, cols = df.shape
+        run = score_chunks(store, dates, resolve_scorecard(None))
+        rows = cols = 0
+        for frames in run.chunks:  # each chunk scored, then dropped
+            rows, cols = rows + len(frames.snapshots), cols + len(frames.measures)
+    elif phase == "backfill-write":
+        result = backfill(store, dates[-1], dates[0], 7)
+        rows = sum(store.count(t) for t in ("score_snapshots",))
+        cols = store.count("score_measures")
+        assert len(result.dates) == len(dates)
     else:
         raise SystemExit(f"unknown phase {phase}")
     wall = time.perf_counter() - t0
+    if phase == "backfill-write":
+        store.close()
+        import shutil
+
+        shutil.rmtree(path.parent)
     rss_gb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2
-    return {"wall_s": round(wall, 2), "peak_rss_gb": round(rss_gb, 2), "rows": rows, "cols": cols}
+    sizes = (
+        {"rows": rows, "cols": cols}
+        if phase in ("floor", "metrics")
+        else {"snapshots": rows, "measure_rows": cols}
+    )
+    return {"wall_s": round(wall, 2), "peak_rss_gb": round(rss_gb, 2), **sizes}
 
 
 def main() -> None:
@@ -188,7 +222,7 @@ def main() -> None:
     ap.add_argument("--accounts", type=int, default=100_000)
     ap.add_argument("--events", type=int, default=100_000_000)
     ap.add_argument("--threads", type=int, default=os.cpu_count() or 2)
-    ap.add_argument("--phases", default="floor,snapshot,backfill")
+    ap.add_argument("--phases", default="floor,metrics,snapshot,backfill,backfill-write")
     ap.add_argument("--memory-limit", default=None, help="DuckDB memory_limit, e.g. 5GB")
     ap.add_argument("--phase", help=argparse.SUPPRESS)
     ap.add_argument("--db", type=Path, help=argparse.SUPPRESS)
@@ -220,14 +254,12 @@ def main() -> None:
         )  # fmt: skip
         results[phase] = json.loads(out.stdout.strip().splitlines()[-1])
         print(f"{phase:9s} {json.dumps(results[phase])}", flush=True)
-    if "floor" in results and "snapshot" in results:
-        print(
-            f"snapshot / floor = {results['snapshot']['wall_s'] / results['floor']['wall_s']:.2f}x"
-        )
-    if "snapshot" in results and "backfill" in results:
-        print(
-            f"backfill / snapshot = {results['backfill']['wall_s'] / results['snapshot']['wall_s']:.2f}x"
-        )
+    for a, b in (("metrics", "floor"), ("snapshot", "floor"), ("backfill", "snapshot")):
+        if a in results and b in results:
+            print(f"{a} / {b} = {results[a]['wall_s'] / results[b]['wall_s']:.2f}x")
+    if "backfill-write" in results and "snapshot" in results:
+        ratio = results["backfill-write"]["wall_s"] / results["snapshot"]["wall_s"]
+        print(f"backfill-write / snapshot = {ratio:.2f}x")
 
 
 if __name__ == "__main__":
