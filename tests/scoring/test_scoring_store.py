@@ -262,3 +262,53 @@ def test_template_marks_trouble_events_lower_is_better(tmp_path: Path) -> None:
         assert measures["events_dislike_28d"].direction == "lower_is_better"
         assert measures["events_like_28d"].direction is None
         assert measures["events_page_view_28d"].direction is None
+
+
+def _scores(store: Store) -> dict[str, list[tuple]]:
+    """Every stored score row, minus the write timestamps."""
+    return {
+        t: store.con.execute(
+            f"SELECT * EXCLUDE ({'created_at' if t == 'scorecards' else 'computed_at'}) "
+            f"FROM {t} ORDER BY ALL"
+            if t in ("scorecards", "score_snapshots")
+            else f"SELECT * FROM {t} ORDER BY ALL"
+        ).fetchall()
+        for t in SYSTEM
+    }
+
+
+def test_backfill_in_several_metric_calls_stores_the_same_scores(
+    store: Store, store_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A large backfill computes metrics a few dates per call (memory); the stored history
+    must not depend on where the dates were cut."""
+    import shutil
+
+    import healthscore.scoring.run as run
+
+    whole = _scores(store)  # conftest's backfill: one metrics call for every date
+    n_accounts = store.count("accounts")
+    store.close()
+    split_file = tmp_path / "split.duckdb"
+    shutil.copy(store_file, split_file)
+    calls: list[int] = []
+    real = run._metrics_module()
+
+    class Counting:
+        def __getattr__(self, name: str) -> object:
+            return getattr(real, name)
+
+        def compute_metrics(self, backend: object, dates: list[dt.date], **kw: object) -> object:
+            calls.append(len(dates))
+            return real.compute_metrics(backend, dates, **kw)
+
+    monkeypatch.setattr(run, "METRIC_ROWS_PER_CALL", 3 * n_accounts)  # 3 dates per call
+    monkeypatch.setattr(run, "_metrics_module", Counting)
+    with open_store(split_file) as s:
+        for t in ("score_measures", "score_groups", "score_snapshots"):
+            s.con.execute(f"DELETE FROM {t}")
+        backfill(s, START, END, 7)
+        split = _scores(s)
+    assert len(calls) > 3 and max(calls) == 3
+    assert len(split["score_measures"]) > 1000
+    assert split == whole
