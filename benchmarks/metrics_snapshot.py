@@ -10,7 +10,7 @@ then runs, each in a fresh subprocess so peak RSS is per phase:
                  the same windows (7/28/90 days and the previous 7/28/90 days);
   metrics        compute_metrics for one as_of (every metric family), no scorecard;
   snapshot       metrics + the default scorecard for one as_of (compute_scores, in memory);
-  backfill       metrics + scorecard for 12 weekly as_of dates: one metrics call, scored in
+  backfill       metrics + scorecard for 12 (--weeks) weekly as_of dates: one metrics call, scored in
                  chunks of dates (score_chunks, in memory, nothing written);
   backfill-write healthscore's `score --backfill` path (scoring.backfill) over the same 12
                  dates on a temporary copy of the store: metrics, scorecard and every
@@ -158,7 +158,9 @@ def floor_query(as_of: dt.date, windows: tuple[int, ...]) -> str:
     return FLOOR_SQL.format(cols=",\n  ".join(cols), lo=lo, hi=end)
 
 
-def run_phase(phase: str, path: Path, threads: int, memory_limit: str | None) -> dict[str, float]:
+def run_phase(
+    phase: str, path: Path, threads: int, memory_limit: str | None, weeks: int = 12
+) -> dict[str, float]:
     """One measured phase in this (fresh) process."""
     from healthscore.metrics import compute_metrics
     from healthscore.scoring.run import backfill, compute_scores, resolve_scorecard, score_chunks
@@ -180,7 +182,7 @@ def run_phase(phase: str, path: Path, threads: int, memory_limit: str | None) ->
         # DuckDB otherwise sizes its buffers to 80 % of RAM; a limit makes it spill instead.
         store.con.execute(f"SET memory_limit = '{memory_limit}'")
     t0 = time.perf_counter()
-    dates = [AS_OF - dt.timedelta(days=7 * k) for k in range(12)]
+    dates = [AS_OF - dt.timedelta(days=7 * k) for k in range(weeks)]
     if phase == "floor":
         rows = len(store.con.execute(floor_query(AS_OF, (7, 28, 90))).fetchall())
         cols = 6
@@ -224,11 +226,14 @@ def main() -> None:
     ap.add_argument("--threads", type=int, default=os.cpu_count() or 2)
     ap.add_argument("--phases", default="floor,metrics,snapshot,backfill,backfill-write")
     ap.add_argument("--memory-limit", default=None, help="DuckDB memory_limit, e.g. 5GB")
+    ap.add_argument("--weeks", type=int, default=12, help="weekly as_of dates in a backfill")
     ap.add_argument("--phase", help=argparse.SUPPRESS)
     ap.add_argument("--db", type=Path, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.phase:
-        print(json.dumps(run_phase(args.phase, args.db, args.threads, args.memory_limit)))
+        print(
+            json.dumps(run_phase(args.phase, args.db, args.threads, args.memory_limit, args.weeks))
+        )
         return
     data = Path(__file__).parent / "_data"
     path = data / f"metrics_{args.accounts}a_{args.events}e.duckdb"
@@ -248,7 +253,7 @@ def main() -> None:
     for phase in args.phases.split(","):
         out = subprocess.run(
             [sys.executable, __file__, "--phase", phase, "--db", str(path),
-             "--threads", str(args.threads),
+             "--threads", str(args.threads), "--weeks", str(args.weeks),
              *(["--memory-limit", args.memory_limit] if args.memory_limit else [])],
             check=True, capture_output=True, text=True,
         )  # fmt: skip
