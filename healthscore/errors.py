@@ -9,6 +9,7 @@ __all__ = [
     "HealthscoreError",
     "ImportRejected",
     "InvalidScorecard",
+    "InvalidSettings",
     "NotEnoughData",
     "NotEnoughOutcomes",
     "StoreError",
@@ -25,6 +26,10 @@ class HealthscoreError(Exception):
 
 class StoreError(HealthscoreError):
     """The store cannot be opened, is from a newer version, or is empty."""
+
+
+class InvalidSettings(HealthscoreError):
+    """A HEALTHSCORE_* variable or option holds a value that cannot be used."""
 
 
 class UnknownKind(HealthscoreError):

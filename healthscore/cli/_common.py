@@ -50,7 +50,8 @@ def settings(db: Path | None = None, **overrides: object) -> Settings:
 
 
 def store(db: Path | None, *, create: bool = False) -> Store:
-    return open_store(settings(db).db, create=create)
+    s = settings(db)
+    return open_store(s.db, create=create, memory_limit=s.memory_limit)
 
 
 def progress(transient: bool = True) -> Progress:

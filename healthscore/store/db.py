@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -55,9 +56,19 @@ class Store:
         self.close()
 
 
-def open_store(path: str | Path, *, create: bool = True, read_only: bool = False) -> Store:
-    """Open (and migrate) the store at `path`; with create=False a missing file is an error."""
+def open_store(
+    path: str | Path,
+    *,
+    create: bool = True,
+    read_only: bool = False,
+    memory_limit: str | None = None,
+) -> Store:
+    """Open (and migrate) the store at `path`; with create=False a missing file is an error.
+
+    `memory_limit` (e.g. "4GB") caps DuckDB's memory: past it, big aggregates spill to disk
+    and cached table blocks are evicted, instead of growing toward 80% of RAM."""
     path = Path(path)
+    limit = _memory(memory_limit) if memory_limit else None
     if not path.exists() and not create:
         raise StoreError(
             f"no store at {path}; run `healthscore init --db {path}` or `healthscore demo` first"
@@ -68,6 +79,19 @@ def open_store(path: str | Path, *, create: bool = True, read_only: bool = False
         raise StoreError(f"cannot open store {path}: {exc}") from exc
     except duckdb.Error as exc:
         raise StoreError(f"{path} is not a healthscore (DuckDB) store: {exc}") from exc
+    if limit:
+        try:
+            con.execute(f"SET memory_limit = '{limit}'")
+        except duckdb.Error as exc:
+            con.close()
+            raise StoreError(f"memory limit {memory_limit!r} rejected: {exc}") from exc
     if not read_only:
         apply_migrations(con)
     return Store(path, con)
+
+
+def _memory(value: str) -> str:
+    """A memory size such as 4GB or 512 MiB (checked: it is pasted into a SET statement)."""
+    if not re.fullmatch(r"\s*\d+(\.\d+)?\s*(b|kb|mb|gb|tb|kib|mib|gib|tib)\s*", value, re.I):
+        raise StoreError(f"memory limit {value!r} is not a size; write it like 4GB, 512MB or 2GiB")
+    return value.strip()

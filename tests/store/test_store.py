@@ -69,3 +69,22 @@ def test_settings_read_environment_and_mask_secrets() -> None:
     assert str(s.db) == "x.duckdb"
     assert "pw" not in repr(s) and "***" in repr(s)
     assert str(load_settings({}, db=Path("y.duckdb")).db) == "y.duckdb"
+
+
+def test_memory_limit_setting_caps_the_store(tmp_path: Path) -> None:
+    s = load_settings({"HEALTHSCORE_MEMORY_LIMIT": "1GB"})
+    assert s.memory_limit == "1GB"
+    with open_store(tmp_path / "m.duckdb", memory_limit=s.memory_limit) as store:
+        limit = store.con.execute("SELECT current_setting('memory_limit')").fetchone()[0]  # type: ignore[index]
+    assert limit.replace(" ", "") in ("1GB", "953.6MiB", "1.0GB", "0.9GiB", "1000.0MB")
+
+
+def test_bad_memory_limit_names_the_variable_and_the_fix(tmp_path: Path) -> None:
+    from healthscore.errors import InvalidSettings
+
+    with pytest.raises(InvalidSettings, match=r"HEALTHSCORE_MEMORY_LIMIT='lots'.*like 4GB"):
+        load_settings({"HEALTHSCORE_MEMORY_LIMIT": "lots"})
+    # Checked again where it reaches SQL, whoever calls open_store.
+    with pytest.raises(StoreError, match="not a size"):
+        open_store(tmp_path / "m.duckdb", memory_limit="1GB'; DROP TABLE events; --")
+    assert not (tmp_path / "m.duckdb").exists()  # refused before anything was opened
