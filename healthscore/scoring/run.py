@@ -146,6 +146,8 @@ def compute_scores(
 # A backfill computes metrics for at most this many (account, date) rows per call: one call
 # covers 12 weekly dates at 100k accounts (6.4 GB peak measured), a year of them four calls.
 METRIC_ROWS_PER_CALL = 1_250_000
+# ... and scores at most this many account-dates at once (about 1.4 GB of measure rows).
+SCORE_ROWS_PER_CHUNK = 100_000
 
 
 @dataclass
@@ -168,8 +170,9 @@ def score_chunks(
     max_rows: int | None = None,
 ) -> ScoreChunks:
     """Metrics in as few set-based calls as memory allows (one call unless accounts x dates
-    exceeds `max_rows`), then the scorecard over about `chunks` groups of dates, one group
-    at a time: the metric and per-measure rows of a large backfill never all exist at once.
+    exceeds `max_rows`), then the scorecard over about `chunks` groups of dates (with
+    `max_rows`, also at most SCORE_ROWS_PER_CHUNK account-dates each), one group at a time:
+    the metric and per-measure rows of a large backfill never all exist at once.
     Exact, because scoring compares accounts only within a date (percentile and z-score
     peers are per date and segment)."""
     dates = sorted(set(dates))
@@ -187,9 +190,10 @@ def score_chunks(
     directions = {name: getattr(info, "direction", None) for name, info in cat.items()}
     segments = segments_of(store)
     per_call = len(dates)
+    step = max(1, -(-len(dates) // max(1, chunks)))
     if max_rows and (n_accounts := store.count("accounts")):
         per_call = max(1, max_rows // n_accounts)
-    step = max(1, -(-len(dates) // max(1, chunks)))
+        step = min(step, max(1, SCORE_ROWS_PER_CHUNK // n_accounts))
     empty: list[dt.date] = []
 
     def produce() -> Iterator[ScoreFrames]:

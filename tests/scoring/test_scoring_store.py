@@ -303,6 +303,7 @@ def test_backfill_in_several_metric_calls_stores_the_same_scores(
             return real.compute_metrics(backend, dates, **kw)
 
     monkeypatch.setattr(run, "METRIC_ROWS_PER_CALL", 3 * n_accounts)  # 3 dates per call
+    monkeypatch.setattr(run, "SCORE_ROWS_PER_CHUNK", n_accounts)  # scored one date at a time
     monkeypatch.setattr(run, "_metrics_module", Counting)
     with open_store(split_file) as s:
         for t in ("score_measures", "score_groups", "score_snapshots"):
