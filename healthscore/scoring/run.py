@@ -144,7 +144,7 @@ def compute_scores(
 
 
 # A backfill computes metrics for at most this many (account, date) rows per call: one call
-# covers 12 weekly dates at 100k accounts (6.4 GB peak measured), a year of them four calls.
+# covers 12 weekly dates at 100k accounts (6.4 GB peak measured), a year of them five calls.
 METRIC_ROWS_PER_CALL = 1_250_000
 # ... and scores at most this many account-dates at once (about 1.4 GB of measure rows).
 SCORE_ROWS_PER_CHUNK = 100_000
