@@ -2,12 +2,26 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import numpy as np
 import pandas as pd
 
 from healthscore.demo import _text as T
 from healthscore.demo._accounts import Portfolio
 from healthscore.demo._world import SEG, SEGMENTS, sig
+
+
+def _cadence(
+    sim: Portfolio, r: np.random.Generator, a: int, *, step: int, lead_days: int, jitter: int = 0
+) -> Iterator[int]:
+    """Days of a recurring CSM moment for account `a` (QBRs, judgements): the first within
+    `step` days after its start + `lead_days`, then every `step` (+/- `jitter`) days while the
+    account is alive.  Random draws happen lazily, in the caller's order."""
+    d = max(0, sim.start_day[a] + lead_days) + int(r.integers(0, step))
+    while d < min(sim.D, sim.churn_day[a]):
+        yield d
+        d += step + (int(r.integers(-jitter, jitter + 1)) if jitter else 0)
 
 
 def interactions(sim: Portfolio) -> pd.DataFrame:
@@ -31,12 +45,9 @@ def interactions(sim: Portfolio) -> pd.DataFrame:
     for a in range(A):
         if sim.seg[a] == 2:
             continue
-        step = 91 if sim.seg[a] == 0 else 182
-        d = max(0, sim.start_day[a] + 60) + int(r.integers(0, step))
-        while d < min(D, sim.churn_day[a]):
+        for d in _cadence(sim, r, a, step=91 if sim.seg[a] == 0 else 182, lead_days=60):
             qa.append(a)
             qd.append(d)
-            d += step
     parts.append(("qbr", np.array(qa, dtype=np.int64), np.array(qd, dtype=np.int64)))
     rows = []
     for kind, ca, cd in parts:
@@ -82,14 +93,13 @@ def interactions(sim: Portfolio) -> pd.DataFrame:
 
 def judgements(sim: Portfolio) -> pd.DataFrame:
     """CSM judgements for enterprise and mid-market, souring after a champion leaves."""
-    r, A, D = sim.rng("judgements"), sim.A, sim.D
+    r, A = sim.rng("judgements"), sim.A
     rows = []
     for a in range(A):
         if sim.seg[a] == 2:
             continue
         step = 25 if sim.seg[a] == 0 else 45
-        d = max(0, sim.start_day[a] + 14) + int(r.integers(0, step))
-        while d < min(D, sim.churn_day[a]):
+        for d in _cadence(sim, r, a, step=step, lead_days=14, jitter=5):
             h = sim.H[a, d]
             lost = any(0 <= d - x < 90 for x in sim.champion_left[a])
             sentiment = "neg" if (h < -0.5 or lost) else "pos" if h > 0.6 else "neu"
@@ -107,7 +117,6 @@ def judgements(sim: Portfolio) -> pd.DataFrame:
             for measure, v in vals:
                 note = T.judgement_note(r, sentiment) if measure == "relationship_quality" else None
                 rows.append((a, measure, v, d * 86400 + sec, note))
-            d += step + int(r.integers(-5, 6))
     df = pd.DataFrame(rows, columns=["a", "measure", "value", "s", "note"])
     return pd.DataFrame(
         {
