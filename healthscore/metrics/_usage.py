@@ -15,7 +15,7 @@ need one hash-table entry per (account, day) or per (account, user, segment).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import ibis
@@ -123,10 +123,15 @@ def usage_family(run: _Run) -> Dense | None:
     return Dense(accounts.index, out)
 
 
-def _at(plan: Plan, bounds: Sequence[dt.date], days_back: int) -> list[int]:
-    """Per as_of, the index of the segment that ends `days_back` days before its end."""
+def _segment_at(plan: Plan, bounds: Sequence[dt.date]) -> Callable[[int], list[int]]:
+    """at(k): per as_of, the index of the segment that ends k days before its end (the
+    bound -> index map is built once per scan, not per window and type)."""
     idx = {b: i for i, b in enumerate(bounds)}
-    return [idx[d + dt.timedelta(days=1 - days_back)] for d in plan.dates]
+
+    def at(days_back: int) -> list[int]:
+        return [idx[d + dt.timedelta(days=1 - days_back)] for d in plan.dates]
+
+    return at
 
 
 # -- (account, fine segment): events, active days, first and last activity, weekly bins ------
@@ -158,8 +163,7 @@ def _segments_to_windows(run: _Run, ev: Any, accounts: _Codes, out: dict[str, np
     def dense(values: np.ndarray, fill: float) -> np.ndarray:
         return _dense(acc, seg, values, n_acc, n_seg, fill)
 
-    def at(days_back: int) -> list[int]:
-        return _at(plan, plan.bounds, days_back)
+    at = _segment_at(plan, plan.bounds)
 
     ends = at(0)
     events = np.cumsum(dense(cols["n"].astype("float64"), 0.0), axis=1)
@@ -198,8 +202,7 @@ def _types_to_windows(run: _Run, ev: Any, accounts: _Codes, out: dict[str, np.nd
     cols = _columns(run, expr, {"account_id": accounts, "event_type": types})
     n_acc, n_seg, n_dates = accounts.n, len(plan.coarse), len(plan.dates)
 
-    def at(days_back: int) -> list[int]:
-        return _at(plan, plan.coarse, days_back)
+    at = _segment_at(plan, plan.coarse)
 
     ends = at(0)
     # One contiguous slice of rows per type.
