@@ -43,6 +43,9 @@ def _bit(position: Any) -> Any:
 
 
 _ZERO = ibis.literal(0).cast("int64")
+# Up to this many segments, per-type counts come from one row per (account, type) with a
+# filtered count per segment bound; beyond it, from one row per (account, type, segment).
+WIDE_SEGMENTS = 8
 
 
 class _Codes:
@@ -139,24 +142,40 @@ def _segment_at(plan: Plan, bounds: Sequence[dt.date]) -> Callable[[int], list[i
 
 def _segments_to_windows(run: _Run, ev: Any, accounts: _Codes, out: dict[str, np.ndarray]) -> None:
     plan, ctx = run.plan, run.ctx
-    b = ev.mutate(seg=plan.segment_expr(ev.event_time))
-    day = (b.event_time.epoch_seconds() // 86400).cast("int64")
-    # Segment 0 (before every window) never needs its days; a segment is at most DAY_BITS
-    # days long, so day % DAY_BITS tells its days apart.
-    bit = ibis.ifelse(b.seg > 0, _bit(day % DAY_BITS), _ZERO)
-    aggs: dict[str, Any] = {
-        "n": b.count(),
-        "bits": bit_or(bit),
-        "first_t": b.event_time.min(),
-        "last_t": b.event_time.max(),
-    }
-    if ctx.first_value:
-        fv = ibis.ifelse(
-            b.event_type.isin(list(ctx.first_value)), b.event_time, ibis.null("timestamp")
-        )
-        aggs["fv_t"] = fv.min()
-    expr = b.group_by(["account_id", "seg"]).agg(**aggs)
-    cols = _columns(run, expr, {"account_id": accounts}, days=("first_t", "last_t", "fv_t"))
+    horizon = ibis.timestamp(_midnight(plan.bounds[0]))
+    times = ("first_t", "last_t", "fv_t")
+
+    def spans(t: Any) -> dict[str, Any]:
+        aggs = {"first_t": t.event_time.min(), "last_t": t.event_time.max()}
+        if ctx.first_value:
+            fv = ibis.ifelse(
+                t.event_type.isin(list(ctx.first_value)), t.event_time, ibis.null("timestamp")
+            )
+            aggs["fv_t"] = fv.min()
+        return aggs
+
+    # Segments >= 1 (inside some window): counts, day bitmaps and first / last activity.
+    b = ev.filter(ev.event_time >= horizon)
+    b = b.mutate(seg=plan.segment_expr(b.event_time))
+    # A segment is at most DAY_BITS days long, so day % DAY_BITS tells its days apart.
+    day = b.event_time.date().epoch_days()
+    expr = b.group_by(["account_id", "seg"]).agg(
+        n=b.count(), bits=bit_or(_bit(day % DAY_BITS)), **spans(b)
+    )
+    cols = _columns(run, expr, {"account_id": accounts}, days=times)
+    # Segment 0, everything older, only ever feeds first and last activity: one row per
+    # account, not per segment, and no bitmap over the bulk of a long history.
+    old = ev.filter(ev.event_time < horizon)
+    old_cols = _columns(
+        run, old.group_by("account_id").agg(**spans(old)), {"account_id": accounts}, days=times
+    )
+    zeros = np.zeros(len(old_cols["account_id"]), dtype="int64")
+    cols["seg"] = np.concatenate([cols["seg"].astype("int64"), zeros])
+    cols["n"] = np.concatenate([cols["n"].astype("float64"), zeros.astype("float64")])
+    cols["bits"] = np.concatenate([cols["bits"].astype("int64"), zeros])
+    for name in ("account_id", *times):
+        if name in cols:
+            cols[name] = np.concatenate([cols[name], old_cols[name]])
     n_acc, n_seg = accounts.n, len(plan.bounds)
     acc, seg = cols["account_id"], cols["seg"].astype("int64")
 
@@ -196,10 +215,13 @@ def _types_to_windows(run: _Run, ev: Any, accounts: _Codes, out: dict[str, np.nd
     plan, ctx = run.plan, run.ctx
     # Only segments >= 1 are ever inside a window: older events are not read here.
     a = ev.filter(ev.event_time >= ibis.timestamp(_midnight(plan.coarse[0])))
-    a = a.mutate(seg=plan.segment_expr(a.event_time, coarse=True))
-    expr = a.group_by(["account_id", "event_type", "seg"]).agg(n=a.count())
     types = _Codes([raw for raw, _ in ctx.event_types])
-    cols = _columns(run, expr, {"account_id": accounts, "event_type": types})
+    if len(plan.coarse) - 1 <= WIDE_SEGMENTS:
+        cols = _type_counts_wide(run, a, accounts, types)
+    else:
+        a = a.mutate(seg=plan.segment_expr(a.event_time, coarse=True))
+        expr = a.group_by(["account_id", "event_type", "seg"]).agg(n=a.count())
+        cols = _columns(run, expr, {"account_id": accounts, "event_type": types})
     n_acc, n_seg, n_dates = accounts.n, len(plan.coarse), len(plan.dates)
 
     at = _segment_at(plan, plan.coarse)
@@ -246,6 +268,33 @@ def _types_to_windows(run: _Run, ev: Any, accounts: _Codes, out: dict[str, np.nd
     out.update(totals)
     for w in plan.windows:
         out[f"login_{w}d"] = logins[w]
+
+
+def _type_counts_wide(run: _Run, a: Any, accounts: _Codes, types: _Codes) -> dict[str, np.ndarray]:
+    """(account, type, segment) counts from one row per (account, type).
+
+    Why: with few segments (a snapshot or a handful of dates), counting events at or after
+    each bound as filtered aggregates of an (account, type) grouping hashes 1.2M groups
+    instead of 6.7M at 100k accounts, and costs about half.  Segment s holds the events
+    at or after bound s-1 minus those at or after bound s."""
+    bounds = run.plan.coarse
+    after = {
+        f"c{k}": a.count(where=a.event_time >= ibis.timestamp(_midnight(bounds[k])))
+        for k in range(1, len(bounds) - 1)
+    }
+    expr = a.group_by(["account_id", "event_type"]).agg(c0=a.count(), **after)
+    wide = _columns(run, expr, {"account_id": accounts, "event_type": types})
+    n_seg = len(bounds) - 1  # segments 1 .. len(bounds) - 1
+    at_or_after = [wide[f"c{k}"].astype("int64") for k in range(n_seg)]
+    at_or_after.append(np.zeros_like(at_or_after[0]))
+    counts = np.column_stack([at_or_after[k] - at_or_after[k + 1] for k in range(n_seg)])
+    rows, segs = np.nonzero(counts)
+    return {
+        "account_id": wide["account_id"][rows],
+        "event_type": wide["event_type"][rows],
+        "seg": segs.astype("int64") + 1,
+        "n": counts[rows, segs],
+    }
 
 
 # -- (account, user): distinct active users per window -----------------------------------------

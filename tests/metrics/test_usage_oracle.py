@@ -14,6 +14,7 @@ import pytest
 
 from healthscore.metrics import compute_metrics
 from healthscore.metrics._plan import DAY_BITS, make_plan
+from healthscore.metrics._usage import WIDE_SEGMENTS
 from healthscore.store import open_store
 
 from .data import insert
@@ -75,7 +76,7 @@ def _change(cur: float, prev: float) -> float:
     return (cur - prev) / prev * 100.0 if prev else np.nan
 
 
-@pytest.mark.parametrize("layout", ["dense backfill", "sparse dates"])
+@pytest.mark.parametrize("layout", ["dense backfill", "sparse dates", "one date"])
 def test_usage_matches_a_plain_recount(tmp_path, layout):
     ev = _events()
     store = open_store(tmp_path / "dense.duckdb")
@@ -87,12 +88,19 @@ def test_usage_matches_a_plain_recount(tmp_path, layout):
         first_user_seg = plan.coarse.index(dates[0] + dt.timedelta(days=1 - max(WINDOWS))) + 1
         assert len(plan.coarse) - first_user_seg > 2 * DAY_BITS  # three user bitmap blocks
         checked_dates = dates[::3]
+    elif layout == "one date":
+        # Few segments: per-type counts come from filtered counts per (account, type).
+        dates = [START + dt.timedelta(days=400)]
+        plan = make_plan(dates, WINDOWS)
+        assert len(plan.coarse) - 1 <= WIDE_SEGMENTS
+        checked_dates = dates
     else:
         # The previous 130-day window has no other bound inside it: it must be cut up so
         # that no segment is longer than a day bitmap.
         dates = [START + dt.timedelta(days=300), START + dt.timedelta(days=470)]
         plan = make_plan(dates, WINDOWS)
         checked_dates = dates
+        assert len(plan.coarse) - 1 > WIDE_SEGMENTS  # per-type counts grouped by segment
     gaps = np.diff([b.toordinal() for b in plan.bounds])
     assert gaps.max() <= DAY_BITS < max(WINDOWS)
 
@@ -109,4 +117,20 @@ def test_usage_matches_a_plain_recount(tmp_path, layout):
                     )  # fmt: skip
                     checked += 1
     assert checked >= 3 * len(WINDOWS) * 7 * len(checked_dates)
+    store.close()
+
+
+def test_per_type_counts_agree_grouped_or_wide(tmp_path, monkeypatch):
+    """The two shapes of the per-type scan give the same frame, to the bit."""
+    store = open_store(tmp_path / "s.duckdb")
+    insert(
+        store,
+        {"accounts": [{"account_id": a} for a in "ABC"], "events": _events().to_dict("records")},
+    )
+    dates = [START + dt.timedelta(days=d) for d in (200,)]
+    wide = compute_metrics(store.ibis(), dates, windows=WINDOWS)
+    monkeypatch.setattr("healthscore.metrics._usage.WIDE_SEGMENTS", 0)
+    grouped = compute_metrics(store.ibis(), dates, windows=WINDOWS)
+    assert len(make_plan(dates, WINDOWS).coarse) - 1 <= WIDE_SEGMENTS
+    pd.testing.assert_frame_equal(wide, grouped, check_exact=True)
     store.close()

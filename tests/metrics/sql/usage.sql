@@ -3,15 +3,7 @@ SELECT
   "t1"."seg",
   COUNT(*) AS "n",
   BIT_OR(
-    CASE
-      WHEN "t1"."seg" > 0
-      THEN CAST(1 AS BIGINT) << CAST(CAST(FLOOR((
-        EPOCH(CAST("t1"."event_time" AS TIMESTAMP))
-      ) / (
-        86400
-      )) AS BIGINT) % 62 AS INT)
-      ELSE CAST(0 AS BIGINT)
-    END
+    CAST(1 AS BIGINT) << CAST(DATE_DIFF('DAY', MAKE_DATE(1970, 1, 1), CAST("t1"."event_time" AS DATE)) % 62 AS INT)
   ) AS "bits",
   MIN("t1"."event_time") AS "first_t",
   MAX("t1"."event_time") AS "last_t",
@@ -96,6 +88,7 @@ FROM (
   FROM "events" AS "t0"
   WHERE
     "t0"."event_time" < MAKE_TIMESTAMP(2024, 4, 1, 0, 0, 0.0)
+    AND "t0"."event_time" >= MAKE_TIMESTAMP(2023, 10, 4, 0, 0, 0.0)
 ) AS "t1"
 GROUP BY
   1,
@@ -105,44 +98,45 @@ GROUP BY
 
 SELECT
   "t1"."account_id",
-  "t1"."event_type",
-  "t1"."seg",
-  COUNT(*) AS "n"
+  MIN("t1"."event_time") AS "first_t",
+  MAX("t1"."event_time") AS "last_t",
+  MIN(
+    CASE
+      WHEN "t1"."event_type" IN ('report')
+      THEN "t1"."event_time"
+      ELSE CAST(NULL AS TIMESTAMP)
+    END
+  ) AS "fv_t"
 FROM (
   SELECT
-    "t0"."event_key",
-    "t0"."event_id",
-    "t0"."account_id",
-    "t0"."user_id",
-    "t0"."event_time",
-    "t0"."event_type",
-    "t0"."value",
-    "t0"."properties",
-    CASE
-      WHEN "t0"."event_time" >= MAKE_TIMESTAMP(2024, 2, 5, 0, 0, 0.0)
-      THEN CASE
-        WHEN "t0"."event_time" >= MAKE_TIMESTAMP(2024, 3, 18, 0, 0, 0.0)
-        THEN CASE
-          WHEN "t0"."event_time" >= MAKE_TIMESTAMP(2024, 3, 25, 0, 0, 0.0)
-          THEN 6
-          ELSE 5
-        END
-        ELSE CASE
-          WHEN "t0"."event_time" >= MAKE_TIMESTAMP(2024, 3, 4, 0, 0, 0.0)
-          THEN 4
-          ELSE 3
-        END
-      END
-      ELSE CASE
-        WHEN "t0"."event_time" >= MAKE_TIMESTAMP(2023, 10, 4, 0, 0, 0.0)
-        THEN CASE
-          WHEN "t0"."event_time" >= MAKE_TIMESTAMP(2024, 1, 2, 0, 0, 0.0)
-          THEN 2
-          ELSE 1
-        END
-        ELSE 0
-      END
-    END AS "seg"
+    *
+  FROM "events" AS "t0"
+  WHERE
+    "t0"."event_time" < MAKE_TIMESTAMP(2024, 4, 1, 0, 0, 0.0)
+    AND "t0"."event_time" < MAKE_TIMESTAMP(2023, 10, 4, 0, 0, 0.0)
+) AS "t1"
+GROUP BY
+  1
+
+-- next query
+
+SELECT
+  "t1"."account_id",
+  "t1"."event_type",
+  COUNT(*) AS "c0",
+  COUNT(*) FILTER(WHERE
+    "t1"."event_time" >= MAKE_TIMESTAMP(2024, 1, 2, 0, 0, 0.0)) AS "c1",
+  COUNT(*) FILTER(WHERE
+    "t1"."event_time" >= MAKE_TIMESTAMP(2024, 2, 5, 0, 0, 0.0)) AS "c2",
+  COUNT(*) FILTER(WHERE
+    "t1"."event_time" >= MAKE_TIMESTAMP(2024, 3, 4, 0, 0, 0.0)) AS "c3",
+  COUNT(*) FILTER(WHERE
+    "t1"."event_time" >= MAKE_TIMESTAMP(2024, 3, 18, 0, 0, 0.0)) AS "c4",
+  COUNT(*) FILTER(WHERE
+    "t1"."event_time" >= MAKE_TIMESTAMP(2024, 3, 25, 0, 0, 0.0)) AS "c5"
+FROM (
+  SELECT
+    *
   FROM "events" AS "t0"
   WHERE
     "t0"."event_time" < MAKE_TIMESTAMP(2024, 4, 1, 0, 0, 0.0)
@@ -150,8 +144,7 @@ FROM (
 ) AS "t1"
 GROUP BY
   1,
-  2,
-  3
+  2
 
 -- next query
 
