@@ -26,6 +26,12 @@ __all__ = ["HIGH_COVERAGE", "MEDIUM_COVERAGE", "ScoreFrames", "score_frame"]
 HIGH_COVERAGE = 0.85
 MEDIUM_COVERAGE = 0.6
 _DEFAULT = "\x00default"
+# The long measure table is built from per-row arrays and per-measure constants.
+_M_PER_ROW = ("raw_value", "normalized", "ew", "status")
+_M_SPEC = (
+    "g_code", "group_name", "measure", "metric", "weight", "g_weight", "g_share", "m_share",
+)  # fmt: skip
+_STATUS = ("ok", "missing", "stale", "decayed")
 
 SNAPSHOT_COLUMNS = [
     "as_of",
@@ -116,10 +122,15 @@ def score_frame(
         index=df.index,
     )
 
-    parts: list[pd.DataFrame] = []
+    # The long measure table is built column by column (arrays per measure, joined once;
+    # constants by code): a DataFrame per measure and a concat cost more than the arithmetic.
+    cols: dict[str, list[np.ndarray]] = {c: [] for c in ("row", "m_code", *_M_PER_ROW)}
+    # One entry per (variant, group, measure): the values constant over its rows.
+    specs: list[tuple[object, ...]] = []
     group_codes: dict[str, int] = {}
     for var, idx in variant.groupby(variant).groups.items():
         sub = df.loc[idx]
+        rows = idx.to_numpy()
         groups = card.resolve(None if var == _DEFAULT else str(var))
         total_gw = sum(g.weight for g in groups)
         for g in groups:
@@ -141,105 +152,127 @@ def score_frame(
                 present = norm.notna()
                 ew = (m.weight * factor).where(present, 0.0)
                 status = np.select(
-                    [~present, factor <= 0, factor < 1],
-                    ["missing", "stale", "decayed"],
-                    default="ok",
-                )
-                parts.append(
-                    pd.DataFrame(
-                        {
-                            "row": idx.to_numpy(),
-                            "g_code": group_codes.setdefault(g.name, len(group_codes)),
-                            "as_of": sub["as_of"].to_numpy(),
-                            "account_id": sub["account_id"].to_numpy(),
-                            "group_name": g.name,
-                            "measure": m.label,
-                            "metric": m.metric,
-                            "raw_value": raw.to_numpy(),
-                            "normalized": norm.to_numpy(),
-                            "weight": m.weight,
-                            "ew": ew.to_numpy(),
-                            "status": status,
-                            "g_weight": g.weight,
-                            "g_share": g.weight / total_gw,
-                            "m_share": m.weight / wsum,
-                        }
+                    [~present, factor <= 0, factor < 1], [1, 2, 3], default=0
+                ).astype("int8")
+                cols["row"].append(rows)
+                cols["m_code"].append(np.full(len(rows), len(specs), dtype="int32"))
+                cols["raw_value"].append(raw.to_numpy())
+                cols["normalized"].append(norm.to_numpy())
+                cols["ew"].append(ew.to_numpy())
+                cols["status"].append(status)
+                specs.append(
+                    (
+                        group_codes.setdefault(g.name, len(group_codes)),
+                        g.name,
+                        m.label,
+                        m.metric,
+                        float(m.weight),
+                        float(g.weight),
+                        g.weight / total_gw,
+                        m.weight / wsum,
                     )
                 )
-    if not parts:
+    if not specs:
         return ScoreFrames(_empty(SNAPSHOT_COLUMNS), _empty(GROUP_COLUMNS), _empty(MEASURE_COLUMNS))
-    M = pd.concat(parts, ignore_index=True)
-    M["nw"] = M["normalized"].fillna(0.0) * M["ew"]
-    M["w_present"] = M["weight"].where(M["normalized"].notna(), 0.0)
-    M["w_present"] = M["weight"].where(M["normalized"].notna(), 0.0)
+    joined = {name: np.concatenate(parts) for name, parts in cols.items()}
+    row, m_code = joined["row"], joined["m_code"]
+    spec = {
+        name: np.array([s[i] for s in specs], dtype=object if i in (1, 2, 3) else None)[m_code]
+        for i, name in enumerate(_M_SPEC)
+    }
+    norm, ew, weight = joined["normalized"], joined["ew"], spec["weight"]
+    has = ~np.isnan(norm)
+    nw = np.where(has, norm, 0.0) * ew
+    w_present = np.where(has, weight, 0.0)
     # Coverage counts the weight actually present: decayed judgements count only in part.
-    M["cov_part"] = (
-        M["g_share"] * M["m_share"] * np.where(M["weight"] > 0, M["ew"] / M["weight"], 0.0)
+    cov_part = (
+        spec["g_share"]
+        * spec["m_share"]
+        * np.where(weight > 0, ew / np.where(weight > 0, weight, 1.0), 0.0)
     )
 
-    # Groups and snapshots are aggregated by integer codes (row of `df`, group), not by
-    # (as_of, account_id, group_name) strings: at 100k accounts x 22 measures the string
-    # group-bys and merges cost more than all the arithmetic.  Codes follow first
-    # appearance, so rows keep the order a groupby(sort=False) would give.
-    g_of, g_first = _codes(M["row"].to_numpy() * len(group_codes) + M["g_code"].to_numpy())
+    # Groups and snapshots are aggregated by integer codes (row of `df`, group) in numpy,
+    # not by (as_of, account_id, group_name) strings in pandas: at 100k accounts x 22
+    # measures the string group-bys and merges cost more than all the arithmetic.  Codes
+    # follow first appearance, so rows keep the order a groupby(sort=False) would give.
+    g_of, g_first = _codes(row * len(group_codes) + spec["g_code"])
     n_g = len(g_first)
-
-    def g_sum(col: str) -> np.ndarray:
-        return np.bincount(g_of, weights=M[col].to_numpy(dtype="float64"), minlength=n_g)
-
-    gkeys = ["as_of", "account_id", "group_name"]
-    G = M[gkeys].iloc[g_first].reset_index(drop=True)
-    G["row"] = M["row"].to_numpy()[g_first]
-    G["nw"], G["ew"], G["wp"] = g_sum("nw"), g_sum("ew"), g_sum("w_present")
-    G["weight"] = M["g_weight"].to_numpy()[g_first]
-    G["score"] = (G["nw"] / G["ew"]).where(G["ew"] > 0)
+    g_nw, g_ew, g_wp = (np.bincount(g_of, weights=x, minlength=n_g) for x in (nw, ew, w_present))
+    g_weight = spec["g_weight"][g_first]
+    g_score = np.where(g_ew > 0, g_nw / np.where(g_ew > 0, g_ew, 1.0), np.nan)
     # Missing measures are re-weighted away, but ageing judgements also shrink their group's
     # say: a group held up only by a half-expired judgement counts half.
-    freshness = (G["ew"] / G["wp"]).where(G["wp"] > 0, 0.0)
-    G["w_present"] = (G["weight"] * freshness).where(G["score"].notna(), 0.0)
-    s_of_g, s_first_g = _codes(G["row"].to_numpy())
-    w_total = np.bincount(s_of_g, weights=G["w_present"].to_numpy(), minlength=len(s_first_g))
-    G["w_total"] = w_total[s_of_g]
-    G["effective_weight"] = (G["w_present"] / G["w_total"]).where(G["w_total"] > 0, 0.0)
-    G["contribution"] = G["score"] * G["effective_weight"]
+    freshness = np.where(g_wp > 0, g_ew / np.where(g_wp > 0, g_wp, 1.0), 0.0)
+    g_present = np.where(np.isnan(g_score), 0.0, g_weight * freshness)
+    s_of_g, s_first_g = _codes(row[g_first])
+    g_total = np.bincount(s_of_g, weights=g_present, minlength=len(s_first_g))[s_of_g]
+    g_eff = np.where(g_total > 0, g_present / np.where(g_total > 0, g_total, 1.0), 0.0)
+    g_contribution = g_score * g_eff
 
-    g_ew = G["ew"].to_numpy()[g_of]
-    g_eff = G["effective_weight"].to_numpy()[g_of]
-    M["effective_weight"] = (
-        np.where(g_ew > 0, M["ew"].to_numpy() / np.where(g_ew > 0, g_ew, 1.0), 0.0) * g_eff
-    )
-    M["contribution"] = (M["normalized"] * M["effective_weight"]).where(
-        M["effective_weight"] > 0, 0.0
-    )
-    M.loc[M["normalized"].isna(), "contribution"] = np.nan
+    ew_g = g_ew[g_of]
+    m_eff = np.where(ew_g > 0, ew / np.where(ew_g > 0, ew_g, 1.0), 0.0) * g_eff[g_of]
+    m_contribution = np.where(m_eff > 0, norm * m_eff, 0.0)
+    m_contribution[~has] = np.nan
 
-    akeys = ["as_of", "account_id"]
-    s_of, s_first = _codes(M["row"].to_numpy())
+    s_of, s_first = _codes(row)
     n_s = len(s_first)
-    S = M[akeys].iloc[s_first].reset_index(drop=True)
-    S["coverage"] = np.bincount(s_of, weights=M["cov_part"].to_numpy(), minlength=n_s)
-    S["n_inputs"] = np.bincount(s_of, minlength=n_s)
-    contribution = np.nan_to_num(M["contribution"].to_numpy(dtype="float64"), nan=0.0)
-    S["contribution"] = np.bincount(s_of, weights=contribution, minlength=n_s)
-    S["coverage"] = S["coverage"].clip(0.0, 1.0).round(6)
-    S["score"] = S["contribution"].round(4)
-    low = S["coverage"] < card.min_coverage
-    S.loc[low, "score"] = np.nan
-    S["confidence"], S["confidence_note"] = _confidence_columns(M, s_of, S, low, card.min_coverage)
-    S["band"] = _bands(S["score"].to_numpy(dtype="float64"), card)
-    S["scorecard_version"] = card.stored_version
-    S["computed_at"] = computed_at
-    S["score"] = S["score"].astype(float)
-
+    coverage = np.bincount(s_of, weights=cov_part, minlength=n_s).clip(0.0, 1.0).round(6)
+    n_inputs = np.bincount(s_of, minlength=n_s)
+    total = np.bincount(s_of, weights=np.where(has, m_contribution, 0.0), minlength=n_s)
+    low = coverage < card.min_coverage
+    score = np.where(low, np.nan, total.round(4))
+    status = np.array(_STATUS, dtype=object)[joined["status"]]
+    confidence, note = _confidence_columns(
+        status, spec["measure"], s_of, coverage, n_inputs, low, card.min_coverage
+    )
     if low.any():  # an unscored account has no group or measure contributions either
-        unscored = low.to_numpy(dtype=bool)
-        G.loc[unscored[s_of_g], ["effective_weight", "contribution"]] = np.nan
-        M.loc[unscored[s_of], ["effective_weight", "contribution"]] = np.nan
+        g_eff, g_contribution = g_eff.copy(), g_contribution.copy()
+        g_eff[low[s_of_g]] = g_contribution[low[s_of_g]] = np.nan
+        m_eff[low[s_of]] = m_contribution[low[s_of]] = np.nan
 
+    as_of, account = df["as_of"].to_numpy(), df["account_id"].to_numpy()
+    s_rows, g_rows = row[s_first], row[g_first]
+    snapshots = pd.DataFrame(
+        {
+            "as_of": as_of[s_rows],
+            "account_id": account[s_rows],
+            "score": score,
+            "band": _bands(score, card),
+            "confidence": confidence,
+            "coverage": coverage,
+            "confidence_note": note,
+            "scorecard_version": card.stored_version,
+            "computed_at": computed_at,
+        }
+    )
+    groups = pd.DataFrame(
+        {
+            "as_of": as_of[g_rows],
+            "account_id": account[g_rows],
+            "group_name": spec["group_name"][g_first],
+            "score": g_score,
+            "weight": g_weight,
+            "effective_weight": g_eff,
+            "contribution": g_contribution,
+        }
+    )
+    measures = pd.DataFrame(
+        {
+            "as_of": as_of[row],
+            "account_id": account[row],
+            "group_name": spec["group_name"],
+            "measure": spec["measure"],
+            "metric": spec["metric"],
+            "raw_value": joined["raw_value"],
+            "normalized": norm,
+            "weight": weight,
+            "effective_weight": m_eff,
+            "contribution": m_contribution,
+            "status": status,
+        }
+    )
     return ScoreFrames(
-        S[SNAPSHOT_COLUMNS].reset_index(drop=True),
-        G[GROUP_COLUMNS].reset_index(drop=True),
-        M[MEASURE_COLUMNS].reset_index(drop=True),
+        snapshots[SNAPSHOT_COLUMNS], groups[GROUP_COLUMNS], measures[MEASURE_COLUMNS]
     )
 
 
@@ -253,28 +286,35 @@ def _codes(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _confidence_columns(
-    M: pd.DataFrame, row: np.ndarray, S: pd.DataFrame, low: pd.Series, floor: float
+    status: np.ndarray,
+    measure: np.ndarray,
+    row: np.ndarray,
+    coverage: np.ndarray,
+    n_inputs: np.ndarray,
+    low: np.ndarray,
+    floor: float,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Confidence level and note per snapshot row of S (`row`: each M row's row of S).
+    """Confidence level and note per snapshot (`row`: each measure row's snapshot).
 
     A note depends only on coverage, the number of inputs and the first three stale or
     missing ones: each distinct combination is worded once, then mapped back to every row
     (a portfolio has a few hundred combinations, not one per account and date).
     """
-    bad = M["status"].isin(["missing", "stale"]).to_numpy()
-    code, labels = pd.factorize(M["measure"])
+    bad = (status == "missing") | (status == "stale")
+    code, labels = pd.factorize(measure)
     rb, cb = row[bad], code[bad]
     rank = pd.Series(rb).groupby(rb).cumcount().to_numpy()
+    n_s = len(coverage)
     keys = pd.DataFrame(
         {
-            "coverage": S["coverage"].to_numpy(),
-            "n": S["n_inputs"].to_numpy(),
-            "n_bad": np.bincount(rb, minlength=len(S)),
-            "low": low.to_numpy(dtype=bool),
+            "coverage": coverage,
+            "n": n_inputs,
+            "n_bad": np.bincount(rb, minlength=n_s),
+            "low": low,
         }
     )
     for k in range(3):
-        first = np.full(len(S), -1)
+        first = np.full(n_s, -1)
         first[rb[rank == k]] = cb[rank == k]
         keys[f"bad{k}"] = first
     combos = keys.drop_duplicates().reset_index(drop=True)
