@@ -206,7 +206,9 @@ def score_chunks(
             have = [d for d in block if d in present]
             found = found or bool(have)
             for j in range(0, len(have), step):
-                part = frame[frame["as_of"].isin(set(have[j : j + step]))]
+                chunk = set(have[j : j + step])
+                # One chunk of all dates (a snapshot): score the frame itself, not a copy.
+                part = frame if len(chunk) == len(present) else frame[frame["as_of"].isin(chunk)]
                 yield score_frame(part, card, segments, directions)
             del frame
         if not found:
