@@ -24,7 +24,7 @@ import pandas as pd
 import pyarrow as pa
 
 from healthscore.metrics._columns import Dense
-from healthscore.metrics._plan import BREADTH_DAYS, CONSISTENCY_WEEKS, DAY_BITS, Plan
+from healthscore.metrics._plan import BREADTH_DAYS, CONSISTENCY_WEEKS, DAY_BITS, Plan, day_number
 
 if TYPE_CHECKING:
     from healthscore.metrics.compute import _Run
@@ -145,30 +145,35 @@ def _segments_to_windows(run: _Run, ev: Any, accounts: _Codes, out: dict[str, np
     horizon = ibis.timestamp(_midnight(plan.bounds[0]))
     times = ("first_t", "last_t", "fv_t")
 
-    def spans(t: Any) -> dict[str, Any]:
-        aggs = {"first_t": t.event_time.min(), "last_t": t.event_time.max()}
-        if ctx.first_value:
-            fv = ibis.ifelse(
-                t.event_type.isin(list(ctx.first_value)), t.event_time, ibis.null("timestamp")
-            )
-            aggs["fv_t"] = fv.min()
-        return aggs
+    def first_value(t: Any) -> dict[str, Any]:
+        if not ctx.first_value:
+            return {}
+        fv = ibis.ifelse(
+            t.event_type.isin(list(ctx.first_value)), t.event_time, ibis.null("timestamp")
+        )
+        return {"fv_t": fv.min()}
 
-    # Segments >= 1 (inside some window): counts, day bitmaps and first / last activity.
+    # Segments >= 1 (inside some window): counts, day bitmaps, first-value events.
     b = ev.filter(ev.event_time >= horizon)
     b = b.mutate(seg=plan.segment_expr(b.event_time))
     # A segment is at most DAY_BITS days long, so day % DAY_BITS tells its days apart.
     day = b.event_time.date().epoch_days()
     expr = b.group_by(["account_id", "seg"]).agg(
-        n=b.count(), bits=bit_or(_bit(day % DAY_BITS)), **spans(b)
+        n=b.count(), bits=bit_or(_bit(day % DAY_BITS)), **first_value(b)
     )
     cols = _columns(run, expr, {"account_id": accounts}, days=times)
+    # A segment's first and last active days are read off its bitmap: no MIN/MAX needed.
+    seg_start = np.array([day_number(d) for d in plan.bounds], dtype="int64")
+    cols["first_t"], cols["last_t"] = _first_last_day(
+        cols["bits"].astype("int64"), seg_start[cols["seg"].astype("int64") - 1]
+    )
     # Segment 0, everything older, only ever feeds first and last activity: one row per
     # account, not per segment, and no bitmap over the bulk of a long history.
     old = ev.filter(ev.event_time < horizon)
-    old_cols = _columns(
-        run, old.group_by("account_id").agg(**spans(old)), {"account_id": accounts}, days=times
+    spans = old.group_by("account_id").agg(
+        first_t=old.event_time.min(), last_t=old.event_time.max(), **first_value(old)
     )
+    old_cols = _columns(run, spans, {"account_id": accounts}, days=times)
     zeros = np.zeros(len(old_cols["account_id"]), dtype="int64")
     cols["seg"] = np.concatenate([cols["seg"].astype("int64"), zeros])
     cols["n"] = np.concatenate([cols["n"].astype("float64"), zeros.astype("float64")])
@@ -206,6 +211,25 @@ def _segments_to_windows(run: _Run, ev: Any, accounts: _Codes, out: dict[str, np
     if "fv_t" in cols:
         fv_grid = np.fmin.accumulate(dense(cols["fv_t"], np.nan), axis=1)
         out["first_value_n"] = fv_grid[:, ends].T
+
+
+def _first_last_day(bits: np.ndarray, start: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """First and last day numbers set in day bitmaps (bit = day % DAY_BITS) of segments
+    starting on day `start` and at most DAY_BITS days long (NaN for an empty bitmap)."""
+    u = bits.astype("uint64")
+    r = (start % DAY_BITS).astype("uint64")
+    mask = np.uint64((1 << DAY_BITS) - 1)
+    # Rotate so that bit k is day start + k.
+    rot = ((u >> r) | (u << (np.uint64(DAY_BITS) - r))) & mask
+    lowest = np.bitwise_count((rot & (~rot + np.uint64(1))) - np.uint64(1)).astype("int64")
+    smear = rot.copy()
+    for k in (1, 2, 4, 8, 16, 32):
+        smear |= smear >> np.uint64(k)
+    highest = np.bitwise_count(smear).astype("int64") - 1
+    empty = rot == 0
+    first = np.where(empty, np.nan, start + lowest)
+    last = np.where(empty, np.nan, start + highest)
+    return first.astype("float64"), last.astype("float64")
 
 
 # -- (account, type, coarse segment): per-type window counts, adoption ----------------------

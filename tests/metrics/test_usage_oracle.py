@@ -27,10 +27,13 @@ def _events() -> pd.DataFrame:
     rng = np.random.default_rng(5)
     n = 6000
     days = rng.integers(0, 480, n)
+    # D is new: its first event is recent, inside the windows' segments, not before them.
+    late = rng.random(n) < 0.05
+    days[late] = rng.integers(395, 480, int(late.sum()))
     secs = rng.integers(0, 86400, n)
     return pd.DataFrame(
         {
-            "account_id": rng.choice(["A", "B", "C"], n, p=[0.6, 0.3, 0.1]),
+            "account_id": np.where(late, "D", rng.choice(["A", "B", "C"], n, p=[0.6, 0.3, 0.1])),
             # Some users are only seen rarely, some events have no user at all.
             "user_id": np.where(
                 rng.random(n) < 0.1, None, rng.choice([f"u{i}" for i in range(40)], n)
@@ -53,7 +56,10 @@ def _expected(ev: pd.DataFrame, as_of: dt.date, account: str, w: int) -> dict[st
         & (own["event_time"] < end - pd.Timedelta(days=w))
     ]
     before = own[own["event_time"] < end]
+    first = before["event_time"].min().normalize()
     return {
+        # No start date and no subscription: tenure runs from the first event.
+        "financial_tenure_days": float((pd.Timestamp(as_of) - first).days),
         f"usage_events_{w}d": float(len(cur)),
         f"usage_active_days_{w}d": float(cur["event_time"].dt.date.nunique()),
         f"usage_active_users_{w}d": float(cur["user_id"].dropna().nunique()),
@@ -80,7 +86,7 @@ def _change(cur: float, prev: float) -> float:
 def test_usage_matches_a_plain_recount(tmp_path, layout):
     ev = _events()
     store = open_store(tmp_path / "dense.duckdb")
-    insert(store, {"accounts": [{"account_id": a} for a in "ABC"], "events": ev.to_dict("records")})
+    insert(store, {"accounts": [{"account_id": a} for a in "ABCD"], "events": ev.to_dict("records")})
     plan = None
     if layout == "dense backfill":
         dates = [START + dt.timedelta(days=120 + 5 * k) for k in range(70)]
@@ -108,7 +114,10 @@ def test_usage_matches_a_plain_recount(tmp_path, layout):
     got = got.set_index(["as_of", "account_id"])
     checked = 0
     for as_of in checked_dates:
-        for account in "ABC":
+        for account in "ABCD":
+            if not (ev[ev["account_id"] == account]["event_time"].dt.date <= as_of).any():
+                assert (as_of, account) not in got.index  # did not exist yet
+                continue
             for w in WINDOWS:
                 for name, value in _expected(ev, as_of, account, w).items():
                     actual = got.loc[(as_of, account), name]

@@ -5,8 +5,6 @@ SELECT
   BIT_OR(
     CAST(1 AS BIGINT) << CAST(DATE_DIFF('DAY', MAKE_DATE(1970, 1, 1), CAST("t1"."event_time" AS DATE)) % 62 AS INT)
   ) AS "bits",
-  MIN("t1"."event_time") AS "first_t",
-  MAX("t1"."event_time") AS "last_t",
   MIN(
     CASE
       WHEN "t1"."event_type" IN ('report')
