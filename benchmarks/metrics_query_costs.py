@@ -39,6 +39,14 @@ def queries(as_of: dt.date) -> dict[str, str]:
         f"WHEN event_time >= {ts(14)} THEN 1 ELSE 2 END) ELSE (CASE WHEN event_time >= {ts(56)} "
         f"THEN 3 WHEN event_time >= {ts(90)} THEN 4 ELSE 5 END) END"
     )
+    # Day number relative to as_of (0 = as_of), for weekly bins and day bitmaps.
+    rel = f"(DATE '{as_of}' - CAST(event_time AS DATE))"
+    weeks = [f"count(*) FILTER (WHERE {rel} >= {7 * k} AND {rel} < {7 * k + 7})" for k in range(12)]
+    bitmaps = [
+        f"bit_or(CASE WHEN {rel} >= {62 * k} AND {rel} < {62 * k + 62} "
+        f"THEN 1::BIGINT << CAST({rel} - {62 * k} AS INTEGER) ELSE 0::BIGINT END)"
+        for k in range(3)
+    ]
     return {
         "floor: per account, 6 window counts (180 days)": (
             f"SELECT account_id, {', '.join(counts)} FROM events WHERE {recent} GROUP BY 1"
@@ -48,6 +56,13 @@ def queries(as_of: dt.date) -> dict[str, str]:
         ),
         "per (account, type), count only (180 days)": (
             f"SELECT account_id, event_type, count(*) FROM events WHERE {recent} GROUP BY 1, 2"
+        ),
+        "per (account, type), 5 filtered counts, one per window bound (180 days)": (
+            "SELECT account_id, event_type, count(*), "
+            + ", ".join(
+                f"count(*) FILTER (WHERE event_time >= {ts(w)})" for w in (7, 14, 28, 56, 90)
+            )
+            + f" FROM events WHERE {recent} GROUP BY 1, 2"
         ),
         "per (account, type, window segment), count (180 days)": (
             f"SELECT account_id, event_type, {seg} AS s, count(*) FROM events "
@@ -61,6 +76,10 @@ def queries(as_of: dt.date) -> dict[str, str]:
                 for c in counts
             )
             + f" FROM events WHERE {recent} GROUP BY 1"
+        ),
+        "one per-account query: 6 window counts, 12 weekly counts, 3 day bitmaps, first/last (180 days)": (
+            f"SELECT account_id, min(event_time), max(event_time), "
+            f"{', '.join(counts + weeks + bitmaps)} FROM events WHERE {recent} GROUP BY 1"
         ),
         "active days: COUNT(DISTINCT day) per (account, window segment) (180 days)": (
             f"SELECT account_id, {seg} AS s, count(DISTINCT CAST(event_time AS DATE)) "
@@ -99,6 +118,26 @@ def main() -> None:
         t0 = time.perf_counter()
         rows = len(con.execute(sql).fetchall())
         print(f"{time.perf_counter() - t0:7.2f} s  {rows:>10,} rows  {name}", flush=True)
+    # The usage family's own queries, as compute_metrics generates them for this date: their
+    # sum is the engine's share of a snapshot (the rest is other families and numpy).
+    con.close()
+    from healthscore.metrics.compute import metric_sql
+    from healthscore.store import open_store
+
+    store = open_store(args.db, read_only=True)
+    store.con.execute(f"SET threads = {args.threads}")
+    own = metric_sql(store.ibis(), [AS_OF])["usage"].split("-- next query")
+    total = 0.0
+    for k, sql in enumerate(own, 1):
+        t0 = time.perf_counter()
+        rows = len(store.con.execute(sql).fetchall())
+        took = time.perf_counter() - t0
+        total += took
+        print(
+            f"{took:7.2f} s  {rows:>10,} rows  compute_metrics usage query {k} of {len(own)}",
+            flush=True,
+        )
+    print(f"{total:7.2f} s  usage queries together", flush=True)
 
 
 if __name__ == "__main__":
