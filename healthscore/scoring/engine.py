@@ -31,6 +31,7 @@ _M_PER_ROW = ("raw_value", "normalized", "ew", "status")
 _M_SPEC = (
     "g_code", "group_name", "measure", "metric", "weight", "g_weight", "g_share", "m_share",
 )  # fmt: skip
+_M_TEXT = ("group_name", "measure", "metric")
 _STATUS = ("ok", "missing", "stale", "decayed")
 
 SNAPSHOT_COLUMNS = [
@@ -177,7 +178,7 @@ def score_frame(
     joined = {name: np.concatenate(parts) for name, parts in cols.items()}
     row, m_code = joined["row"], joined["m_code"]
     spec = {
-        name: np.array([s[i] for s in specs], dtype=object if i in (1, 2, 3) else None)[m_code]
+        name: np.array([s[i] for s in specs], dtype=object if name in _M_TEXT else None)[m_code]
         for i, name in enumerate(_M_SPEC)
     }
     norm, ew, weight = joined["normalized"], joined["ew"], spec["weight"]
@@ -226,7 +227,6 @@ def score_frame(
         status, spec["measure"], s_of, coverage, n_inputs, low, card.min_coverage
     )
     if low.any():  # an unscored account has no group or measure contributions either
-        g_eff, g_contribution = g_eff.copy(), g_contribution.copy()
         g_eff[low[s_of_g]] = g_contribution[low[s_of_g]] = np.nan
         m_eff[low[s_of]] = m_contribution[low[s_of]] = np.nan
 
