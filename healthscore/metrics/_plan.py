@@ -24,6 +24,7 @@ __all__ = [
     "Plan",
     "day_number",
     "make_plan",
+    "midnight",
 ]
 
 EPOCH = dt.date(1970, 1, 1)
@@ -43,6 +44,13 @@ def day_number(d: dt.date) -> int:
 
 def _ts(d: dt.date) -> dt.datetime:
     return dt.datetime(d.year, d.month, d.day)
+
+
+def midnight(d: dt.date) -> Any:
+    """Ibis timestamp literal of `d` at 00:00: the form every bound is compared in."""
+    import ibis
+
+    return ibis.timestamp(_ts(d))
 
 
 @dataclass(frozen=True)
@@ -70,7 +78,7 @@ class Plan:
         """Ibis expression: the segment index of timestamp `t` (a balanced CASE tree)."""
         import ibis
 
-        bounds = [ibis.timestamp(_ts(b)) for b in (self.coarse if coarse else self.bounds)]
+        bounds = [midnight(b) for b in (self.coarse if coarse else self.bounds)]
 
         def tree(lo: int, hi: int) -> Any:
             if lo == hi:

@@ -24,7 +24,14 @@ import pandas as pd
 import pyarrow as pa
 
 from healthscore.metrics._columns import Dense
-from healthscore.metrics._plan import BREADTH_DAYS, CONSISTENCY_WEEKS, DAY_BITS, Plan, day_number
+from healthscore.metrics._plan import (
+    BREADTH_DAYS,
+    CONSISTENCY_WEEKS,
+    DAY_BITS,
+    Plan,
+    day_number,
+    midnight,
+)
 
 if TYPE_CHECKING:
     from healthscore.metrics.compute import _Run
@@ -142,7 +149,7 @@ def _segment_at(plan: Plan, bounds: Sequence[dt.date]) -> Callable[[int], list[i
 
 def _segments_to_windows(run: _Run, ev: Any, accounts: _Codes, out: dict[str, np.ndarray]) -> None:
     plan, ctx = run.plan, run.ctx
-    horizon = ibis.timestamp(_midnight(plan.bounds[0]))
+    horizon = midnight(plan.bounds[0])
     times = ("first_t", "last_t", "fv_t")
 
     def first_value(t: Any) -> dict[str, Any]:
@@ -161,7 +168,7 @@ def _segments_to_windows(run: _Run, ev: Any, accounts: _Codes, out: dict[str, np
     expr = b.group_by(["account_id", "seg"]).agg(
         n=b.count(), bits=bit_or(_bit(day % DAY_BITS)), **first_value(b)
     )
-    cols = _columns(run, expr, {"account_id": accounts}, days=times)
+    cols = _columns(run, expr, {"account_id": accounts}, days=("fv_t",))
     # A segment's first and last active days are read off its bitmap: no MIN/MAX needed.
     seg_start = np.array([day_number(d) for d in plan.bounds], dtype="int64")
     cols["first_t"], cols["last_t"] = _first_last_day(
@@ -238,7 +245,7 @@ def _first_last_day(bits: np.ndarray, start: np.ndarray) -> tuple[np.ndarray, np
 def _types_to_windows(run: _Run, ev: Any, accounts: _Codes, out: dict[str, np.ndarray]) -> None:
     plan, ctx = run.plan, run.ctx
     # Only segments >= 1 are ever inside a window: older events are not read here.
-    a = ev.filter(ev.event_time >= ibis.timestamp(_midnight(plan.coarse[0])))
+    a = ev.filter(ev.event_time >= midnight(plan.coarse[0]))
     types = _Codes([raw for raw, _ in ctx.event_types])
     if len(plan.coarse) - 1 <= WIDE_SEGMENTS:
         cols = _type_counts_wide(run, a, accounts, types)
@@ -303,7 +310,7 @@ def _type_counts_wide(run: _Run, a: Any, accounts: _Codes, types: _Codes) -> dic
     at or after bound s-1 minus those at or after bound s."""
     bounds = run.plan.coarse
     after = {
-        f"c{k}": a.count(where=a.event_time >= ibis.timestamp(_midnight(bounds[k])))
+        f"c{k}": a.count(where=a.event_time >= midnight(bounds[k]))
         for k in range(1, len(bounds) - 1)
     }
     expr = a.group_by(["account_id", "event_type"]).agg(c0=a.count(), **after)
@@ -333,7 +340,7 @@ def _users_to_windows(run: _Run, ev: Any, accounts: _Codes, out: dict[str, np.nd
     first = idx[since] + 1  # first coarse segment read
     n_bits = len(plan.coarse) - first
     blocks = -(-n_bits // DAY_BITS)
-    u = ev.filter(ev.user_id.notnull() & (ev.event_time >= ibis.timestamp(_midnight(since))))
+    u = ev.filter(ev.user_id.notnull() & (ev.event_time >= midnight(since)))
     rel = plan.segment_expr(u.event_time, coarse=True) - first
     aggs = {}
     for k in range(blocks):
@@ -363,7 +370,3 @@ def _mask(lo: int, hi: int) -> int:
     if lo > hi:
         return 0
     return ((1 << (hi + 1)) - 1) ^ ((1 << lo) - 1)
-
-
-def _midnight(d: dt.date) -> dt.datetime:
-    return dt.datetime(d.year, d.month, d.day)
