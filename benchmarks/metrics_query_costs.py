@@ -89,7 +89,34 @@ def queries(as_of: dt.date) -> dict[str, str]:
             f"SELECT DISTINCT account_id, user_id FROM events "
             f"WHERE event_time >= {ts(90)} AND event_time < {ts(0)}"
         ),
+        "active users: COUNT(DISTINCT user) per account, one per window (180 days)": (
+            "SELECT account_id, "
+            + ", ".join(
+                f"count(DISTINCT user_id) FILTER (WHERE event_time >= {ts(w)})" for w in (7, 28, 90)
+            )
+            + f" FROM events WHERE {recent} GROUP BY 1"
+        ),
+        "first and last activity before the windows, per account (older than 180 days)": (
+            f"SELECT account_id, min(event_time), max(event_time) FROM events "
+            f"WHERE event_time < {ts(180)} GROUP BY 1"
+        ),
+        "one scan, three GROUPING SETS: (account, week), (account, type), (account, user)": (
+            f"SELECT account_id, event_type, user_id, {rel} // 7 AS wk, count(*), "
+            f"bit_or(1::BIGINT << CAST({rel} % 62 AS INTEGER)) FROM events WHERE {recent} "
+            "GROUP BY GROUPING SETS ((account_id, wk), (account_id, event_type), (account_id, user_id))"
+        ),
     }
+
+
+# The cheapest query above for each shape the metric list cannot do without: window counts
+# (the floor itself), per-type counts (breadth, depth, underused features), distinct active
+# users, and first activity over the whole history (tenure, days since last activity).
+LOWER_BOUND = (
+    "floor: per account, 6 window counts (180 days)",
+    "per (account, type), count only (180 days)",
+    "active users: distinct (account, user) (90 days)",
+    "first and last activity before the windows, per account (older than 180 days)",
+)
 
 
 def _types() -> list[str]:
@@ -114,10 +141,20 @@ def main() -> None:
         f"threads={args.threads}; store={args.db.name}",
         flush=True,
     )
+    took: dict[str, float] = {}
     for name, sql in queries(AS_OF).items():
         t0 = time.perf_counter()
         rows = len(con.execute(sql).fetchall())
-        print(f"{time.perf_counter() - t0:7.2f} s  {rows:>10,} rows  {name}", flush=True)
+        took[name] = time.perf_counter() - t0
+        print(f"{took[name]:7.2f} s  {rows:>10,} rows  {name}", flush=True)
+    bound = sum(took[name] for name in LOWER_BOUND)
+    floor = took[LOWER_BOUND[0]]
+    print(
+        f"{bound:7.2f} s  lower bound of the usage family's engine work: the cheapest query for "
+        f"each shape it needs, summed ({bound / floor:.1f}x the floor, before active days, "
+        "other families and scoring)",
+        flush=True,
+    )
     # The usage family's own queries, as compute_metrics generates them for this date: their
     # sum is the engine's share of a snapshot (the rest is other families and numpy).
     con.close()
