@@ -27,9 +27,21 @@ from rich.table import Table as RichTable
 from healthscore.config import Settings, load_settings
 from healthscore.store import Store, open_store
 
+
+def _width(stream: Any) -> int | None:
+    """Rich's own width on a terminal or with $COLUMNS; wide when piped to a file or pager.
+
+    Rich falls back to 80 columns off a terminal, which folds account ids and dates of an
+    11-column listing mid-word; `healthscore accounts > red.txt` should read like the screen.
+    """
+    if os.environ.get("COLUMNS") or (hasattr(stream, "isatty") and stream.isatty()):
+        return None
+    return 200
+
+
 # Results go to stdout; progress and messages to stderr so pipes stay clean.
-out = Console(soft_wrap=True)
-err = Console(stderr=True, soft_wrap=True)
+out = Console(soft_wrap=True, width=_width(sys.stdout))
+err = Console(stderr=True, soft_wrap=True, width=_width(sys.stderr))
 
 
 class OutputFormat(StrEnum):

@@ -81,6 +81,28 @@ def test_accounts_table_shows_trend_arrows(store_file: Path) -> None:
     assert any(a in out for a in ("↑", "↓", "→"))
 
 
+def test_accounts_table_piped_to_a_file_keeps_one_row_per_line(store_file: Path) -> None:
+    # Off a terminal Rich would fold an 11-column table at 80 columns (ids split mid-word).
+    env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")}
+    exe = Path(sys.executable).with_name("healthscore")
+    proc = subprocess.run(
+        [str(exe), "accounts", "--db", str(store_file), "--limit", "5"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    ids = [
+        r["account_id"]
+        for r in json.loads(run("accounts", "--db", str(store_file), "-f", "json", "--limit", "5"))
+    ]
+    lines = proc.stdout.splitlines()
+    header = next(ln for ln in lines if "account" in ln and "renewal" in ln)
+    assert "confidence" in header  # the whole header on one line
+    for account in ids:
+        assert sum(account in ln for ln in lines) == 1, proc.stdout
+
+
 def test_accounts_csv_header(store_file: Path) -> None:
     out = run("accounts", "--db", str(store_file), "-f", "csv", "--limit", "2")
     lines = out.strip().splitlines()
