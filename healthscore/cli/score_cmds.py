@@ -239,7 +239,7 @@ def explain_cmd(
 
 @app.command("accounts")
 def accounts_cmd(
-    band: Annotated[str | None, typer.Option("--band", help="Only this band, e.g. red.")] = None,
+    band: Annotated[str | None, typer.Option("--band", help="Only this band, e.g. red, or unscored.")] = None,
     segment: Annotated[str | None, typer.Option("--segment", help="Only this segment.")] = None,
     owner: Annotated[
         str | None, typer.Option("--owner", help="Owner CSM (substring match).")
@@ -260,7 +260,7 @@ def accounts_cmd(
     Example: healthscore accounts --band red --segment enterprise --sort arr --desc
     """
     from healthscore.scoring import list_accounts
-    from healthscore.scoring.accounts import SORT_KEYS, trend_arrow
+    from healthscore.scoring.accounts import SORT_KEYS, UNSCORED, trend_arrow
 
     if sort not in SORT_KEYS:
         raise typer.BadParameter(f"use one of: {', '.join(SORT_KEYS)}", param_hint="--sort")
@@ -287,13 +287,16 @@ def accounts_cmd(
         )
         return
     day = rows[0]["as_of"] if rows else None
+    if not rows:
+        err.print("no account matches these filters")
+        return
     table = [
         {
             "account": r["account_id"],
             "name": r["name"] or "",
             "segment": r["segment"] or "",
             "score": "—" if r["score"] is None else f"{r['score']:.0f}",
-            "band": r["band"] or "unscored",
+            "band": r["band"] or UNSCORED,
             "7d": trend_arrow(r["trend_7d"]),
             "30d": trend_arrow(r["trend_30d"]),
             "ARR": _num(r["arr"]),

@@ -30,6 +30,8 @@ ACCOUNT_COLUMNS = (
 )
 
 SORT_KEYS = ("score", "arr", "trend", "renewal", "name")
+# The band shown, and accepted by --band, for accounts with too little data to score.
+UNSCORED = "unscored"
 SortKey = Literal["score", "arr", "trend", "renewal", "name"]
 
 
@@ -44,6 +46,15 @@ def previous_date(dates: list[dt.date], as_of: dt.date, days: int) -> dt.date | 
     slack = max(days // 2, 2)
     cands = [d for d in dates if d < as_of and abs((d - target).days) <= slack]
     return min(cands, key=lambda d: (abs((d - target).days), -d.toordinal())) if cands else None
+
+
+def _check_known(store: Store, what: str, value: str, sql: str, *extra: str) -> None:
+    """A filter value nothing stored carries is a typo, not an empty portfolio: say so."""
+    known = sorted({str(v) for (v,) in store.con.execute(sql).fetchall() if v is not None})
+    choices = [*known, *extra]
+    if value.lower() not in {c.lower() for c in choices}:
+        listed = ", ".join(choices) if choices else "none stored"
+        raise HealthscoreError(f"no {what} {value!r} in the store; use one of: {listed}")
 
 
 def trend_arrow(delta: float | None, flat: float = 1.0) -> str:
@@ -89,9 +100,14 @@ def list_accounts(
     where = ["s.as_of = ?"]
     params: list[object] = [day, day, d7, d30, day]
     if band:
-        where.append("lower(s.band) = lower(?)")
-        params.append(band)
+        _check_known(store, "band", band, "SELECT DISTINCT band FROM score_snapshots", UNSCORED)
+        if band.lower() == UNSCORED:
+            where.append("s.band IS NULL")
+        else:
+            where.append("lower(s.band) = lower(?)")
+            params.append(band)
     if segment:
+        _check_known(store, "segment", segment, "SELECT DISTINCT segment FROM accounts")
         where.append("lower(a.segment) = lower(?)")
         params.append(segment)
     if owner:

@@ -12,7 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from healthscore.cli import app
-from healthscore.errors import InvalidScorecard
+from healthscore.errors import HealthscoreError, InvalidScorecard
 from healthscore.scoring import DEFAULT_SCORECARD
 from healthscore.store import open_store
 
@@ -73,6 +73,38 @@ def test_accounts_json_filters_and_sort(store_file: Path) -> None:
     mine = json.loads(run("accounts", "--db", str(store_file), "-f", "json", "--owner", owner))
     assert mine and all(r["owner"] == owner for r in mine)
     assert len(mine) < len(rows)
+
+
+def test_accounts_filter_typo_names_the_choices(store_file: Path) -> None:
+    for opt, typo, choices in (
+        ("--band", "purple", "green, red, yellow, unscored"),
+        ("--segment", "ent", "enterprise"),
+    ):
+        r = runner.invoke(app, ["accounts", "--db", str(store_file), opt, typo])
+        assert isinstance(r.exception, HealthscoreError), r.output  # `healthscore` exits 1
+        assert f"no {opt[2:]} '{typo}' in the store" in str(r.exception)
+        assert choices in str(r.exception)
+    r = runner.invoke(app, ["accounts", "--db", str(store_file), "--owner", "nobody-at-all"])
+    assert r.exit_code == 0 and r.stdout == ""
+    assert "no account matches these filters" in r.stderr
+
+
+def test_accounts_band_unscored_lists_accounts_without_a_score(
+    store_file: Path, tmp_path: Path
+) -> None:
+    copy = tmp_path / "s.duckdb"
+    copy.write_bytes(store_file.read_bytes())
+    with open_store(copy) as s:  # as the engine stores an account below the coverage floor
+        (day,) = s.con.execute("SELECT max(as_of) FROM score_snapshots").fetchone()
+        (acct,) = s.con.execute(
+            "SELECT min(account_id) FROM score_snapshots WHERE as_of = ?", [day]
+        ).fetchone()
+        s.con.execute(
+            "UPDATE score_snapshots SET score = NULL, band = NULL WHERE as_of = ? AND account_id = ?",
+            [day, acct],
+        )
+    rows = json.loads(run("accounts", "--db", str(copy), "-f", "json", "--band", "Unscored"))
+    assert [r["account_id"] for r in rows] == [acct] and rows[0]["score"] is None
 
 
 def test_accounts_table_shows_trend_arrows(store_file: Path) -> None:
