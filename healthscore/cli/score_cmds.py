@@ -156,6 +156,14 @@ def score_cmd(
             "write a usage scorecard with `healthscore scorecard template --output usage.yaml`",
             highlight=False,
         )
+    if run.data_lag_days > 7:
+        newest = last - dt.timedelta(days=run.data_lag_days)
+        err.print(
+            f"note: the store's newest data is from {newest}, {run.data_lag_days} days before "
+            f"{last}; usage and contact metrics read that gap as inactivity. Import newer data, "
+            f"or score --as-of {newest}.",
+            highlight=False,
+        )
     if run.skipped_dates:
         err.print(
             f"skipped {len(run.skipped_dates)} date(s) before any account existed "
@@ -239,7 +247,9 @@ def explain_cmd(
 
 @app.command("accounts")
 def accounts_cmd(
-    band: Annotated[str | None, typer.Option("--band", help="Only this band, e.g. red, or unscored.")] = None,
+    band: Annotated[
+        str | None, typer.Option("--band", help="Only this band, e.g. red, or unscored.")
+    ] = None,
     segment: Annotated[str | None, typer.Option("--segment", help="Only this segment.")] = None,
     owner: Annotated[
         str | None, typer.Option("--owner", help="Owner CSM (substring match).")

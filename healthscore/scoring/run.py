@@ -39,6 +39,8 @@ class ScoreRun:
     accounts_unscored: int
     bands: dict[str, int]
     skipped_dates: list[dt.date] = field(default_factory=list)
+    # Days from the newest data in the store to the last date scored (0: data reaches it).
+    data_lag_days: int = 0
     # The scores themselves: all dates for `score`; the last chunk of dates for a backfill.
     frames: ScoreFrames | None = field(default=None, repr=False)
 
@@ -50,6 +52,7 @@ class ScoreRun:
             "accounts_unscored": self.accounts_unscored,
             "bands": self.bands,
             "skipped_dates": [d.isoformat() for d in self.skipped_dates],
+            "data_lag_days": self.data_lag_days,
         }
 
 
@@ -113,6 +116,23 @@ def custom_metrics(card: Scorecard) -> list[Any] | None:
             where = f"{card.file} line {line}" if line else card.file
             raise InvalidScorecard(f"{where}, custom_metrics[{i}]: {exc}") from None
     return out
+
+
+def check_dates(dates: Sequence[dt.date], today: dt.date | None = None) -> None:
+    """Refuse dates after today: with no data yet, every account would read as silent."""
+    today = today or dt.date.today()
+    future = [d for d in dates if d > today]
+    if future:
+        raise HealthscoreError(
+            f"{future[0]} is in the future (today is {today}); a score reads only data up to "
+            "its date, so every account would look inactive. Score a date up to today."
+        )
+
+
+def data_lag(store: Store, day: dt.date) -> int:
+    """Days from the store's newest signal to `day` (0 when data reaches it)."""
+    rng = data_date_range(store)
+    return max((day - rng[1]).days, 0) if rng else 0
 
 
 def default_as_of(store: Store) -> dt.date:
@@ -221,7 +241,11 @@ def score_chunks(
 
 
 def _summary(
-    card: Scorecard, frames: ScoreFrames, dates: list[dt.date], skipped: list[dt.date]
+    card: Scorecard,
+    frames: ScoreFrames,
+    dates: list[dt.date],
+    skipped: list[dt.date],
+    lag: int = 0,
 ) -> ScoreRun:
     last = frames.snapshots[frames.snapshots["as_of"] == max(dates)] if dates else frames.snapshots
     bands = {b.name: int((last["band"] == b.name).sum()) for b in card.bands}
@@ -232,6 +256,7 @@ def _summary(
         accounts_unscored=int(last["score"].isna().sum()),
         bands=bands,
         skipped_dates=skipped,
+        data_lag_days=lag,
         frames=frames,
     )
 
@@ -248,9 +273,10 @@ def score(
     """
     card = resolve_scorecard(scorecard)
     day = as_of or default_as_of(store)
+    check_dates([day])
     frames, _ = compute_scores(store, [day], card, engine)
     write_scores(store, frames, card, [day])
-    return _summary(card, frames, [day], [])
+    return _summary(card, frames, [day], [], data_lag(store, day))
 
 
 def backfill_dates(start: dt.date, end: dt.date, every_days: int = 7) -> list[dt.date]:
@@ -284,6 +310,7 @@ def backfill(
     """
     card = resolve_scorecard(scorecard)
     days = backfill_dates(start, end, every_days)
+    check_dates(days)
     # ~20 chunks of dates, each scored and written in one transaction: every snapshot stays
     # atomic, the progress bar moves, and memory holds one chunk's measure rows at a time.
     run = score_chunks(store, days, card, engine, chunks=20, max_rows=METRIC_ROWS_PER_CALL)
@@ -300,4 +327,4 @@ def backfill(
     empty = sorted({*run.empty, *(d for d in run.dates if d not in set(scored))})
     if last is None:
         raise NotEnoughData(f"no active account to score between {start} and {end}")
-    return _summary(card, last, scored, empty)
+    return _summary(card, last, scored, empty, data_lag(store, max(scored)))

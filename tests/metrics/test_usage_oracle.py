@@ -86,7 +86,9 @@ def _change(cur: float, prev: float) -> float:
 def test_usage_matches_a_plain_recount(tmp_path, layout):
     ev = _events()
     store = open_store(tmp_path / "dense.duckdb")
-    insert(store, {"accounts": [{"account_id": a} for a in "ABCD"], "events": ev.to_dict("records")})
+    insert(
+        store, {"accounts": [{"account_id": a} for a in "ABCD"], "events": ev.to_dict("records")}
+    )
     plan = None
     if layout == "dense backfill":
         dates = [START + dt.timedelta(days=120 + 5 * k) for k in range(70)]

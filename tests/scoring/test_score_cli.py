@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import subprocess
@@ -169,6 +170,25 @@ def test_score_command_replaces_date(store_file: Path) -> None:
     assert out["dates"] == ["2026-10-31"] and out["accounts_scored"] > 0
     after = snapshot_state(store_file)
     assert [c[0] for c in after] == [c[0] for c in before]  # replaced, not appended
+
+
+def test_score_refuses_a_future_date_and_writes_nothing(store_file: Path) -> None:
+    before = snapshot_state(store_file)
+    tomorrow = (dt.date.today() + dt.timedelta(days=1)).isoformat()
+    for args in (["--as-of", tomorrow], ["--backfill", "2026-10-01", tomorrow]):
+        r = runner.invoke(app, ["score", *args, "--db", str(store_file)])
+        assert isinstance(r.exception, HealthscoreError), r.output
+        assert f"{tomorrow} is in the future" in str(r.exception)
+    assert snapshot_state(store_file) == before
+
+
+def test_score_after_the_newest_data_says_how_stale_it_is(store_file: Path) -> None:
+    # The demo's data ends on 2026-10-31; three weeks later, windows read the gap as silence.
+    r = runner.invoke(app, ["score", "--as-of", "2026-11-21", "--db", str(store_file)])
+    assert r.exit_code == 0, r.output
+    assert "newest data is from 2026-10-31, 21 days before 2026-11-21" in r.stderr
+    out = json.loads(run("score", "--as-of", "2026-10-31", "--db", str(store_file), "-f", "json"))
+    assert out["data_lag_days"] == 0
 
 
 def test_backfill_command(store_file: Path) -> None:
