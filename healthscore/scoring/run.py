@@ -118,7 +118,7 @@ def custom_metrics(card: Scorecard) -> list[Any] | None:
     return out
 
 
-def check_dates(dates: Sequence[dt.date], today: dt.date | None = None) -> None:
+def _refuse_future(dates: Sequence[dt.date], today: dt.date | None = None) -> None:
     """Refuse dates after today: with no data yet, every account would read as silent."""
     today = today or dt.date.today()
     future = [d for d in dates if d > today]
@@ -129,7 +129,7 @@ def check_dates(dates: Sequence[dt.date], today: dt.date | None = None) -> None:
         )
 
 
-def data_lag(store: Store, day: dt.date) -> int:
+def _data_lag(store: Store, day: dt.date) -> int:
     """Days from the store's newest signal to `day` (0 when data reaches it)."""
     rng = data_date_range(store)
     return max((day - rng[1]).days, 0) if rng else 0
@@ -273,10 +273,10 @@ def score(
     """
     card = resolve_scorecard(scorecard)
     day = as_of or default_as_of(store)
-    check_dates([day])
+    _refuse_future([day])
     frames, _ = compute_scores(store, [day], card, engine)
     write_scores(store, frames, card, [day])
-    return _summary(card, frames, [day], [], data_lag(store, day))
+    return _summary(card, frames, [day], [], _data_lag(store, day))
 
 
 def backfill_dates(start: dt.date, end: dt.date, every_days: int = 7) -> list[dt.date]:
@@ -310,7 +310,7 @@ def backfill(
     """
     card = resolve_scorecard(scorecard)
     days = backfill_dates(start, end, every_days)
-    check_dates(days)
+    _refuse_future(days)
     # ~20 chunks of dates, each scored and written in one transaction: every snapshot stays
     # atomic, the progress bar moves, and memory holds one chunk's measure rows at a time.
     run = score_chunks(store, days, card, engine, chunks=20, max_rows=METRIC_ROWS_PER_CALL)
@@ -327,4 +327,4 @@ def backfill(
     empty = sorted({*run.empty, *(d for d in run.dates if d not in set(scored))})
     if last is None:
         raise NotEnoughData(f"no active account to score between {start} and {end}")
-    return _summary(card, last, scored, empty, data_lag(store, max(scored)))
+    return _summary(card, last, scored, empty, _data_lag(store, max(scored)))
