@@ -243,7 +243,8 @@ def score_frame(
             "confidence_note": note,
             "scorecard_version": card.stored_version,
             "computed_at": computed_at,
-        }
+        },
+        copy=False,
     )
     groups = pd.DataFrame(
         {
@@ -254,7 +255,8 @@ def score_frame(
             "weight": g_weight,
             "effective_weight": g_eff,
             "contribution": g_contribution,
-        }
+        },
+        copy=False,
     )
     measures = pd.DataFrame(
         {
@@ -269,11 +271,12 @@ def score_frame(
             "effective_weight": m_eff,
             "contribution": m_contribution,
             "status": status,
-        }
+        },
+        copy=False,
     )
-    return ScoreFrames(
-        snapshots[SNAPSHOT_COLUMNS], groups[GROUP_COLUMNS], measures[MEASURE_COLUMNS]
-    )
+    # Every array above is new to this call, so the frames take them as they are: copying
+    # them into pandas' stacked blocks cost a third of the scoring at 100k accounts.
+    return ScoreFrames(snapshots, groups, measures)
 
 
 def _codes(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
