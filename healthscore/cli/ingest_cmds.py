@@ -81,7 +81,9 @@ def _stdin_as_file(paths: list[Path], fmt: str | None) -> Iterator[list[Path]]:
 
 def _print_report(r: ImportReport) -> None:
     err.print(
-        f"{r.kind}: {r.rows_inserted:,} new, {r.rows_duplicate:,} already stored, "
+        f"{r.kind}: {r.rows_inserted:,} new, "
+        + (f"{r.rows_updated:,} updated, " if r.rows_updated else "")
+        + f"{r.rows_duplicate:,} already stored, "
         f"{r.rows_rejected:,} quarantined (of {r.rows_read:,} read; batch {r.batch_id})",
         highlight=False,
     )
@@ -112,6 +114,14 @@ def import_(
     quarantine: Annotated[
         bool, typer.Option("--quarantine", help="Load good rows; keep bad ones in quarantine.")
     ] = False,
+    update: Annotated[
+        bool,
+        typer.Option(
+            "--update",
+            help="Replace stored rows whose key comes again with other values (a ticket "
+            "resolved, an invoice paid since the last export). Default: skip stored keys.",
+        ),
+    ] = False,
     fmt: Annotated[
         str | None, typer.Option("--format", help="csv, jsonl or parquet (default: from the name).")
     ] = None,
@@ -120,6 +130,7 @@ def import_(
     """Import CSV (or .csv.gz), JSON Lines or Parquet files of one KIND, or a ChurnSim folder.
 
     Example: healthscore import events events.csv.gz --map ts=event_time --quarantine
+    Example: healthscore import tickets tickets-today.csv --update
     """
     columns = load_mapping_file(mapping) if mapping else {}
     columns.update(parse_mapping(map_))
@@ -127,7 +138,7 @@ def import_(
         if kind == "churnsim":
             if len(files) != 1:
                 raise ImportRejected("import churnsim takes exactly one folder")
-            for r in import_churnsim(s, files[0], on_progress=cb).values():  # type: ignore[arg-type]
+            for r in import_churnsim(s, files[0], update=update, on_progress=cb).values():  # type: ignore[arg-type]
                 _print_report(r)
             return
         with _stdin_as_file(list(files), fmt) as paths:
@@ -137,6 +148,7 @@ def import_(
                 paths,
                 mapping=columns,
                 quarantine=quarantine,
+                update=update,
                 fmt=fmt,
                 on_progress=cb,  # type: ignore[arg-type]
             )
@@ -188,6 +200,7 @@ def status(
                 "kind",
                 "files",
                 "rows_inserted",
+                "rows_updated",
                 "rows_duplicate",
                 "rows_rejected",
                 "status",

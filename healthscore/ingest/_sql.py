@@ -10,6 +10,7 @@ import duckdb
 from healthscore.store.schema import Table
 
 __all__ = [
+    "delete_changed_rows",
     "event_row_hash_sql",
     "insert_new_rows",
     "new_batch_id",
@@ -55,6 +56,21 @@ def insert_new_rows(con: duckdb.DuckDBPyConnection, table: Table, source: str) -
     return int(after - before)
 
 
+def delete_changed_rows(con: duckdb.DuckDBPyConnection, table: Table, source: str) -> int:
+    """Delete stored rows whose key is in `source` with other content; return how many.
+
+    `import --update`: insert_new_rows then adds the new versions (their keys are free
+    again), while rows identical to the stored ones stay untouched and count as duplicates.
+    """
+    on = " AND ".join(f"s.{qi(k)} = t.{qi(k)}" for k in table.key)
+    same = " AND ".join(f"s.{qi(c)} IS NOT DISTINCT FROM t.{qi(c)}" for c in table.column_names)
+    sql = (
+        f"DELETE FROM {table.name} t WHERE EXISTS (SELECT 1 FROM {source} s WHERE {on}) "
+        f"AND NOT EXISTS (SELECT 1 FROM {source} s WHERE {on} AND {same})"
+    )
+    return int(con.execute(sql).fetchone()[0])  # type: ignore[index]
+
+
 def record_batch(
     con: duckdb.DuckDBPyConnection,
     batch_id: str,
@@ -67,9 +83,12 @@ def record_batch(
     rows_duplicate: int,
     rows_rejected: int,
     status: str,
+    rows_updated: int = 0,
 ) -> None:
     con.execute(
-        "INSERT INTO import_batches VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO import_batches (batch_id, kind, files, started_at, finished_at, rows_read, "
+        "rows_inserted, rows_duplicate, rows_rejected, status, rows_updated) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
             batch_id,
             kind,
@@ -81,5 +100,6 @@ def record_batch(
             rows_duplicate,
             rows_rejected,
             status,
+            rows_updated,
         ],
     )

@@ -71,9 +71,16 @@ def _need(src: Source, *cols: str) -> None:
 
 
 def import_churnsim(
-    store: Store, directory: str | Path, *, on_progress: ProgressCallback | None = None
+    store: Store,
+    directory: str | Path,
+    *,
+    update: bool = False,
+    on_progress: ProgressCallback | None = None,
 ) -> dict[str, ImportReport]:
-    """Load a ChurnSim folder in one transaction; return the report per kind."""
+    """Load a ChurnSim folder in one transaction; return the report per kind.
+
+    With `update`, stored rows that come again with other values are replaced (a later
+    export of the same simulation, where subscriptions have ended since)."""
     directory = Path(directory)
     files = find_churnsim_tables(directory)
     con = store.con
@@ -169,6 +176,7 @@ def import_churnsim(
                 [src],
                 mapping={},
                 quarantine=False,
+                update=update,
                 on_progress=on_progress,
                 con=tx,
             )

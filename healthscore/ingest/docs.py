@@ -42,7 +42,14 @@ Kinds: {kinds}.
   is a problem ("import accounts first").
 * **Keys.** A key repeated within one import (one or several files) is a problem: the first
   occurrence stands, later ones are reported. A key already in the store is skipped, so
-  importing the same file twice adds nothing; stored rows are never overwritten.
+  importing the same file twice adds nothing; stored rows are never overwritten, unless
+  the import asks for it with `--update` (`update=True`): then a stored row whose key comes
+  again with other values is replaced, and the columns the files lack keep their stored
+  values. A daily export of open and recently resolved tickets (or invoices, subscriptions,
+  accounts) keeps the store current that way; a narrow export of `ticket_id`, `account_id`,
+  `opened_at`, `status` and `resolved_at` resolves a ticket without blanking its priority.
+  Metrics stay as-of correct because the changes carry their own dates (`resolved_at`,
+  `paid_date`, `end_date`). An update is one transaction like any import.
   Events are keyed by `event_key`, a 64-bit hash of `event_id` when the source has one, else
   of the row's typed content (account, user, time, type, value, properties). Identical
   id-less rows (two likes in the same second) are all kept and share one key; a re-import

@@ -6,7 +6,8 @@ Pipeline per import (all SQL, nothing row-by-row in Python):
 2. duplicate keys and unknown accounts add more problems;
 3. without ``quarantine`` any problem rejects the whole import (nothing written);
    with it, problem rows go to the ``quarantine`` table and the rest load;
-4. new rows are inserted with an anti-join on the table key (re-imports add nothing).
+4. new rows are inserted with an anti-join on the table key (re-imports add nothing);
+   with ``update``, stored rows whose source changed are replaced first.
 """
 
 from __future__ import annotations
@@ -21,7 +22,14 @@ from pathlib import Path
 import duckdb
 
 from healthscore.errors import ImportRejected
-from healthscore.ingest._sql import insert_new_rows, new_batch_id, qi, ql, record_batch
+from healthscore.ingest._sql import (
+    delete_changed_rows,
+    insert_new_rows,
+    new_batch_id,
+    qi,
+    ql,
+    record_batch,
+)
 from healthscore.ingest._stage import event_hash_sql, keyed_select
 from healthscore.ingest._tz import ordered, utc_session
 from healthscore.ingest.readers import Source, detect_format, open_source, translate_read_error
@@ -63,6 +71,7 @@ class ImportReport:
     rows_read: int = 0
     rows_inserted: int = 0
     rows_duplicate: int = 0
+    rows_updated: int = 0
     rows_rejected: int = 0
     problems: list[str] = field(default_factory=list)
     problem_count: int = 0
@@ -117,13 +126,16 @@ def import_files(
     *,
     mapping: Mapping[str, str] | None = None,
     quarantine: bool = False,
+    update: bool = False,
     fmt: str | None = None,
     on_progress: ProgressCallback | None = None,
 ) -> ImportReport:
     """Import files of `kind_name` (CSV/.gz, JSON Lines, Parquet) in one transaction.
 
     Raises ImportRejected (nothing written) when any row is bad, unless `quarantine`
-    is set, in which case bad rows are kept in the quarantine table instead.
+    is set, in which case bad rows are kept in the quarantine table instead. A row whose
+    key is already stored is skipped, unless `update` is set: then a stored row whose
+    content differs is replaced (a ticket resolved since the last export, an invoice paid).
     """
     table = kind(kind_name)
     if not paths:
@@ -133,7 +145,13 @@ def import_files(
     for p in resolved:
         sources.append(open_source(store.con, p, detect_format(p, fmt)))
     return import_sources(
-        store, table, sources, mapping=mapping or {}, quarantine=quarantine, on_progress=on_progress
+        store,
+        table,
+        sources,
+        mapping=mapping or {},
+        quarantine=quarantine,
+        update=update,
+        on_progress=on_progress,
     )
 
 
@@ -151,21 +169,22 @@ def import_sources(
     *,
     mapping: Mapping[str, str],
     quarantine: bool,
+    update: bool = False,
     on_progress: ProgressCallback | None = None,
     con: duckdb.DuckDBPyConnection | None = None,
 ) -> ImportReport:
     """Validate and load described sources; runs in its own transaction unless `con` is given."""
-    if con is not None:
-        return _run(con, table, sources, mapping, quarantine, on_progress)  # caller's session
+    if con is not None:  # the caller's session
+        return _run(con, table, sources, mapping, quarantine, on_progress, update)
     with utc_session(store.con):
-        if not quarantine:
+        if not quarantine and not update:  # the fast path only ever skips stored keys
             try:
                 with store.transaction() as tx:
                     return _bulk(tx, table, sources, mapping, on_progress)
             except (_Retry, duckdb.Error):
                 pass  # rolled back; the checking path below says precisely what is wrong
         with store.transaction() as tx:
-            return _run(tx, table, sources, mapping, quarantine, on_progress)
+            return _run(tx, table, sources, mapping, quarantine, on_progress, update)
 
 
 def _bulk(
@@ -247,6 +266,7 @@ def _run(
     mapping: Mapping[str, str],
     quarantine: bool,
     on_progress: ProgressCallback | None,
+    update: bool = False,
 ) -> ImportReport:
     started = datetime.now(UTC)
     report = ImportReport(table.name, new_batch_id(), [s.label for s in sources])
@@ -289,9 +309,14 @@ def _run(
         on_progress(f"writing {table.name}", None)
     with _polled(con, f"writing {table.name}", on_progress):
         final = f"({keyed_select(con, table, '_stage', good)})"
-        report.rows_inserted = insert_new_rows(con, table, final)
-    report.rows_duplicate = report.rows_read - report.rows_rejected - report.rows_inserted
-    con.execute("DROP TABLE _stage; DROP TABLE _problems")
+        if update:
+            final = _keep_unsupplied(con, table, final, _supplied(table, plans))
+            report.rows_updated = delete_changed_rows(con, table, final)
+        report.rows_inserted = insert_new_rows(con, table, final) - report.rows_updated
+    report.rows_duplicate = (
+        report.rows_read - report.rows_rejected - report.rows_inserted - report.rows_updated
+    )
+    con.execute("DROP TABLE _stage; DROP TABLE _problems; DROP TABLE IF EXISTS _update")
     record_batch(
         con,
         report.batch_id,
@@ -303,8 +328,43 @@ def _run(
         rows_duplicate=report.rows_duplicate,
         rows_rejected=report.rows_rejected,
         status="committed_with_quarantine" if report.rows_rejected else "committed",
+        rows_updated=report.rows_updated,
     )
     return report
+
+
+def _supplied(table: Table, plans: Sequence[_Plan]) -> set[str]:
+    """Columns every source gives a value for (keys always: they are given or derived)."""
+    cols = set(table.key) | set.intersection(*(set(p.target_to_source) for p in plans))
+    if "properties" in table.column_names and all(p.extras for p in plans):
+        cols.add("properties")
+    return cols
+
+
+def _keep_unsupplied(
+    con: duckdb.DuckDBPyConnection, table: Table, final: str, supplied: set[str]
+) -> str:
+    """`final` with stored values in the columns the files lack, for rows already stored.
+
+    An update from a narrow export (ticket_id, status, resolved_at) must not blank the
+    priority, category or CSAT it never mentioned.
+    """
+    kept = [c for c in table.column_names if c not in supplied]
+    if not kept:
+        return final
+    on = " AND ".join(f"t.{qi(k)} = s.{qi(k)}" for k in table.key)
+    stored = f"t.{qi(table.key[0])} IS NOT NULL"
+    cols = ", ".join(
+        f"CASE WHEN {stored} THEN t.{qi(c)} ELSE s.{qi(c)} END AS {qi(c)}"
+        if c in kept
+        else f"s.{qi(c)}"
+        for c in table.column_names
+    )
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE _update AS SELECT {cols} FROM {final} s "
+        f"LEFT JOIN {table.name} t ON {on}"
+    )
+    return "_update"
 
 
 def _stage_and_check(

@@ -60,10 +60,11 @@ def store_status(store: Store, *, last_imports: int = 10) -> dict[str, Any]:
             "rows_duplicate": r[6],
             "rows_rejected": r[7],
             "status": r[8],
+            "rows_updated": r[9],
         }
         for r in con.execute(
             "SELECT batch_id, kind, files, finished_at, rows_read, rows_inserted, "
-            "rows_duplicate, rows_rejected, status FROM import_batches "
+            "rows_duplicate, rows_rejected, status, rows_updated FROM import_batches "
             f"ORDER BY finished_at DESC, batch_id DESC LIMIT {int(last_imports)}"
         ).fetchall()
     ]

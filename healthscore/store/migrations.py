@@ -84,10 +84,16 @@ def _m003_scores(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
+def _m004_import_updates(con: duckdb.DuckDBPyConnection) -> None:
+    # `import --update` replaces stored rows whose source changed (a ticket resolved since).
+    con.execute("ALTER TABLE import_batches ADD COLUMN IF NOT EXISTS rows_updated BIGINT DEFAULT 0")
+
+
 MIGRATIONS: list[tuple[str, Callable[[duckdb.DuckDBPyConnection], None]]] = [
     ("001_signals", _m001_signals),
     ("002_import_bookkeeping", _m002_system),
     ("003_score_history", _m003_scores),
+    ("004_import_updates", _m004_import_updates),
 ]
 
 

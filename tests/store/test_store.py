@@ -9,6 +9,7 @@ import pytest
 
 from healthscore.config import load_settings
 from healthscore.errors import StoreError
+from healthscore.ingest.status import store_status
 from healthscore.store import KINDS, open_store
 from healthscore.store.migrations import MIGRATIONS
 
@@ -37,6 +38,26 @@ def test_store_from_an_older_version_is_upgraded_in_place(tmp_path: Path) -> Non
         assert s.con.execute("SELECT name FROM accounts").fetchall() == [("Acme",)]
         assert s.count("score_snapshots") == 0  # created by a later migration
         assert s.count("schema_migrations") == len(MIGRATIONS)
+
+
+def test_import_history_of_a_store_before_updates_is_kept(tmp_path: Path) -> None:
+    path = tmp_path / "v3.duckdb"
+    con = duckdb.connect(str(path))
+    con.execute(
+        "CREATE TABLE schema_migrations (name VARCHAR NOT NULL, applied_at TIMESTAMP NOT NULL)"
+    )
+    for name, step in MIGRATIONS[:3]:
+        step(con)
+        con.execute("INSERT INTO schema_migrations VALUES (?, now())", [name])
+    con.execute(  # a batch recorded before `import --update` existed: 10 columns
+        "INSERT INTO import_batches VALUES ('b1', 'accounts', 'a.csv', now(), now(), 1, 1, 0, 0, "
+        "'committed')"
+    )
+    con.close()
+    with open_store(path) as s:
+        rows = s.con.execute("SELECT batch_id, rows_updated FROM import_batches").fetchall()
+        assert rows == [("b1", 0)]
+        assert store_status(s)["imports"][0]["rows_updated"] == 0
 
 
 def test_store_from_a_newer_version_is_refused(tmp_path: Path) -> None:
