@@ -61,6 +61,10 @@ def tickets(sim: Portfolio) -> pd.DataFrame:
     )
     csat = np.where(answered, csat, np.nan)
     escalated = (prio == 3) | ((cat == 1) & (prio == 2) & (r.random(N) < 0.4))
+    # Escalated a quarter of the way from first response to resolution; one not escalated
+    # by the end of the data is not escalated yet.
+    escalated_at = first_resp + ((resolved - first_resp) / 4).astype("timedelta64[s]")
+    escalated &= escalated_at < sim.end_ts
     channel = np.array(["email", "chat", "portal", "phone"], dtype=object)[
         r.choice(4, N, p=[0.4, 0.3, 0.2, 0.1])
     ]
@@ -88,6 +92,7 @@ def tickets(sim: Portfolio) -> pd.DataFrame:
             "channel": channel,
             "csat": csat,
             "escalated": escalated,
+            "escalated_at": pd.Series(np.where(escalated, escalated_at, np.datetime64("NaT"))),
             "subject": np.array(subjects, dtype=object),
             "body": np.array(bodies, dtype=object),
             "feature": feat,

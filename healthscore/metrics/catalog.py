@@ -242,7 +242,8 @@ def _fixed() -> list[MetricInfo]:
         MetricInfo(
             "support_escalated_90d",
             "support",
-            "Escalated tickets opened in the last 90 days.",
+            "Escalations in the last 90 days (at `escalated_at`; a ticket flagged "
+            "`escalated` without that time counts if it was opened in the window).",
             LO,
             "tickets",
         ),

@@ -293,6 +293,15 @@ class _Run:
         answered = t.first_response_at.notnull() & (t.first_response_at < t.end_ts)
         resolved = t.resolved_at.notnull() & (t.resolved_at < t.end_ts)
         resolved90 = resolved & (t.resolved_at >= t.s90)
+        # Escalations in the window by their own time; a flag without one counts from the
+        # opening (the ticket's current state is all such a source tells).
+        escalated90 = in90 & (t.escalated == True)  # noqa: E712
+        if "escalated_at" in t.columns:  # absent from tables copied to an engine before it
+            escalated90 = ibis.ifelse(
+                t.escalated_at.isnull(),
+                escalated90,
+                (t.escalated_at >= t.s90) & (t.escalated_at < t.end_ts),
+            )
         hours_first = (t.first_response_at.epoch_seconds() - t.opened_at.epoch_seconds()) / 3600.0
         hours_res = (t.resolved_at.epoch_seconds() - t.opened_at.epoch_seconds()) / 3600.0
         aggs: dict[str, Any] = {
@@ -302,7 +311,7 @@ class _Run:
             "support_median_first_response_hours_90d": _median(hours_first, in90 & answered),
             "support_median_resolution_hours_90d": _median(hours_res, resolved90),
             "support_high_priority_90d": t.count(where=in90 & t.priority.isin(["high", "urgent"])),
-            "support_escalated_90d": t.count(where=in90 & (t.escalated == True)),  # noqa: E712
+            "support_escalated_90d": t.count(where=escalated90),
             "support_csat_avg_90d": t.csat.mean(where=resolved90),
         }
         for raw, s in self.ctx.categories:

@@ -89,11 +89,17 @@ def _m004_import_updates(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("ALTER TABLE import_batches ADD COLUMN IF NOT EXISTS rows_updated BIGINT DEFAULT 0")
 
 
+def _m005_escalation_time(con: duckdb.DuckDBPyConnection) -> None:
+    # Escalation as a dated event, so a backfill does not count a later escalation early.
+    con.execute("ALTER TABLE tickets ADD COLUMN IF NOT EXISTS escalated_at TIMESTAMP")
+
+
 MIGRATIONS: list[tuple[str, Callable[[duckdb.DuckDBPyConnection], None]]] = [
     ("001_signals", _m001_signals),
     ("002_import_bookkeeping", _m002_system),
     ("003_score_history", _m003_scores),
     ("004_import_updates", _m004_import_updates),
+    ("005_ticket_escalation_time", _m005_escalation_time),
 ]
 
 

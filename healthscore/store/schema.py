@@ -243,6 +243,14 @@ KINDS: dict[str, Table] = {
                     False,
                     "Feature the ticket is about (for the product feedback loop).",
                 ),
+                # Last, so stores made before it (migration 005 appends it) keep one order.
+                C(
+                    "escalated_at",
+                    "TIMESTAMP",
+                    False,
+                    "When it was escalated. Metrics as of an earlier date do not count the "
+                    "escalation; without it, `escalated` counts from the opening.",
+                ),
             ),
             references={"account_id": "accounts"},
             time_column="opened_at",

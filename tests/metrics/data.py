@@ -171,7 +171,8 @@ ROWS: dict[str, list[dict[str, Any]]] = {
             "priority": "normal",
             "category": "how-to",
             "csat": 2.0,
-            "escalated": False,
+            "escalated": True,
+            "escalated_at": ts("2024-04-01 09:00"),  # after as_of: not yet an escalation
         },
         {
             "ticket_id": "T3",
@@ -180,6 +181,8 @@ ROWS: dict[str, list[dict[str, Any]]] = {
             "first_response_at": ts("2024-04-01 08:00"),
             "priority": "urgent",
             "category": "bug",
+            "escalated": True,
+            "escalated_at": ts("2024-03-30 09:00"),
         },
         {
             "ticket_id": "T4",

@@ -63,3 +63,10 @@ def test_windows_are_inclusive_of_as_of_day(tiny_store):
     assert a1.loc[AS_OF, "events_login_7d"] == 3.0
     assert a1.loc[AS_OF + dt.timedelta(days=1), "events_login_7d"] == 4.0
     assert not np.isnan(a1.loc[AS_OF, "usage_consistency_12w"])
+
+
+def test_an_escalation_counts_from_its_own_time(tiny_store):
+    """T2 (opened 03-20) was escalated on 04-01: not an escalation as of 03-31, one after."""
+    f = compute_metrics(tiny_store.ibis(), [AS_OF, AS_OF + dt.timedelta(days=1)])
+    a1 = f[f["account_id"] == "A1"].set_index("as_of")["support_escalated_90d"]
+    assert a1.to_dict() == {AS_OF: 2.0, AS_OF + dt.timedelta(days=1): 3.0}

@@ -205,7 +205,8 @@ def test_support(frame):
             "support_median_first_response_hours_90d": 1.5,  # T3's answer comes after as_of
             "support_median_resolution_hours_90d": 24.0,
             "support_high_priority_90d": 2.0,
-            "support_escalated_90d": 1.0,
+            # T1 by its flag (no time), T3 escalated 03-30; T2's escalation comes after as_of.
+            "support_escalated_90d": 2.0,
             "support_csat_avg_90d": 4.0,
             "support_tickets_per_active_user_90d": 1.0,
             "support_share_bug_90d": 2 / 3,

@@ -40,7 +40,7 @@ def test_store_from_an_older_version_is_upgraded_in_place(tmp_path: Path) -> Non
         assert s.count("schema_migrations") == len(MIGRATIONS)
 
 
-def test_import_history_of_a_store_before_updates_is_kept(tmp_path: Path) -> None:
+def test_a_store_before_updates_and_escalation_times_is_upgraded(tmp_path: Path) -> None:
     path = tmp_path / "v3.duckdb"
     con = duckdb.connect(str(path))
     con.execute(
@@ -49,6 +49,7 @@ def test_import_history_of_a_store_before_updates_is_kept(tmp_path: Path) -> Non
     for name, step in MIGRATIONS[:3]:
         step(con)
         con.execute("INSERT INTO schema_migrations VALUES (?, now())", [name])
+    con.execute("ALTER TABLE tickets DROP COLUMN escalated_at")  # as the first releases made it
     con.execute(  # a batch recorded before `import --update` existed: 10 columns
         "INSERT INTO import_batches VALUES ('b1', 'accounts', 'a.csv', now(), now(), 1, 1, 0, 0, "
         "'committed')"
@@ -58,6 +59,8 @@ def test_import_history_of_a_store_before_updates_is_kept(tmp_path: Path) -> Non
         rows = s.con.execute("SELECT batch_id, rows_updated FROM import_batches").fetchall()
         assert rows == [("b1", 0)]
         assert store_status(s)["imports"][0]["rows_updated"] == 0
+        tickets = [r[0] for r in s.con.execute("DESCRIBE tickets").fetchall()]
+        assert tickets == list(KINDS["tickets"].column_names)  # appended, in schema order
 
 
 def test_store_from_a_newer_version_is_refused(tmp_path: Path) -> None:

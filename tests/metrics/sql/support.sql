@@ -56,11 +56,20 @@ SELECT
       "t4"."opened_at" >= "t4"."s90"
     ) AND "t4"."priority" IN ('high', 'urgent')) AS "support_high_priority_90d",
   COUNT(*) FILTER(WHERE
-    (
-      "t4"."opened_at" >= "t4"."s90"
-    ) AND (
-      "t4"."escalated" = TRUE
-    )) AS "support_escalated_90d",
+    CASE
+      WHEN "t4"."escalated_at" IS NULL
+      THEN (
+        "t4"."opened_at" >= "t4"."s90"
+      ) AND (
+        "t4"."escalated" = TRUE
+      )
+      ELSE (
+        "t4"."escalated_at" >= "t4"."s90"
+      )
+      AND (
+        "t4"."escalated_at" < "t4"."end_ts"
+      )
+    END) AS "support_escalated_90d",
   AVG("t4"."csat") FILTER(WHERE
     (
       "t4"."resolved_at" IS NOT NULL
@@ -106,6 +115,7 @@ FROM (
     "t2"."subject",
     "t2"."body",
     "t2"."feature",
+    "t2"."escalated_at",
     "t3"."as_of",
     "t3"."as_of_n",
     "t3"."end_ts",
