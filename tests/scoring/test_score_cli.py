@@ -174,11 +174,12 @@ def test_score_command_replaces_date(store_file: Path) -> None:
 
 def test_score_refuses_a_future_date_and_writes_nothing(store_file: Path) -> None:
     before = snapshot_state(store_file)
-    tomorrow = (dt.date.today() + dt.timedelta(days=1)).isoformat()
-    for args in (["--as-of", tomorrow], ["--backfill", "2026-10-01", tomorrow]):
+    # Two days on: one day could still be today in UTC when the local date is behind.
+    later = (dt.date.today() + dt.timedelta(days=2)).isoformat()
+    for args in (["--as-of", later], ["--backfill", "2026-10-01", later]):
         r = runner.invoke(app, ["score", *args, "--db", str(store_file)])
         assert isinstance(r.exception, HealthscoreError), r.output
-        assert f"{tomorrow} is in the future" in str(r.exception)
+        assert f"{later} is in the future" in str(r.exception)
     assert snapshot_state(store_file) == before
 
 
