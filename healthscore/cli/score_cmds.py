@@ -296,7 +296,6 @@ def accounts_cmd(
             columns=ACCOUNT_COLUMNS,
         )
         return
-    day = rows[0]["as_of"] if rows else None
     if not rows:
         err.print("no account matches these filters")
         return
@@ -316,7 +315,7 @@ def accounts_cmd(
         }
         for r in rows
     ]
-    emit(table, fmt, title=f"Accounts as of {day}" if day else "Accounts")
+    emit(table, fmt, title=f"Accounts as of {rows[0]['as_of']}")
 
 
 @scorecard_app.command("check")

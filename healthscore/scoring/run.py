@@ -118,12 +118,12 @@ def custom_metrics(card: Scorecard) -> list[Any] | None:
     return out
 
 
-def _refuse_future(dates: Sequence[dt.date], today: dt.date | None = None) -> None:
+def _refuse_future(dates: Sequence[dt.date]) -> None:
     """Refuse dates after today: with no data yet, every account would read as silent.
 
     Today is the later of the local and the UTC date (stored times are UTC), so a date that
     has begun in either is allowed."""
-    today = today or max(dt.date.today(), dt.datetime.now(dt.UTC).date())
+    today = max(dt.date.today(), dt.datetime.now(dt.UTC).date())
     future = [d for d in dates if d > today]
     if future:
         raise HealthscoreError(
