@@ -7,17 +7,16 @@ and filter values travel as Ibis literals, so a scorecard cannot inject SQL.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from healthscore.errors import InvalidScorecard, UnknownMetric
+from healthscore.metrics._columns import KEY, Columns
+from healthscore.metrics._helpers import day_n, div, pct_change
+from healthscore.metrics._run import Run
 from healthscore.metrics.catalog import MetricInfo
 from healthscore.store.schema import KINDS
-
-if TYPE_CHECKING:
-    from healthscore.metrics._columns import Columns
-    from healthscore.metrics.compute import _Run
 
 __all__ = ["CUSTOM_KINDS", "CUSTOM_TABLES", "CustomMetric", "validate_custom"]
 
@@ -49,6 +48,7 @@ class CustomMetric(BaseModel):
     numerator: str | None = None
     denominator: str | None = None
     description: str = ""
+    label: str = Field(default="", max_length=80)
     direction: Literal["higher_is_better", "lower_is_better"] | None = None
     unit: str = ""
 
@@ -110,12 +110,14 @@ class CustomMetric(BaseModel):
             raise InvalidScorecard(f"custom metric {name!r}: {problems}") from None
 
     def info(self) -> MetricInfo:
+        """Its catalogue entry; the label defaults to the name in words ('Exports 28d')."""
         return MetricInfo(
             self.name,
             "custom",
             self.description or f"Custom {self.kind} metric.",
             self.direction,
             self.unit or ("%" if self.kind == "pct_change" else ""),
+            self.label or self.name.replace("_", " ").capitalize(),
         )
 
 
@@ -130,10 +132,8 @@ def validate_custom(items: Sequence[Any]) -> list[CustomMetric]:
     return out
 
 
-def compute_custom(run: _Run, frame: Columns, metrics: list[CustomMetric]) -> None:
+def compute_custom(run: Run, frame: Columns, metrics: list[CustomMetric]) -> None:
     """Add one column per custom metric to `frame` (rows = (as_of, account))."""
-    from healthscore.metrics.compute import KEY, _day_n, _div, _pct_change
-
     for c in metrics:
         if c.kind == "ratio":
             for ref in (c.numerator, c.denominator):
@@ -144,7 +144,7 @@ def compute_custom(run: _Run, frame: Columns, metrics: list[CustomMetric]) -> No
                         f"define it first or use one of: {', '.join(sorted(known)[:40])}, ..."
                     )
             assert c.numerator is not None and c.denominator is not None
-            frame[c.name] = _div(frame[c.numerator], frame[c.denominator])
+            frame[c.name] = div(frame[c.numerator], frame[c.denominator])
             continue
         assert c.table is not None
         if not run.ctx.has(c.table):
@@ -172,7 +172,7 @@ def compute_custom(run: _Run, frame: Columns, metrics: list[CustomMetric]) -> No
             agg = j.group_by(KEY).agg(last=tc.max(where=since(w) if w else None))
             df = run.fetch(agg)
             df = df.merge(frame.keys_frame("as_of_n"), on=KEY, how="inner")
-            df[c.name] = df["as_of_n"] - _day_n(df.pop("last"))
+            df[c.name] = df["as_of_n"] - day_n(df.pop("last"))
             df = df[[*KEY, c.name]]
         else:
             cur = since(w) if w else None
@@ -186,7 +186,7 @@ def compute_custom(run: _Run, frame: Columns, metrics: list[CustomMetric]) -> No
                     aggs["prev"] = val_expr.sum(where=since(2 * w) & until(w))
             df = run.fetch(j.group_by(KEY).agg(**aggs))
             if c.kind == "pct_change":
-                df[c.name] = _pct_change(df["cur"].astype("float64"), df["prev"].fillna(0))
+                df[c.name] = pct_change(df["cur"].astype("float64"), df["prev"].fillna(0))
             else:
                 df[c.name] = df["cur"].astype("float64")
             df = df[[*KEY, c.name]]

@@ -14,7 +14,7 @@ import pytest
 
 from healthscore.metrics import compute_metrics
 from healthscore.metrics._plan import DAY_BITS, make_plan
-from healthscore.metrics._usage import WIDE_SEGMENTS
+from healthscore.metrics.families.usage import WIDE_SEGMENTS
 from healthscore.store import open_store
 
 from .data import insert
@@ -140,7 +140,7 @@ def test_per_type_counts_agree_grouped_or_wide(tmp_path, monkeypatch):
     )
     dates = [START + dt.timedelta(days=d) for d in (200,)]
     wide = compute_metrics(store.ibis(), dates, windows=WINDOWS)
-    monkeypatch.setattr("healthscore.metrics._usage.WIDE_SEGMENTS", 0)
+    monkeypatch.setattr("healthscore.metrics.families.usage.WIDE_SEGMENTS", 0)
     grouped = compute_metrics(store.ibis(), dates, windows=WINDOWS)
     assert len(make_plan(dates, WINDOWS).coarse) - 1 <= WIDE_SEGMENTS
     pd.testing.assert_frame_equal(wide, grouped, check_exact=True)

@@ -1,4 +1,8 @@
-"""The usage family: three grouped scans of events; windows and dates resolved in numpy.
+"""Usage: events, active days and users per window, logins, regularity, per-type counts.
+
+Its scans of events also give adoption its per-type inputs (see adoption.add_type) and the
+rows the first event of accounts with no start date.  Three grouped scans; windows and dates
+resolved in numpy.
 
 Why this shape: at 100 M events the engine's cost is the number of groups it hashes, not
 the number of metrics.  So the engine only groups events by (account, segment), by
@@ -16,14 +20,17 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import ibis
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from healthscore.metrics._columns import Dense
+from healthscore.metrics._columns import Columns, Dense
+from healthscore.metrics._context import Context
+from healthscore.metrics._family import Family
+from healthscore.metrics._helpers import div, num, pct_change
 from healthscore.metrics._plan import (
     BREADTH_DAYS,
     CONSISTENCY_WEEKS,
@@ -32,11 +39,56 @@ from healthscore.metrics._plan import (
     day_number,
     midnight,
 )
+from healthscore.metrics._run import Run
+from healthscore.metrics.catalog import HI, LO, MetricInfo, entries
+from healthscore.metrics.families.adoption import TypeTotals
 
-if TYPE_CHECKING:
-    from healthscore.metrics.compute import _Run
+__all__ = ["FAMILY", "scan"]
 
-__all__ = ["usage_family"]
+_m = entries("usage")
+
+
+def catalog(ctx: Context, windows: Sequence[int]) -> list[MetricInfo]:
+    out = []
+    for w in windows:
+        out += [
+            _m(f"usage_active_days_{w}d", f"Active days, last {w} days", "days", HI,
+               f"Days with at least one event in the last {w} days."),
+            _m(f"usage_active_days_change_{w}d", f"Active days, change vs previous {w} days",
+               "%", HI, f"Change of active days vs the previous {w} days."),
+            _m(f"usage_events_{w}d", f"Events, last {w} days", "events", HI,
+               f"Usage events in the last {w} days."),
+            _m(f"usage_events_change_{w}d", f"Events, change vs previous {w} days", "%", HI,
+               f"Change of usage events vs the previous {w} days."),
+            _m(f"usage_active_users_{w}d", f"Active users, last {w} days", "users", HI,
+               f"Distinct users with an event in the last {w} days."),
+            _m(f"usage_active_users_per_seat_{w}d", f"Active users per seat, last {w} days",
+               "ratio", HI, f"Active users ({w}d) divided by seats purchased."),
+            _m(f"usage_events_per_active_user_{w}d", f"Events per active user, last {w} days",
+               "events/user", HI, f"Events per active user in the last {w} days."),
+            _m(f"usage_logins_per_week_{w}d", f"Logins per week, last {w} days", "logins/week",
+               HI, f"Login events per week over the last {w} days."),
+        ]  # fmt: skip
+    out += [
+        _m("usage_weeks_active_share_12w", "Active weeks, share of the last 12", "share", HI,
+           "Share of the last 12 whole weeks (since the account started) with any activity."),
+        _m("usage_consistency_12w", "Usage consistency, last 12 weeks", "share", HI,
+           "1 - CV of weekly event counts over the last 12 whole weeks since the start, "
+           "scaled to 0..1 (1 = perfectly even)."),
+        _m("usage_days_since_last_activity", "Days since last activity", "days", LO,
+           "Days since the last usage event (NaN if none ever)."),
+    ]  # fmt: skip
+    for raw, s in ctx.event_types:
+        for w in windows:
+            out += [
+                _m(f"events_{s}_{w}d", f"{raw} events, last {w} days", "events", HI,
+                   f"'{raw}' events in the last {w} days."),
+                _m(f"events_{s}_per_active_day_{w}d", f"{raw} events per active day, last {w} days",
+                   "events/day", HI, f"'{raw}' events per active day in the last {w} days."),
+                _m(f"events_{s}_change_{w}d", f"{raw} events, change vs previous {w} days", "%",
+                   HI, f"Change of '{raw}' events vs the previous {w} days."),
+            ]  # fmt: skip
+    return out
 
 
 @ibis.udf.agg.builtin
@@ -79,7 +131,7 @@ class _Codes:
 
 
 def _columns(
-    run: _Run, expr: Any, codes: dict[str, _Codes], days: Sequence[str] = ()
+    run: Run, expr: Any, codes: dict[str, _Codes], days: Sequence[str] = ()
 ) -> dict[str, np.ndarray]:
     """Stream `expr`'s rows into compact numpy columns: the strings named in `codes` become
     integer codes, the timestamps named in `days` day numbers (NaN where NULL)."""
@@ -118,7 +170,7 @@ def _dense(
     return out
 
 
-def usage_family(run: _Run) -> Dense | None:
+def scan(run: Run) -> Dense | None:
     """dates x accounts-with-events arrays: usage, per-type and adoption inputs."""
     if not run.ctx.has("events"):
         return None
@@ -147,7 +199,7 @@ def _segment_at(plan: Plan, bounds: Sequence[dt.date]) -> Callable[[int], list[i
 # -- (account, fine segment): events, active days, first and last activity, weekly bins ------
 
 
-def _segments_to_windows(run: _Run, ev: Any, accounts: _Codes, out: dict[str, np.ndarray]) -> None:
+def _segments_to_windows(run: Run, ev: Any, accounts: _Codes, out: dict[str, np.ndarray]) -> None:
     plan, ctx = run.plan, run.ctx
     horizon = midnight(plan.bounds[0])
     times = ("first_t", "last_t", "fv_t")
@@ -242,7 +294,7 @@ def _first_last_day(bits: np.ndarray, start: np.ndarray) -> tuple[np.ndarray, np
 # -- (account, type, coarse segment): per-type window counts, adoption ----------------------
 
 
-def _types_to_windows(run: _Run, ev: Any, accounts: _Codes, out: dict[str, np.ndarray]) -> None:
+def _types_to_windows(run: Run, ev: Any, accounts: _Codes, out: dict[str, np.ndarray]) -> None:
     plan, ctx = run.plan, run.ctx
     # Only segments >= 1 are ever inside a window: older events are not read here.
     a = ev.filter(ev.event_time >= midnight(plan.coarse[0]))
@@ -266,13 +318,9 @@ def _types_to_windows(run: _Run, ev: Any, accounts: _Codes, out: dict[str, np.nd
     cuts = np.searchsorted(tcode, np.arange(types.n + 1))
 
     zeros = np.zeros((n_dates, n_acc))
-    totals = {
-        k: zeros.copy()
-        for k in ("adoption_features_used_90d", "hi_n_90", "hi_used_90", "help_n_90", "all_n_90")
-    }
+    totals = TypeTotals(ctx, zeros)
     logins = {w: zeros.copy() for w in plan.windows}
-    catalogue, high = set(ctx.catalogue), set(ctx.high_impact)
-    helps, login_types = set(ctx.help_types), set(ctx.login_types)
+    login_types = set(ctx.login_types)
     for code, (raw, slug) in enumerate(ctx.event_types):
         rows = slice(cuts[code], cuts[code + 1])
         run_sum = np.cumsum(_dense(acc[rows], seg[rows], n[rows], n_acc, n_seg, 0.0), axis=1)
@@ -286,22 +334,13 @@ def _types_to_windows(run: _Run, ev: Any, accounts: _Codes, out: dict[str, np.nd
             out[f"prev_{slug}_{w}d"] = count(at(w), at(2 * w))
             if raw in login_types:
                 logins[w] += cur
-        recent = count(ends, at(BREADTH_DAYS))
-        used = (recent > 0).astype("float64")
-        totals["all_n_90"] += recent
-        if raw in catalogue:
-            totals["adoption_features_used_90d"] += used
-        if raw in high:
-            totals["hi_n_90"] += recent
-            totals["hi_used_90"] += used
-        if raw in helps:
-            totals["help_n_90"] += recent
-    out.update(totals)
+        totals.add_type(raw, count(ends, at(BREADTH_DAYS)))
+    out.update(totals.values)
     for w in plan.windows:
         out[f"login_{w}d"] = logins[w]
 
 
-def _type_counts_wide(run: _Run, a: Any, accounts: _Codes, types: _Codes) -> dict[str, np.ndarray]:
+def _type_counts_wide(run: Run, a: Any, accounts: _Codes, types: _Codes) -> dict[str, np.ndarray]:
     """(account, type, segment) counts from one row per (account, type).
 
     Why: with few segments (a snapshot or a handful of dates), counting events at or after
@@ -331,7 +370,7 @@ def _type_counts_wide(run: _Run, a: Any, accounts: _Codes, types: _Codes) -> dic
 # -- (account, user): distinct active users per window -----------------------------------------
 
 
-def _users_to_windows(run: _Run, ev: Any, accounts: _Codes, out: dict[str, np.ndarray]) -> None:
+def _users_to_windows(run: Run, ev: Any, accounts: _Codes, out: dict[str, np.ndarray]) -> None:
     plan = run.plan
     ws = plan.windows
     idx = {b: i for i, b in enumerate(plan.coarse)}
@@ -370,3 +409,69 @@ def _mask(lo: int, hi: int) -> int:
     if lo > hi:
         return 0
     return ((1 << (hi + 1)) - 1) ^ ((1 << lo) - 1)
+
+
+# -- derived columns ----------------------------------------------------------------------
+
+
+def derive(f: Columns, ctx: Context, plan: Plan) -> None:
+    if not ctx.has("events"):
+        return
+    for w in plan.windows:
+        for col in (
+            f"usage_events_{w}d",
+            f"prev_events_{w}d",
+            f"usage_active_days_{w}d",
+            f"prev_days_{w}d",
+            f"usage_active_users_{w}d",
+            f"login_{w}d",
+        ):
+            f[col] = num(f[col], 0.0)
+        ev, days, users = (
+            f[f"usage_events_{w}d"],
+            f[f"usage_active_days_{w}d"],
+            f[f"usage_active_users_{w}d"],
+        )
+        f[f"usage_events_change_{w}d"] = pct_change(ev, f[f"prev_events_{w}d"])
+        f[f"usage_active_days_change_{w}d"] = pct_change(days, f[f"prev_days_{w}d"])
+        # Seats as of the date (subscriptions active then) before the account's current
+        # seats_purchased: a past date must not see a later expansion or contraction.
+        # Accounts with no subscription rows at all fall back to that current value.
+        held = num(f["seats"])
+        seats = held.where(held > 0)
+        seats = seats.where(f["has_subs"].astype(bool), num(f["seats_purchased"]))
+        f[f"usage_active_users_per_seat_{w}d"] = div(users, seats)
+        f[f"usage_events_per_active_user_{w}d"] = div(ev, users)
+        if ctx.login_types:
+            f[f"usage_logins_per_week_{w}d"] = f[f"login_{w}d"] / (w / 7.0)
+        for _, s in ctx.event_types:
+            cur = num(f[f"events_{s}_{w}d"], 0.0)
+            f[f"events_{s}_{w}d"] = cur
+            f[f"events_{s}_per_active_day_{w}d"] = div(cur, days)
+            prev = num(f[f"prev_{s}_{w}d"], 0.0)
+            f[f"events_{s}_change_{w}d"] = pct_change(cur, prev)
+    share, consistency = _weekly_regularity(f)
+    f["usage_weeks_active_share_12w"] = share
+    f["usage_consistency_12w"] = consistency
+    f["usage_days_since_last_activity"] = f["as_of_n"] - f["last_n"]
+
+
+def _weekly_regularity(f: Columns) -> tuple[np.ndarray, np.ndarray]:
+    """Share of active weeks and 1 - CV / sqrt(k - 1) of weekly event counts, over the k of
+    the last 12 whole weeks the account existed for: a week before its start is not a week
+    of inactivity (a new account is not irregular).  NaN with no such week (share) or fewer
+    than two (consistency)."""
+    weeks = np.column_stack([num(f[f"wk{k}"], 0.0).to_numpy() for k in range(CONSISTENCY_WEEKS)])
+    first_day = f["as_of_n"].to_numpy()[:, None] + 1 - 7 * (np.arange(CONSISTENCY_WEEKS) + 1)
+    existed = first_day >= f["start_n"].to_numpy()[:, None]
+    k = existed.sum(axis=1).astype("float64")
+    k_or_nan = np.where(k > 0, k, np.nan)
+    share = ((weeks > 0) & existed).sum(axis=1) / k_or_nan
+    mean = np.where(existed, weeks, 0.0).sum(axis=1) / k_or_nan
+    var = np.where(existed, (weeks - mean[:, None]) ** 2, 0.0).sum(axis=1) / k_or_nan
+    cv = np.sqrt(var) / np.where(mean > 0, mean, np.nan)
+    consistency = 1.0 - cv / np.sqrt(np.where(k >= 2, k - 1, np.nan))
+    return share, consistency
+
+
+FAMILY = Family("usage", catalog, derive=derive)
