@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import ibis
 import pyarrow as pa
 
 __all__ = [
@@ -48,8 +49,6 @@ def _ts(d: dt.date) -> dt.datetime:
 
 def midnight(d: dt.date) -> Any:
     """Ibis timestamp literal of `d` at 00:00: the form every bound is compared in."""
-    import ibis
-
     return ibis.timestamp(_ts(d))
 
 
@@ -76,8 +75,6 @@ class Plan:
 
     def segment_expr(self, t: Any, *, coarse: bool = False) -> Any:
         """Ibis expression: the segment index of timestamp `t` (a balanced CASE tree)."""
-        import ibis
-
         bounds = [midnight(b) for b in (self.coarse if coarse else self.bounds)]
 
         def tree(lo: int, hi: int) -> Any:
