@@ -46,3 +46,51 @@ def test_docs_do_not_list_unknown_metrics(tiny_store):
     for m in metric_catalog(backend):
         known |= patterns(m.name, ctx)
     assert documented_names() <= known
+
+
+def documented_rows() -> dict[str, tuple[str, str, str]]:
+    """Metric name -> (label, unit, direction) as the catalogue tables show them."""
+    text = DOCS.read_text()
+    section = text[text.index("## The catalogue") : text.index("## Custom metrics")]
+    out = {}
+    for line in section.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) == 5 and cells[0].startswith("`"):
+            out[cells[0].strip("`")] = (cells[1].replace("`", ""), cells[3], cells[4])
+    return out
+
+
+def shown(name: str, label: str, ctx, windowed: bool) -> tuple[str, str]:
+    """The docs form of a catalogue name and label: dynamic parts as placeholders."""
+    for raw, s in ctx.event_types:
+        if name.startswith(f"events_{s}_"):
+            name, label = (
+                name.replace(f"events_{s}_", "events_<type>_"),
+                label.replace(raw, "<type>"),
+            )
+    for raw, s in ctx.categories:
+        if name.startswith(f"support_share_{s}_"):
+            name = name.replace(f"support_share_{s}_", "support_share_<category>_")
+            label = label.replace(f"'{raw}'", "'<category>'")
+    for raw, s in ctx.measures:
+        if re.match(rf"^judgement_{s}($|_age_days$)", name):
+            name = re.sub(rf"^judgement_{s}", "judgement_<measure>", name)
+            label = label.replace(f"'{raw}'", "'<measure>'")
+    if windowed:
+        name, label = re.sub(r"_7d$", "_<w>d", name), label.replace("7", "<w>")
+    return name, label
+
+
+def test_docs_show_each_metrics_label_unit_and_direction(tiny_store):
+    backend = tiny_store.ibis()
+    ctx = read_context(backend)
+    # A metric whose name follows the windows is documented with <w>.
+    fixed = {m.name for m in metric_catalog(backend, windows=(8,))}
+    rows = documented_rows()
+    wrong = []
+    for m in metric_catalog(backend, windows=(7,)):
+        name, label = shown(m.name, m.label, ctx, m.name not in fixed)
+        direction = (m.direction or "—").replace("_", " ")
+        if rows.get(name) != (label, m.unit, direction):
+            wrong.append(f"{name}: docs {rows.get(name)}, catalogue {(label, m.unit, direction)}")
+    assert not wrong, "docs/metrics.md disagrees with the catalogue:\n" + "\n".join(wrong)
