@@ -7,8 +7,9 @@ import math
 from typing import Any, Literal
 
 from healthscore.errors import HealthscoreError, NotEnoughData
-from healthscore.scoring.history import snapshot_dates
 from healthscore.store import Store
+from healthscore.store.queries import accounts as account_queries
+from healthscore.store.queries import scores as score_queries
 
 __all__ = ["ACCOUNT_COLUMNS", "SORT_KEYS", "list_accounts", "previous_date", "trend_arrow"]
 
@@ -48,9 +49,8 @@ def previous_date(dates: list[dt.date], as_of: dt.date, days: int) -> dt.date | 
     return min(cands, key=lambda d: (abs((d - target).days), -d.toordinal())) if cands else None
 
 
-def _check_known(store: Store, what: str, value: str, sql: str, *extra: str) -> None:
+def _check_known(what: str, value: str, known: list[str], *extra: str) -> None:
     """A filter value nothing stored carries is a typo, not an empty portfolio: say so."""
-    known = sorted({str(v) for (v,) in store.con.execute(sql).fetchall() if v is not None})
     choices = [*known, *extra]
     if value.lower() not in {c.lower() for c in choices}:
         listed = ", ".join(choices) if choices else "none stored"
@@ -85,7 +85,7 @@ def list_accounts(
     """
     if sort not in SORT_KEYS:
         raise HealthscoreError(f"cannot sort by {sort!r}; use one of: {', '.join(SORT_KEYS)}")
-    dates = snapshot_dates(store)
+    dates = score_queries.snapshot_dates(store)
     if not dates:
         raise NotEnoughData("no scores stored yet; run `healthscore score` first")
     day = as_of if as_of is not None else dates[-1]
@@ -96,47 +96,23 @@ def list_accounts(
                 f"no scores stored on or before {day}; the first snapshot is {dates[0]}"
             )
         day = older[-1]
-    d7, d30 = previous_date(dates, day, 7), previous_date(dates, day, 30)
-    where = ["s.as_of = ?"]
-    params: list[object] = [day, day, d7, d30, day]
     if band:
-        _check_known(store, "band", band, "SELECT DISTINCT band FROM score_snapshots", UNSCORED)
-        if band.lower() == UNSCORED:
-            where.append("s.band IS NULL")
-        else:
-            where.append("lower(s.band) = lower(?)")
-            params.append(band)
+        _check_known("band", band, score_queries.known_bands(store), UNSCORED)
     if segment:
-        _check_known(store, "segment", segment, "SELECT DISTINCT segment FROM accounts")
-        where.append("lower(a.segment) = lower(?)")
-        params.append(segment)
-    if owner:
-        where.append("lower(a.owner_csm) LIKE lower(?)")
-        params.append(f"%{owner}%")
-    cur = store.con.execute(
-        f"""
-        SELECT s.account_id, a.name, a.segment, a.owner_csm AS owner,
-               round(coalesce(a.arr, 12 * a.mrr, 12 * sub.mrr), 2) AS arr, a.renewal_date,
-               s.score, s.band, s.confidence, s.coverage,
-               s.score - p7.score AS trend_7d, s.score - p30.score AS trend_30d
-        FROM score_snapshots s
-        LEFT JOIN accounts a USING (account_id)
-        -- Stores without account-level revenue (e.g. ChurnSim) still have subscriptions.
-        LEFT JOIN (
-            SELECT account_id, sum(mrr) AS mrr FROM subscriptions
-            WHERE start_date <= ? AND (end_date IS NULL OR end_date > ?) GROUP BY account_id
-        ) sub USING (account_id)
-        LEFT JOIN score_snapshots p7 ON p7.account_id = s.account_id AND p7.as_of = ?
-        LEFT JOIN score_snapshots p30 ON p30.account_id = s.account_id AND p30.as_of = ?
-        WHERE {" AND ".join(where)}
-        """,
-        params,
+        _check_known("segment", segment, account_queries.known_segments(store))
+    unscored = band is not None and band.lower() == UNSCORED
+    rows = account_queries.portfolio(
+        store,
+        day,
+        week_before=previous_date(dates, day, 7),
+        month_before=previous_date(dates, day, 30),
+        band=None if unscored else band,
+        unscored=unscored,
+        segment=segment,
+        owner=owner,
     )
-    cols = [d[0] for d in cur.description]  # named by the SELECT itself
-    rows = cur.fetchall()
     out = []
-    for r in rows:
-        d = dict(zip(cols, r, strict=True))
+    for d in rows:
         for k in ("score", "arr", "coverage", "trend_7d", "trend_30d"):
             if d[k] is not None and isinstance(d[k], float) and math.isnan(d[k]):
                 d[k] = None

@@ -15,6 +15,8 @@ import pandas as pd
 
 from healthscore.errors import HealthscoreError, NotEnoughData
 from healthscore.store import Store
+from healthscore.store.queries import accounts as account_queries
+from healthscore.store.queries import scores as score_queries
 
 __all__ = ["Change", "Explanation", "explain", "format_value"]
 
@@ -107,20 +109,9 @@ def _f(x: Any) -> float | None:
 
 
 def _snapshot_date(store: Store, account_id: str, as_of: dt.date | None) -> dt.date:
-    if as_of is None:
-        row = store.con.execute(
-            "SELECT max(as_of) FROM score_snapshots WHERE account_id = ?", [account_id]
-        ).fetchone()
-    else:
-        row = store.con.execute(
-            "SELECT max(as_of) FROM score_snapshots WHERE account_id = ? AND as_of <= ?",
-            [account_id, as_of],
-        ).fetchone()
-    if row is None or row[0] is None:
-        known = store.con.execute(
-            "SELECT count(*) FROM accounts WHERE account_id = ?", [account_id]
-        ).fetchone()[0]  # type: ignore[index]
-        if not known:
+    day = score_queries.latest_snapshot_date(store, account_id, as_of)
+    if day is None:
+        if not account_queries.account_exists(store, account_id):
             raise HealthscoreError(
                 f"no account {account_id!r} in the store; `healthscore accounts` lists them"
             )
@@ -129,13 +120,7 @@ def _snapshot_date(store: Store, account_id: str, as_of: dt.date | None) -> dt.d
             f"account {account_id!r} has no stored score{when}; run `healthscore score"
             f"{' --as-of ' + as_of.isoformat() if as_of else ''}` first"
         )
-    return row[0]
-
-
-def _measures(store: Store, account_id: str, day: dt.date) -> pd.DataFrame:
-    return store.con.execute(
-        "SELECT * FROM score_measures WHERE account_id = ? AND as_of = ?", [account_id, day]
-    ).df()
+    return day
 
 
 def explain(
@@ -146,30 +131,19 @@ def explain(
 ) -> Explanation:
     """Explain the stored snapshot of `account_id` on `as_of` (default: its latest).
 
-    `units` maps metric -> unit for formatting (default: from the metric catalogue).
+    `account_id` may also be the account's name (any case).  `units` maps metric -> unit
+    for formatting (default: from the metric catalogue).
     """
+    account_id = account_queries.find_account(store, account_id) or account_id
     day = _snapshot_date(store, account_id, as_of)
-    snap = store.con.execute(
-        "SELECT score, band, confidence, coverage, confidence_note, scorecard_version "
-        "FROM score_snapshots WHERE account_id = ? AND as_of = ?",
-        [account_id, day],
-    ).fetchone()
+    snap = score_queries.account_snapshot(store, account_id, day)
     assert snap is not None
-    acct_row = store.con.execute(
-        "SELECT name, segment, owner_csm, coalesce(arr, 12 * mrr), renewal_date "
-        "FROM accounts WHERE account_id = ?",
-        [account_id],
-    ).fetchone() or (None, None, None, None, None)
-    account = dict(zip(["name", "segment", "owner", "arr", "renewal_date"], acct_row, strict=True))
+    account = account_queries.account_profile(store, account_id)
     if units is None:
         units = _units(store)
 
-    groups_df = store.con.execute(
-        "SELECT group_name, score, weight, effective_weight, contribution FROM score_groups "
-        "WHERE account_id = ? AND as_of = ?",
-        [account_id, day],
-    ).df()
-    meas = _measures(store, account_id, day)
+    groups_df = score_queries.group_rows(store, account_id, day)
+    meas = score_queries.measure_rows(store, account_id, day)
     groups = []
     for g in groups_df.itertuples(index=False):
         rows = meas[meas["group_name"] == g.group_name]
@@ -201,23 +175,19 @@ def explain(
     out = Explanation(
         account_id=account_id,
         as_of=day,
-        score=_f(snap[0]),
-        band=snap[1],
-        confidence=snap[2],
-        coverage=float(snap[3] or 0.0),
-        confidence_note=snap[4] or "",
-        scorecard_version=snap[5],
+        score=_f(snap["score"]),
+        band=snap["band"],
+        confidence=snap["confidence"],
+        coverage=float(snap["coverage"] or 0.0),
+        confidence_note=snap["confidence_note"] or "",
+        scorecard_version=snap["scorecard_version"],
         account=_clean(account),
         groups=groups,
     )
-    prev = store.con.execute(
-        "SELECT as_of, score FROM score_snapshots WHERE account_id = ? AND as_of < ? "
-        "ORDER BY as_of DESC LIMIT 1",
-        [account_id, day],
-    ).fetchone()
+    prev = score_queries.previous_score(store, account_id, day)
     if prev is not None:
-        out.previous_as_of, out.previous_score = prev[0], _f(prev[1])
-        out.changes = _changes(groups_df, meas, store, account_id, prev[0], units)
+        out.previous_as_of, out.previous_score = prev.as_of, _f(prev.score)
+        out.changes = _changes(groups_df, meas, store, account_id, prev.as_of, units)
     return out
 
 
@@ -239,12 +209,10 @@ def _changes(
     units: dict[str, str | None],
 ) -> list[Change]:
     """Group contribution deltas, ranked by impact, each with its biggest measure mover."""
-    groups_prev = store.con.execute(
-        "SELECT group_name, score, contribution FROM score_groups "
-        "WHERE account_id = ? AND as_of = ?",
-        [account_id, prev_day],
-    ).df()
-    meas_prev = _measures(store, account_id, prev_day)
+    groups_prev = score_queries.group_rows(store, account_id, prev_day)[
+        ["group_name", "score", "contribution"]
+    ]
+    meas_prev = score_queries.measure_rows(store, account_id, prev_day)
     g = groups_now[["group_name", "score", "contribution"]].merge(
         groups_prev, on="group_name", how="outer", suffixes=("", "_prev")
     )

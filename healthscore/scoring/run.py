@@ -12,6 +12,7 @@ from healthscore.scoring.engine import ScoreFrames, score_frame
 from healthscore.scoring.history import data_date_range, write_scores
 from healthscore.scoring.model import Scorecard, load_scorecard
 from healthscore.store import Store
+from healthscore.store.queries.accounts import account_segments
 
 __all__ = [
     "ScoreRun",
@@ -93,8 +94,8 @@ def catalog(store: Store, engine: Any = None, custom: list[Any] | None = None) -
 
 
 def segments_of(store: Store) -> dict[str, str | None]:
-    rows = store.con.execute("SELECT account_id, segment FROM accounts").fetchall()
-    return {a: s for a, s in rows}
+    """account_id -> segment, the peer groups of percentile and z-score measures."""
+    return account_segments(store)
 
 
 def custom_metrics(card: Scorecard) -> list[Any] | None:

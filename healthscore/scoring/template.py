@@ -12,6 +12,7 @@ import json
 import re
 
 from healthscore.store import Store
+from healthscore.store.queries.events import event_type_counts
 
 __all__ = ["usage_template"]
 
@@ -28,11 +29,7 @@ def usage_template(store: Store, *, max_event_types: int = 8, name: str = "usage
     from healthscore.metrics._context import slug
     from healthscore.scoring.model import parse_scorecard
 
-    rows = store.con.execute(
-        "SELECT event_type, count(*) AS n FROM events "
-        "GROUP BY event_type ORDER BY n DESC, event_type"
-    ).fetchall()
-    types = [(str(t), int(n)) for t, n in rows][:max_event_types]
+    types = event_type_counts(store)[:max_event_types]
     lines = [
         "# Usage-only scorecard written by `healthscore scorecard template`",
         f"# for {store.path.name}.",

@@ -1,0 +1,106 @@
+"""Score history: snapshot dates, snapshot rows, and one account's groups and measures."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from typing import Any, NamedTuple
+
+import ibis
+import pandas as pd
+
+from healthscore.store.queries._backend import Source, frame, rows, table
+
+__all__ = [
+    "PreviousScore",
+    "account_snapshot",
+    "group_rows",
+    "known_bands",
+    "latest_snapshot_date",
+    "measure_rows",
+    "previous_score",
+    "read_snapshots",
+    "snapshot_dates",
+]
+
+
+def snapshot_dates(source: Source) -> list[dt.date]:
+    """Every date with a stored snapshot, oldest first."""
+    s = table(source, "score_snapshots")
+    days = s.select("as_of").distinct().order_by("as_of").to_pyarrow()
+    return list(days.column("as_of").to_pylist())
+
+
+def read_snapshots(source: Source, dates: Iterable[dt.date] | None = None) -> pd.DataFrame:
+    """Stored snapshot rows (all columns), of `dates` only when given, by date and account."""
+    s = table(source, "score_snapshots")
+    if dates is not None:
+        s = s.filter(s.as_of.isin([ibis.date(d) for d in sorted(set(dates))]))
+    return frame(s.order_by(["as_of", "account_id"]))
+
+
+def known_bands(source: Source) -> list[str]:
+    """The bands any stored snapshot carries, sorted."""
+    s = table(source, "score_snapshots")
+    got = s.filter(s.band.notnull()).select("band").distinct().to_pyarrow()
+    return sorted(str(v) for v in got.column("band").to_pylist())
+
+
+def latest_snapshot_date(
+    source: Source, account_id: str, on_or_before: dt.date | None = None
+) -> dt.date | None:
+    """The newest snapshot date holding `account_id` (on or before a date when given)."""
+    s = table(source, "score_snapshots")
+    cond = s.account_id == account_id
+    if on_or_before is not None:
+        cond &= s.as_of <= ibis.date(on_or_before)
+    day = s.filter(cond).as_of.max().to_pyarrow().as_py()
+    return day  # type: ignore[no-any-return]
+
+
+def account_snapshot(source: Source, account_id: str, as_of: dt.date) -> dict[str, Any] | None:
+    """One account's stored score on `as_of`: score, band, confidence, coverage,
+    confidence_note, scorecard_version (None when it has none that day)."""
+    s = table(source, "score_snapshots")
+    got = rows(
+        s.filter((s.account_id == account_id) & (s.as_of == ibis.date(as_of)))
+        .select("score", "band", "confidence", "coverage", "confidence_note", "scorecard_version")
+        .limit(1)
+    )
+    return got[0] if got else None
+
+
+class PreviousScore(NamedTuple):
+    """The snapshot before another one: its date and score."""
+
+    as_of: dt.date
+    score: float | None
+
+
+def previous_score(source: Source, account_id: str, before: dt.date) -> PreviousScore | None:
+    """The account's newest snapshot strictly before `before` (None when there is none)."""
+    s = table(source, "score_snapshots")
+    got = rows(
+        s.filter((s.account_id == account_id) & (s.as_of < ibis.date(before)))
+        .order_by(s.as_of.desc())
+        .select("as_of", "score")
+        .limit(1)
+    )
+    return PreviousScore(got[0]["as_of"], got[0]["score"]) if got else None
+
+
+def group_rows(source: Source, account_id: str, as_of: dt.date) -> pd.DataFrame:
+    """The account's group scores on `as_of`: group_name, score, weight, effective_weight,
+    contribution, in the order they were written."""
+    g = table(source, "score_groups")
+    return frame(
+        g.filter((g.account_id == account_id) & (g.as_of == ibis.date(as_of))).select(
+            "group_name", "score", "weight", "effective_weight", "contribution"
+        )
+    )
+
+
+def measure_rows(source: Source, account_id: str, as_of: dt.date) -> pd.DataFrame:
+    """The account's measure rows on `as_of` (every column of score_measures)."""
+    m = table(source, "score_measures")
+    return frame(m.filter((m.account_id == account_id) & (m.as_of == ibis.date(as_of))))

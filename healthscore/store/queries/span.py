@@ -1,0 +1,45 @@
+"""The span of data a store holds: its first and its newest day of recorded signals."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import NamedTuple
+
+import ibis
+
+from healthscore.store.queries._backend import Source, table
+from healthscore.store.schema import KINDS
+
+__all__ = ["OBSERVED", "DataRange", "data_range"]
+
+# Tables whose time column records something that happened, by that column.  Milestones
+# are left out: their due dates lie in the future, and "the newest data" must not.
+OBSERVED: dict[str, str] = {
+    t.name: t.time_column for t in KINDS.values() if t.time_column and t.name != "milestones"
+}
+
+
+class DataRange(NamedTuple):
+    """First and last day with a recorded signal."""
+
+    first: dt.date
+    last: dt.date
+
+
+def data_range(source: Source, as_of: dt.date | None = None) -> DataRange | None:
+    """First and newest day of any recorded signal (the newest capped at `as_of` when given);
+    None when the store holds no signal at all.
+
+    This is *the* definition of "the newest data": scoring's default date, its data-lag
+    warning and the outcomes' data end all read it.
+    """
+    parts = []
+    for name, col in OBSERVED.items():
+        t = table(source, name)
+        parts.append(t.aggregate(lo=t[col].min().cast("date"), hi=t[col].max().cast("date")))
+    both = ibis.union(*parts)
+    row = both.aggregate(lo=both.lo.min(), hi=both.hi.max()).to_pyarrow().to_pylist()[0]
+    if row["lo"] is None:
+        return None
+    last = row["hi"] if as_of is None else min(row["hi"], as_of)
+    return DataRange(row["lo"], last)
