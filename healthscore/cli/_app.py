@@ -1,8 +1,11 @@
-"""The Typer application objects that every command module attaches to."""
+"""The Typer application objects that every command module attaches to, and the callback
+that builds the one `healthscore.app.App` each run hands down to its command."""
 
 from __future__ import annotations
 
 import typer
+
+from healthscore.cli._common import DbOption, make_app
 
 app = typer.Typer(
     name="healthscore",
@@ -13,3 +16,14 @@ app = typer.Typer(
 )
 scorecard_app = typer.Typer(help="Validate, preview and suggest scorecards.", no_args_is_help=True)
 app.add_typer(scorecard_app, name="scorecard")
+metrics_app = typer.Typer(
+    help="The metric catalogue: what a scorecard can score.", no_args_is_help=True
+)
+app.add_typer(metrics_app, name="metrics")
+
+
+@app.callback()
+def _build_app(ctx: typer.Context, db: DbOption = None) -> None:
+    # The settings are read and validated once, here; every command takes its store,
+    # scorecard, engine and clock from the App in ctx.obj (its own --db overrides ours).
+    make_app(ctx, db)

@@ -1,11 +1,13 @@
-"""What every command shares: the --db option, output formats, consoles and progress."""
+"""What every command shares: the App, the --db option, dates, output formats, consoles,
+progress, and `-` for standard output."""
 
 from __future__ import annotations
 
+import contextlib
 import csv
+import datetime as dt
 import io
 import json
-import os
 import sys
 from collections.abc import Iterable, Sequence
 from enum import StrEnum
@@ -24,8 +26,9 @@ from rich.progress import (
 )
 from rich.table import Table as RichTable
 
-from healthscore.config import Settings, load_settings
-from healthscore.store import Store, open_store
+from healthscore.app import App
+from healthscore.config import BadSetting, terminal_columns
+from healthscore.errors import HealthscoreError
 
 
 def _width(stream: Any) -> int | None:
@@ -34,7 +37,7 @@ def _width(stream: Any) -> int | None:
     Rich falls back to 80 columns off a terminal, which folds account ids and dates of an
     11-column listing mid-word; `healthscore accounts > red.txt` should read like the screen.
     """
-    if os.environ.get("COLUMNS") or (hasattr(stream, "isatty") and stream.isatty()):
+    if terminal_columns() or (hasattr(stream, "isatty") and stream.isatty()):
         return None
     return 200
 
@@ -54,16 +57,94 @@ DbOption = Annotated[
     Path | None,
     typer.Option("--db", help="Store file (default: $HEALTHSCORE_DB or ./healthscore.duckdb)."),
 ]
-FormatOption = Annotated[OutputFormat, typer.Option("--format", "-f", help="table, csv or json.")]
+FormatOption = Annotated[
+    OutputFormat,
+    typer.Option("--format", "-f", help="table, csv or json (csv and json: one document)."),
+]
+
+STDOUT = Path("-")
 
 
-def settings(db: Path | None = None, **overrides: object) -> Settings:
-    return load_settings(os.environ, db=db, **overrides)
+def parse_date(value: Any) -> dt.date:
+    """A calendar date written YYYY-MM-DD; anything else is a usage error that shows the form."""
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value).strip())
+    except ValueError:
+        raise typer.BadParameter(
+            f"{value!r} is not a date; write it as YYYY-MM-DD, e.g. 2026-10-31"
+        ) from None
 
 
-def store(db: Path | None, *, create: bool = False) -> Store:
-    s = settings(db)
-    return open_store(s.db, create=create, memory_limit=s.memory_limit)
+def date_option(*names: str, help: str) -> Any:
+    """A typed date option (YYYY-MM-DD), parsed and checked before the command runs."""
+    return typer.Option(*names, parser=parse_date, metavar="YYYY-MM-DD", help=help)
+
+
+def _flag(name: str) -> str:
+    return "--" + name.replace("_", "-")
+
+
+def current_app(ctx: typer.Context, **overrides: object) -> App:
+    """The App the callback built, with this command's options (e.g. --db) on top.
+
+    A derived App is closed when the command ends; options that are None keep the App's
+    settings.  A rejected option value becomes a usage error naming the option.
+    """
+    root = ctx.find_root()
+    base = root.obj if isinstance(root.obj, App) else None
+    if base is None:  # a command invoked without the callback
+        base = make_app(root, None)  # type: ignore[arg-type]  # typer's Context is click's
+    try:
+        derived = base.replace(**overrides)
+    except BadSetting as exc:
+        if exc.from_env:
+            raise
+        raise typer.BadParameter(
+            str(exc).removeprefix(f"{exc.name}: "), param_hint=_flag(exc.name)
+        ) from None
+    if derived is not base:
+        ctx.call_on_close(derived.close)
+    return derived
+
+
+def make_app(ctx: typer.Context, db: Path | None) -> App:
+    """Build the App of this CLI run in the callback and hand it down as `ctx.obj`.
+
+    Settings are read and validated here, before any command runs.  A test may pass its
+    own App as ``CliRunner().invoke(app, args, obj=App(...))``; it is used (and left open).
+    """
+    given = ctx.obj if isinstance(ctx.obj, App) else None
+    base = given or App.from_env()
+    try:
+        built = base.replace(db=db)
+    except BadSetting as exc:
+        if exc.from_env:
+            raise
+        raise typer.BadParameter(str(exc), param_hint="--db") from None
+    if built is not given:
+        ctx.call_on_close(built.close)
+    ctx.obj = built
+    return built
+
+
+def open_output(path: Path) -> Any:
+    """A text stream for `--output PATH`; `-` is standard output (left open)."""
+    if path == STDOUT:
+        return contextlib.nullcontext(sys.stdout)
+    return path.open("w", encoding="utf-8", newline="")
+
+
+def write_text(path: Path, text: str) -> None:
+    """Write `text` to `path`, or to standard output for `-`."""
+    with open_output(path) as fh:
+        fh.write(text)
+
+
+def refuse_overwrite(path: Path, force: bool) -> None:
+    if path != STDOUT and path.exists() and not force:
+        raise HealthscoreError(f"{path} exists; pass --force to overwrite it")
 
 
 def progress(transient: bool = True) -> Progress:
@@ -90,7 +171,7 @@ def emit(
     """Print rows as a Rich table, CSV or JSON (one shape for every listing)."""
     cols = list(columns) if columns is not None else (list(rows[0]) if rows else [])
     if fmt is OutputFormat.json:
-        sys.stdout.write(json.dumps(list(rows), default=str, indent=2) + "\n")
+        emit_json(list(rows))
     elif fmt is OutputFormat.csv:
         buf = io.StringIO()
         w = csv.DictWriter(buf, fieldnames=cols, extrasaction="ignore", lineterminator="\n")
@@ -104,3 +185,23 @@ def emit(
         for r in rows:
             t.add_row(*("" if r.get(c) is None else str(r.get(c)) for c in cols))
         out.print(t)
+
+
+def emit_json(value: Any) -> None:
+    """One JSON document on standard output."""
+    sys.stdout.write(json.dumps(value, default=str, indent=2) + "\n")
+
+
+def flatten(value: Any, prefix: str = "") -> list[dict[str, Any]]:
+    """A nested result as rows of (key, value), keys dotted paths: one CSV table for any shape."""
+    if isinstance(value, dict):
+        rows: list[dict[str, Any]] = []
+        for k, v in value.items():
+            rows += flatten(v, f"{prefix}.{k}" if prefix else str(k))
+        return rows
+    if isinstance(value, list | tuple):
+        rows = []
+        for i, v in enumerate(value):
+            rows += flatten(v, f"{prefix}.{i}" if prefix else str(i))
+        return rows
+    return [{"key": prefix, "value": value}]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -11,14 +10,27 @@ from rich.console import Console
 from rich.table import Table as RichTable
 
 from healthscore.cli._app import app
-from healthscore.cli._common import DbOption, err, out, progress, settings
-from healthscore.demo import build_demo, store_is_empty, summarize_store
+from healthscore.cli._common import (
+    DbOption,
+    FormatOption,
+    OutputFormat,
+    current_app,
+    emit,
+    emit_json,
+    err,
+    out,
+    progress,
+)
+from healthscore.config import load_settings
+from healthscore.demo import DemoRun, DemoStoreNotEmpty, build_and_score, prepare_demo_store
 from healthscore.errors import StoreError
-from healthscore.store import Store, open_store
+
+WEEKS = 26
 
 
 @app.command("demo")
 def demo_cmd(
+    ctx: typer.Context,
     db: DbOption = None,
     seed: Annotated[
         int, typer.Option(help="Random seed: the same seed builds the same company.")
@@ -31,95 +43,101 @@ def demo_cmd(
     force: Annotated[
         bool, typer.Option("--force", help="Replace an existing store that already holds data.")
     ] = False,
+    fmt: FormatOption = OutputFormat.table,
 ) -> None:
     """Build a realistic synthetic SaaS portfolio (accounts, usage, tickets, surveys, churn).
 
+    Then score 26 weeks of weekly snapshots. csv is the per-segment table; json holds the
+    summary, the scoring run and an account worth explaining.
+
     Example: healthscore demo --accounts 200 --months 12 --seed 3 --db demo.duckdb
     """
-    path = settings(db).db
-    _prepare_path(path, force)
-    with open_store(path, create=True) as store:
-        with err.status("building the demo portfolio…") as status:
-            build_demo(
-                store,
-                seed=seed,
-                n_accounts=accounts,
-                months=months,
-                on_step=lambda msg: status.update(msg),
-            )
-        _after_build(store, out)
+    hs = current_app(ctx, db=db)
+    try:
+        replaced = prepare_demo_store(hs.db_path, replace=force)
+    except DemoStoreNotEmpty as exc:
+        raise StoreError(f"{exc}: pick another --db path, or add --force to replace it") from None
+    if replaced:
+        err.print(f"replaced the existing store {hs.db_path}")
+    store = hs.open_store(create=True)
+    with progress() as bar:  # one live display: Rich allows no second one at a time
+        task = bar.add_task("building the demo portfolio…", total=None)
+
+        def tick(done: int, total: int) -> None:
+            label = f"scoring {WEEKS} weekly snapshots"
+            bar.update(task, description=label, completed=done, total=total)
+
+        run = build_and_score(
+            store,
+            seed=seed,
+            n_accounts=accounts,
+            months=months,
+            weeks=WEEKS,
+            scorecard=hs.scorecard,
+            engine=hs.engine,
+            on_step=lambda msg: bar.update(task, description=msg),
+            progress=tick,
+        )
+    for w in run.warnings:
+        err.print(f"[bold yellow]warning:[/] {w}", highlight=False)
+    if fmt is OutputFormat.json:
+        emit_json(run.as_dict())
+        return
+    if fmt is OutputFormat.csv:
+        emit(_segment_rows(run.summary), fmt)
+        return
+    _print_summary(run.summary, out)
+    # The store the commands find without --db: the settings' own, not this run's option.
+    _print_next_steps(run, out, default_db=load_settings().db, db=hs.db_path)
     if not no_serve:
         err.print(
             "The dashboard arrives with the web app; for now explore with the commands above."
         )
 
 
-def _prepare_path(path: Path, force: bool) -> None:
-    """Refuse to mix demo rows into a store with data; with --force, start from a new file.
-
-    The existing file is only deleted after it opened as a healthscore store, so --force
-    can never wipe an unrelated file that happens to sit at that path.
-    """
-    if not path.exists():
-        return
-    with open_store(path) as existing:
-        empty = store_is_empty(existing)
-    if empty:
-        return
-    if not force:
-        raise StoreError(
-            f"{path} already holds data; pick another --db path or add --force to replace it"
-        )
-    for p in (path, path.with_name(path.name + ".wal")):
-        p.unlink(missing_ok=True)
-    err.print(f"replaced the existing store {path}")
-
-
-def _after_build(store: Store, console: Console) -> None:
-    """What follows a build: the summary, a scored 6-month weekly history, and next steps."""
-    from healthscore.scoring import backfill
-
-    s = summarize_store(store)
-    _print_summary(s, console)
-    last = s["last_date"]
-    if last is not None:
-        first = last - dt.timedelta(days=26 * 7)
-        with progress() as bar:
-            task = bar.add_task("scoring 26 weekly snapshots", total=None)
-            run = backfill(
-                store,
-                first,
-                last,
-                every_days=7,
-                progress=lambda done, total: bar.update(task, completed=done, total=total),
-            )
-        bands = ", ".join(f"{b} {n}" for b, n in run.bands.items())
+def _print_next_steps(run: DemoRun, console: Console, *, default_db: Path, db: Path) -> None:
+    if run.scored is not None:
+        r = run.scored
+        bands = ", ".join(f"{b} {n}" for b, n in r.bands.items())
         console.print(
-            f"Scored {len(run.dates)} weekly snapshots {run.dates[0]} → {run.dates[-1]} "
-            f"with scorecard {run.scorecard_version}; on {run.dates[-1]}: {bands}.",
+            f"Scored {len(r.dates)} weekly snapshots {r.dates[0]} → {r.dates[-1]} "
+            f"with scorecard {r.scorecard_version}; on {r.dates[-1]}: {bands}.",
             highlight=False,
         )
     # Only spell out --db when the commands would not find this store by default.
-    default = settings(None).db
-    db = "" if default.resolve() == store.path.resolve() else f" --db {store.path}"
-    example = (
-        store.con.execute(
-            "SELECT account_id FROM score_snapshots WHERE band = 'red' "
-            "ORDER BY as_of DESC, score LIMIT 1"
-        ).fetchone()
-        or store.con.execute(
-            "SELECT account_id FROM accounts ORDER BY mrr DESC NULLS LAST, account_id LIMIT 1"
-        ).fetchone()
-    )
+    flag = "" if default_db.resolve() == db.resolve() else f" --db {db}"
     console.print("\nNext steps:", style="bold")
     for line in (
-        f"healthscore accounts --band red --sort arr --desc{db}",
-        f"healthscore explain {example[0] if example else 'ACCOUNT_ID'}{db}",
-        f"healthscore backtest --html backtest.html{db}",
-        f"healthscore insights{db}",
-        f"healthscore status{db}",
+        f"healthscore accounts --band red --sort arr --desc{flag}",
+        f"healthscore explain {run.example_account or 'ACCOUNT_ID'}{flag}",
+        f"healthscore backtest --html backtest.html{flag}",
+        f"healthscore insights{flag}",
+        f"healthscore status{flag}",
     ):
         console.print(f"  {line}", highlight=False)
+
+
+def _segment_rows(s: dict[str, Any]) -> list[dict[str, Any]]:
+    rows = [
+        {
+            "segment": seg,
+            "accounts": v["accounts"],
+            "active": v["accounts"] - v["churned"],
+            "churned": v["churned"],
+            "mrr": round(float(v["mrr"]), 2),
+        }
+        for seg, v in s["by_segment"].items()
+    ]
+    rows.append(
+        {
+            "segment": "total",
+            "accounts": s["accounts"],
+            "active": s["active"],
+            "churned": s["churned"],
+            "mrr": round(float(s["mrr"]), 2),
+        }
+    )
+    return rows
 
 
 def _print_summary(s: dict[str, Any], console: Console) -> None:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import shutil
 import sys
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -16,13 +16,14 @@ import typer
 from healthscore.cli._app import app
 from healthscore.cli._common import (
     DbOption,
+    FormatOption,
     OutputFormat,
+    current_app,
     emit,
+    emit_json,
     err,
     out,
     progress,
-    settings,
-    store,
 )
 from healthscore.errors import ImportRejected
 from healthscore.ingest import (
@@ -33,19 +34,25 @@ from healthscore.ingest import (
     parse_mapping,
     store_status,
 )
-from healthscore.store import KINDS, open_store
+from healthscore.store import KINDS
+
+
+class FileFormat(StrEnum):
+    csv = "csv"
+    jsonl = "jsonl"
+    parquet = "parquet"
 
 
 @app.command()
-def init(db: DbOption = None) -> None:
+def init(ctx: typer.Context, db: DbOption = None) -> None:
     """Create an empty store (or migrate an existing one).
 
     Example: healthscore init --db acme.duckdb
     """
-    path = settings(db).db
+    hs = current_app(ctx, db=db)
+    path = hs.db_path
     existed = path.exists()
-    with open_store(path, create=True):
-        pass
+    hs.open_store(create=True)
     err.print(f"{'store up to date' if existed else 'created store'}: {path}")
 
 
@@ -100,6 +107,7 @@ def _print_report(r: ImportReport) -> None:
 
 @app.command("import")
 def import_(
+    ctx: typer.Context,
     kind: Annotated[
         str, typer.Argument(help=f"What the files hold: churnsim, {', '.join(KINDS)}.")
     ],
@@ -122,8 +130,9 @@ def import_(
             "resolved, an invoice paid since the last export). Default: skip stored keys.",
         ),
     ] = False,
-    fmt: Annotated[
-        str | None, typer.Option("--format", help="csv, jsonl or parquet (default: from the name).")
+    file_format: Annotated[
+        FileFormat | None,
+        typer.Option("--format", help="csv, jsonl or parquet (default: from the name)."),
     ] = None,
     db: DbOption = None,
 ) -> None:
@@ -134,7 +143,9 @@ def import_(
     """
     columns = load_mapping_file(mapping) if mapping else {}
     columns.update(parse_mapping(map_))
-    with store(db, create=True) as s, _progress_callback() as cb:
+    fmt = file_format.value if file_format is not None else None
+    s = current_app(ctx, db=db).open_store(create=True)
+    with _progress_callback() as cb:
         if kind == "churnsim":
             if len(files) != 1:
                 raise ImportRejected("import churnsim takes exactly one folder")
@@ -157,19 +168,26 @@ def import_(
 
 @app.command()
 def status(
-    fmt: Annotated[
-        OutputFormat, typer.Option("--format", "-f", help="table or json.")
-    ] = OutputFormat.table,
+    ctx: typer.Context,
+    fmt: FormatOption = OutputFormat.table,
     db: DbOption = None,
 ) -> None:
     """What the store holds: rows and dates per kind, coverage, quarantine, last imports.
 
+    csv is the per-kind table; json holds everything (kinds, quarantine, imports).
+
     Example: healthscore status --format json
     """
-    with store(db) as s:
-        info = store_status(s)
+    info = store_status(current_app(ctx, db=db).store)
     if fmt is OutputFormat.json:
-        sys.stdout.write(json.dumps(info, default=str, indent=2) + "\n")
+        emit_json(info)
+        return
+    if fmt is OutputFormat.csv:
+        emit(
+            info["kinds"],
+            fmt,
+            columns=["kind", "rows", "first", "last", "accounts_without_data"],
+        )
         return
     out.print(f"store: {info['db']}", highlight=False)
     emit(

@@ -4,23 +4,44 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from healthscore.cli._app import app, scorecard_app
-from healthscore.cli._common import DbOption, err, out, settings, store
-from healthscore.errors import NotEnoughOutcomes
+from healthscore.cli._common import (
+    STDOUT,
+    DbOption,
+    FormatOption,
+    OutputFormat,
+    current_app,
+    date_option,
+    emit,
+    emit_json,
+    err,
+    flatten,
+    out,
+    refuse_overwrite,
+    write_text,
+)
+from healthscore.errors import NotEnoughData, NotEnoughOutcomes
+from healthscore.predict.api import MODELS
 
 
-def _as_of(value: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise typer.BadParameter(
-            f"{value!r} is not a date; use YYYY-MM-DD", param_hint="--as-of"
-        ) from None
+class Model(StrEnum):
+    auto = "auto"
+    logistic = "logistic"
+    gbt = "gbt"
+    ensemble = "ensemble"
+
+
+assert tuple(Model) == MODELS, "the --model choices are the library's models"
+
+HorizonOption = Annotated[
+    int, typer.Option("--horizon-days", min=1, help="Days ahead a churn counts.")
+]
 
 
 def _pct(x: float | None, scale: float = 1.0) -> str:
@@ -29,41 +50,65 @@ def _pct(x: float | None, scale: float = 1.0) -> str:
     return f"{100 * x:.0f} %" if scale == 1.0 else f"{x:.2f}"
 
 
+def _warn(lines: list[str]) -> None:
+    for w in lines:
+        err.print(f"[bold yellow]warning:[/] {w}", highlight=False)
+
+
 @app.command("predict")
 def predict_cmd(
-    as_of: Annotated[str, typer.Option("--as-of", help="Predict as of this date (YYYY-MM-DD).")],
-    output: Annotated[Path, typer.Option("--output", "-o", help="CSV file to write.")],
-    horizon_days: Annotated[int, typer.Option("--horizon-days", min=1)] = 30,
+    ctx: typer.Context,
+    as_of: Annotated[dt.date, date_option("--as-of", help="Predict as of this date.")],
+    output: Annotated[
+        Path, typer.Option("--output", "-o", help="File to write; - = standard output.")
+    ],
+    horizon_days: HorizonOption = 30,
     model: Annotated[
-        str, typer.Option("--model", help="auto, logistic, gbt or ensemble.")
-    ] = "auto",
+        Model, typer.Option("--model", help="auto picks logistic or gbt by validation AUC.")
+    ] = Model.auto,
+    fmt: Annotated[
+        OutputFormat,
+        typer.Option("--format", "-f", help="csv (default) or json; table with --output - only."),
+    ] = OutputFormat.csv,
     db: DbOption = None,
 ) -> None:
     """Churn probability, health score, expected months to churn and risk drivers per account.
 
+    Too few churns to train a model: the scorecard's scores stand in (with a warning).
+
     Example: healthscore predict --as-of 2026-09-30 --horizon-days 90 --output risk.csv
     """
-    from healthscore.predict.api import predict, scorecard_fallback
+    from healthscore.predict.api import predict
 
-    if model not in ("auto", "logistic", "gbt", "ensemble"):
-        raise typer.BadParameter("use auto, logistic, gbt or ensemble", param_hint="--model")
-    day = _as_of(as_of)
-    card = settings(db).scorecard
-    with store(db) as s:
-        try:
-            res = predict(s, day, horizon_days=horizon_days, model=model, scorecard=card)
-        except NotEnoughOutcomes as exc:
-            err.print(f"[bold yellow]warning:[/] {exc}", highlight=False)
-            err.print(
-                "[bold yellow]warning:[/] falling back to the configured scorecard; "
-                "churn_probability is empty",
-                highlight=False,
-            )
-            res = scorecard_fallback(s, day, card)
-    res.frame.to_csv(output, index=False)
+    if fmt is OutputFormat.table and output != STDOUT:
+        raise typer.BadParameter(
+            "a table is for the terminal: use --output -", param_hint="--format"
+        )
+    hs = current_app(ctx, db=db)
+    try:
+        res = predict(
+            hs.store,
+            as_of,
+            horizon_days=horizon_days,
+            model=model.value,
+            scorecard=hs.scorecard,
+            fallback=True,
+        )
+    except NotEnoughOutcomes:
+        raise
+    except NotEnoughData as exc:
+        raise NotEnoughData(f"--as-of: {exc}") from None
+    _warn(res.warnings)
+    if fmt is OutputFormat.table:
+        emit(res.frame.to_dict("records"), fmt, title=f"Churn risk as of {as_of}")
+    elif fmt is OutputFormat.json:
+        write_text(output, res.frame.to_json(orient="records", indent=2) + "\n")
+    else:
+        write_text(output, res.frame.to_csv(index=False))
     counts = res.frame["band"].value_counts().to_dict()
+    where = "standard output" if output == STDOUT else str(output)
     err.print(
-        f"wrote {len(res.frame)} accounts to {output} (model: {res.model}; bands: "
+        f"wrote {len(res.frame)} accounts to {where} (model: {res.model}; bands: "
         + ", ".join(f"{k} {v}" for k, v in counts.items())
         + ")",
         highlight=False,
@@ -72,32 +117,52 @@ def predict_cmd(
 
 @app.command("backtest")
 def backtest_cmd(
-    horizon_days: Annotated[int, typer.Option("--horizon-days", min=1)] = 30,
+    ctx: typer.Context,
+    horizon_days: HorizonOption = 30,
     json_file: Annotated[
-        Path | None, typer.Option("--json", help="Write the figures as JSON.")
+        Path | None, typer.Option("--json", help="Write the figures as JSON; - = stdout.")
     ] = None,
     html: Annotated[Path | None, typer.Option("--html", help="Write an HTML report.")] = None,
     capacity: Annotated[
         int, typer.Option("--capacity", min=1, help="Accounts the team can work per week.")
     ] = 25,
     db: DbOption = None,
+    fmt: FormatOption = OutputFormat.table,
 ) -> None:
     """Out-of-time backtest of the scorecard, the learned models and a recency baseline.
+
+    csv is one row per method; json the full figures (as --json writes them).
 
     Example: healthscore backtest --horizon-days 30 --capacity 40 --html backtest.html
     """
     from healthscore.predict.backtest import backtest
     from healthscore.predict.report import render_backtest_html
 
-    with store(db) as s:
-        res = backtest(
-            s, horizon_days=horizon_days, capacity=capacity, scorecard=settings(db).scorecard
-        )
-    if json_file:
-        json_file.write_text(json.dumps(res.summary, indent=2, default=str), encoding="utf-8")
+    if html == STDOUT:
+        raise typer.BadParameter("the report is a file: give a path", param_hint="--html")
+    hs = current_app(ctx, db=db)
+    res = backtest(hs.store, horizon_days=horizon_days, capacity=capacity, scorecard=hs.scorecard)
+    if json_file is not None:
+        write_text(json_file, json.dumps(res.summary, indent=2, default=str) + "\n")
     if html:
         render_backtest_html(res, html)
-    for _m, r in res.summary["methods"].items():
+    if json_file == STDOUT:  # standard output holds that one document
+        return
+    if fmt is OutputFormat.json:
+        emit_json(res.summary)
+        return
+    rows = [
+        {
+            "method": name,
+            "label": r["label"],
+            **{k: v for k, v in r.items() if k != "label" and not isinstance(v, dict | list)},
+        }
+        for name, r in res.summary["methods"].items()
+    ]
+    if fmt is OutputFormat.csv:
+        emit(rows, fmt)
+        return
+    for r in res.summary["methods"].values():
         auc = "n/a" if r["auc"] is None else f"{r['auc']:.3f}"
         lift = "n/a" if r["top_decile_lift"] is None else f"{r['top_decile_lift']:.2f}"
         out.print(f"{r['label']:<40} AUC {auc}  top-decile lift {lift}", highlight=False)
@@ -106,62 +171,81 @@ def backtest_cmd(
 
 @scorecard_app.command("suggest")
 def suggest_cmd(
-    output: Annotated[Path, typer.Option("--output", "-o", help="Scorecard YAML to write.")],
-    horizon_days: Annotated[int, typer.Option("--horizon-days", min=1)] = 30,
+    ctx: typer.Context,
+    output: Annotated[
+        Path, typer.Option("--output", "-o", help="Scorecard YAML to write; - = stdout.")
+    ],
+    horizon_days: HorizonOption = 30,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
     db: DbOption = None,
+    fmt: FormatOption = OutputFormat.table,
 ) -> None:
     """A scorecard whose groups and weights come from the learned logistic model.
 
+    Shows how the current and the suggested scorecard backtest side by side (on stderr
+    when the scorecard goes to standard output).
+
     Example: healthscore scorecard suggest --output suggested.yaml
     """
-    from healthscore.predict.backtest import backtest
-    from healthscore.predict.suggest import suggest_scorecard
+    from healthscore.predict.suggest import suggest_with_backtests
 
-    card = settings(db).scorecard
-    with store(db) as s:
-        text, _ = suggest_scorecard(s, horizon_days=horizon_days, scorecard=card)
-        output.write_text(text, encoding="utf-8")
+    refuse_overwrite(output, force)
+    hs = current_app(ctx, db=db)
+    sug = suggest_with_backtests(hs.store, horizon_days=horizon_days, scorecard=hs.scorecard)
+    write_text(output, sug.text)
+    if output != STDOUT:
         err.print(f"wrote {output}", highlight=False)
-        rows = {}
-        for name, path in (("current", card), ("suggested", output)):
-            try:
-                res = backtest(s, horizon_days=horizon_days, models=(), scorecard=path)
-                rows[name] = res.summary["methods"].get("scorecard")
-            except Exception as exc:  # side-by-side figures are informative only
-                err.print(f"backtest of the {name} scorecard unavailable: {exc}", highlight=False)
-    for name, r in rows.items():
-        if r is None:
-            out.print(f"{name:<10} not scored", highlight=False)
-            continue
-        auc = "n/a" if r["auc"] is None else f"{r['auc']:.3f}"
-        out.print(
-            f"{name:<10} AUC {auc}  top-decile lift {_pct(r['top_decile_lift'], 100)}x  "
-            f"red: catches {_pct(r['red_recall'])} of churners, "
-            f"{_pct(r['over_servicing_rate'])} false alarms",
-            highlight=False,
-        )
-    err.print(
-        "note: the suggested weights were learned from the same history the backtest "
-        "replays, so its figures are optimistic",
-        highlight=False,
-    )
+    to_stdout = output != STDOUT
+    if to_stdout and fmt is OutputFormat.json:
+        emit_json(sug.rows())
+    elif to_stdout and fmt is OutputFormat.csv:
+        emit(sug.rows(), fmt)
+    else:
+        console = out if to_stdout else err
+        for name, r in sug.figures.items():
+            if r is None:
+                console.print(f"{name:<10} not scored", highlight=False)
+                continue
+            auc = "n/a" if r["auc"] is None else f"{r['auc']:.3f}"
+            console.print(
+                f"{name:<10} AUC {auc}  top-decile lift {_pct(r['top_decile_lift'], 100)}x  "
+                f"red: catches {_pct(r['red_recall'])} of churners, "
+                f"{_pct(r['over_servicing_rate'])} false alarms",
+                highlight=False,
+            )
+    for w in sug.warnings:
+        err.print(f"note: {w}", highlight=False)
 
 
 @app.command("insights")
 def insights_cmd(
+    ctx: typer.Context,
     html: Annotated[Path | None, typer.Option("--html", help="Write an HTML report.")] = None,
     db: DbOption = None,
+    fmt: FormatOption = OutputFormat.table,
 ) -> None:
     """Churn by metric cohort, time to first value, NPS vs advocacy, CSM touch cadence.
+
+    csv is every figure as one key,value table (keys are paths such as
+    nps_vs_advocacy.promoters); json the same findings as one object.
 
     Example: healthscore insights --html insights.html
     """
     from healthscore.predict.insights import insights, render_insights_html
 
-    with store(db) as s:
-        res = insights(s)
+    res = insights(current_app(ctx, db=db).store)
     if html:
         render_insights_html(res, html)
+    if fmt is OutputFormat.json:
+        emit_json(res)
+        return
+    if fmt is OutputFormat.csv:
+        emit(flatten(res), fmt, columns=["key", "value"])
+        return
+    _print_insights(res)
+
+
+def _print_insights(res: dict[str, Any]) -> None:
     mc = res["metric_cohorts"]
     if mc["available"]:
         for m, rows in list(mc["metrics"].items())[:5]:

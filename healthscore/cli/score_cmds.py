@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 import re
-import sys
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -13,18 +12,34 @@ import typer
 
 from healthscore.cli._app import app, scorecard_app
 from healthscore.cli._common import (
+    STDOUT,
     DbOption,
     FormatOption,
     OutputFormat,
+    current_app,
+    date_option,
     emit,
+    emit_json,
     err,
     out,
+    parse_date,
     progress,
-    settings,
-    store,
+    refuse_overwrite,
+    write_text,
 )
 from healthscore.errors import HealthscoreError
-from healthscore.scoring.accounts import ACCOUNT_COLUMNS
+from healthscore.scoring.accounts import ACCOUNT_COLUMNS, SORT_KEYS
+
+
+class SortKey(StrEnum):
+    score = "score"
+    arr = "arr"
+    trend = "trend"
+    renewal = "renewal"
+    name = "name"
+
+
+assert tuple(SortKey) == SORT_KEYS, "the --sort choices are the library's sort keys"
 
 ScorecardOption = Annotated[
     Path | None,
@@ -33,17 +48,6 @@ ScorecardOption = Annotated[
         help="Scorecard YAML (default: $HEALTHSCORE_SCORECARD, else the shipped default).",
     ),
 ]
-
-
-def _date(value: str | None, what: str) -> dt.date | None:
-    if value is None:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise typer.BadParameter(
-            f"{value!r} is not a date; use YYYY-MM-DD", param_hint=what
-        ) from None
 
 
 def _every(value: str) -> int:
@@ -56,28 +60,23 @@ def _every(value: str) -> int:
     return int(m.group(1)) * (7 if m.group(2) == "w" else 1)
 
 
-def _scorecard_path(db: Path | None, scorecard: Path | None) -> Path | None:
-    return scorecard or settings(db).scorecard
-
-
-def _engine(db: Path | None) -> str | None:
-    eng = settings(db).engine
-    return None if eng == "duckdb" else eng
-
-
 def _num(x: Any, digits: int = 0) -> str:
     return "" if x is None else f"{x:,.{digits}f}"
 
 
 @app.command("score")
 def score_cmd(
+    ctx: typer.Context,
     as_of: Annotated[
-        str | None, typer.Option("--as-of", help="Date to score (default: last day with data).")
+        dt.date | None, date_option("--as-of", help="Date to score (default: last day with data).")
     ] = None,
     backfill: Annotated[
-        tuple[str, str] | None,
+        tuple[dt.date, dt.date] | None,
         typer.Option(
-            "--backfill", metavar="FROM TO", help="Score every --every days from FROM to TO."
+            "--backfill",
+            parser=parse_date,
+            metavar="FROM TO",
+            help="Score every --every days from FROM to TO (YYYY-MM-DD).",
         ),
     ] = None,
     every: Annotated[str, typer.Option("--every", help="Backfill step, e.g. 7d or 1w.")] = "7d",
@@ -104,42 +103,48 @@ def score_cmd(
     """Score every active account and store the snapshot (a date already scored is replaced).
 
     Metrics can run on another engine; scores are always written to the store.
+    csv is one row summarising the run; json the same as an object.
 
     Example: healthscore score --backfill 2026-05-01 2026-10-31 --every 7d
     """
     from healthscore.scoring import backfill as run_backfill
-    from healthscore.scoring import load_scorecard
     from healthscore.scoring import score as run_score
 
-    card = load_scorecard(_scorecard_path(db, scorecard))  # invalid -> error before opening
-    with store(db) as s:
-        eng: Any = engine if engine not in (None, "duckdb") else _engine(db)
-        if copy:
-            if eng is None:
-                raise typer.BadParameter("--copy needs a non-DuckDB --engine", param_hint="--copy")
-            from healthscore.store.engines import connect_engine, copy_store_to
+    if backfill and as_of:
+        raise typer.BadParameter("use either --as-of or --backfill", param_hint="--as-of")
+    step = _every(every)
+    hs = current_app(ctx, db=db, scorecard=scorecard, engine=engine)
+    card = hs.scorecard  # invalid -> error before opening the store
+    s = hs.store
+    if copy:
+        from healthscore.store.engines import copy_store_to
 
-            with err.status(f"copying the store's tables to {eng.split('@')[-1]}…"):
-                eng = connect_engine(eng, s)
-                copy_store_to(eng, s)
-        if backfill:
-            if as_of:
-                raise typer.BadParameter("use either --as-of or --backfill", param_hint="--as-of")
-            start, end = _date(backfill[0], "--backfill"), _date(backfill[1], "--backfill")
-            assert start is not None and end is not None
-            with progress() as bar:
-                task = bar.add_task("scoring", total=None)
+        if hs.engine_url is None:
+            raise typer.BadParameter("--copy needs a non-DuckDB --engine", param_hint="--copy")
+        with err.status(f"copying the store's tables to {hs.engine_url.split('@')[-1]}…"):
+            copy_store_to(hs.engine, s)
+    eng = hs.engine  # None: the store itself; else connected once, here
+    if backfill:
+        start, end = backfill
+        with progress() as bar:
+            task = bar.add_task("scoring", total=None)
 
-                def tick(done: int, total: int) -> None:
-                    bar.update(task, completed=done, total=total)
+            def tick(done: int, total: int) -> None:
+                bar.update(task, completed=done, total=total)
 
-                run = run_backfill(s, start, end, _every(every), card, eng, progress=tick)
-        else:
-            run = run_score(s, _date(as_of, "--as-of"), card, eng)
-    summary = run.as_dict()
+            run = run_backfill(s, start, end, step, card, eng, progress=tick)
+    else:
+        run = run_score(s, as_of, card, eng)
     if fmt is OutputFormat.json:
-        sys.stdout.write(json.dumps(summary, indent=2) + "\n")
-        return
+        emit_json(run.as_dict())
+    elif fmt is OutputFormat.csv:
+        emit([_run_row(run)], fmt)
+    else:
+        _print_run(run)
+    _warn_about_run(run)
+
+
+def _print_run(run: Any) -> None:
     last = run.dates[-1]
     bands = ", ".join(f"{k} {v}" for k, v in run.bands.items())
     span = f"{len(run.dates)} dates ({run.dates[0]} to {last})" if len(run.dates) > 1 else str(last)
@@ -149,6 +154,26 @@ def score_cmd(
         + (f", {run.accounts_unscored} without enough data" if run.accounts_unscored else ""),
         highlight=False,
     )
+
+
+def _run_row(run: Any) -> dict[str, Any]:
+    """A scoring run as one CSV row: dates, counts, then one column per band."""
+    return {
+        "scorecard_version": run.scorecard_version,
+        "first_date": run.dates[0],
+        "last_date": run.dates[-1],
+        "dates": len(run.dates),
+        "accounts_scored": run.accounts_scored,
+        "accounts_unscored": run.accounts_unscored,
+        **{f"band_{k}": v for k, v in run.bands.items()},
+        "skipped_dates": len(run.skipped_dates),
+        "data_lag_days": run.data_lag_days,
+    }
+
+
+def _warn_about_run(run: Any) -> None:
+    """Notes on stderr, in every format: stdout stays one document."""
+    last = run.dates[-1]
     if run.accounts_unscored and run.accounts_unscored >= run.accounts_scored:
         err.print(
             "most accounts have too little of this scorecard's data to be scored (see "
@@ -174,24 +199,26 @@ def score_cmd(
 
 @app.command("explain")
 def explain_cmd(
+    ctx: typer.Context,
     account: Annotated[str, typer.Argument(help="Account id.")],
     as_of: Annotated[
-        str | None, typer.Option("--as-of", help="Snapshot date (default: latest).")
+        dt.date | None, date_option("--as-of", help="Snapshot date (default: latest).")
     ] = None,
     db: DbOption = None,
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
     """Why an account has its score: groups, measures and what changed since last time.
 
+    csv is one row per measure (with its group); json the whole explanation.
+
     Example: healthscore explain ACC-0042 --as-of 2026-10-24
     """
     from healthscore.scoring import explain
 
-    with store(db) as s:
-        ex = explain(s, account, _date(as_of, "--as-of"))
+    ex = explain(current_app(ctx, db=db).store, account, as_of)
     if fmt is not OutputFormat.table:
         if fmt is OutputFormat.json:
-            sys.stdout.write(json.dumps(ex.as_dict(), indent=2, default=str) + "\n")
+            emit_json(ex.as_dict())
         else:
             rows = [
                 {"group": g["group"], **{k: v for k, v in m.items()}}
@@ -247,6 +274,7 @@ def explain_cmd(
 
 @app.command("accounts")
 def accounts_cmd(
+    ctx: typer.Context,
     band: Annotated[
         str | None, typer.Option("--band", help="Only this band, e.g. red, or unscored.")
     ] = None,
@@ -254,13 +282,11 @@ def accounts_cmd(
     owner: Annotated[
         str | None, typer.Option("--owner", help="Owner CSM (substring match).")
     ] = None,
-    sort: Annotated[
-        str, typer.Option("--sort", help="score, arr, trend, renewal or name.")
-    ] = "score",
+    sort: Annotated[SortKey, typer.Option("--sort", help="What to sort by.")] = SortKey.score,
     desc: Annotated[bool, typer.Option("--desc", help="Sort descending.")] = False,
     limit: Annotated[int | None, typer.Option("--limit", min=1, help="At most N rows.")] = None,
     as_of: Annotated[
-        str | None, typer.Option("--as-of", help="Snapshot date (default: latest).")
+        dt.date | None, date_option("--as-of", help="Snapshot date (default: latest).")
     ] = None,
     db: DbOption = None,
     fmt: FormatOption = OutputFormat.table,
@@ -270,21 +296,18 @@ def accounts_cmd(
     Example: healthscore accounts --band red --segment enterprise --sort arr --desc
     """
     from healthscore.scoring import list_accounts
-    from healthscore.scoring.accounts import SORT_KEYS, UNSCORED, trend_arrow
+    from healthscore.scoring.accounts import UNSCORED, trend_arrow
 
-    if sort not in SORT_KEYS:
-        raise typer.BadParameter(f"use one of: {', '.join(SORT_KEYS)}", param_hint="--sort")
-    with store(db) as s:
-        rows = list_accounts(
-            s,
-            _date(as_of, "--as-of"),
-            band=band,
-            segment=segment,
-            owner=owner,
-            sort=sort,
-            desc=desc,
-            limit=limit,
-        )
+    rows = list_accounts(
+        current_app(ctx, db=db).store,
+        as_of,
+        band=band,
+        segment=segment,
+        owner=owner,
+        sort=sort.value,
+        desc=desc,
+        limit=limit,
+    )
     if fmt is not OutputFormat.table:
         for r in rows:
             for k in ("score", "coverage", "trend_7d", "trend_30d"):
@@ -320,10 +343,14 @@ def accounts_cmd(
 
 @scorecard_app.command("check")
 def scorecard_check(
+    ctx: typer.Context,
     file: Annotated[Path, typer.Argument(help="Scorecard YAML to validate.")],
     db: DbOption = None,
+    fmt: FormatOption = OutputFormat.table,
 ) -> None:
     """Validate a scorecard (and its metrics, when a store exists) and summarise it.
+
+    csv is one row per group; json the whole summary (bands, groups, segments).
 
     Example: healthscore scorecard check my-scorecard.yaml
     """
@@ -333,17 +360,50 @@ def scorecard_check(
     card = load_scorecard(file)
     custom = custom_metrics(card)  # custom metric errors need no store to be found
     checked = "metric names not checked (no store)"
-    db_path = settings(db).db
-    if db_path.exists():
-        with store(db) as s:
-            try:
-                cat = catalog(s, _engine(db), custom)
-            except HealthscoreError as exc:
-                checked = f"metric names not checked ({exc})"
-            else:
-                card.check_metrics(cat)
-                checked = f"all metrics found in the catalogue of {db_path}"
+    hs = current_app(ctx, db=db)
+    if hs.db_path.exists():
+        try:
+            cat = catalog(hs.store, hs.engine, custom)
+        except HealthscoreError as exc:
+            checked = f"metric names not checked ({exc})"
+        else:
+            card.check_metrics(cat)
+            checked = f"all metrics found in the catalogue of {hs.db_path}"
     total = sum(g.weight for g in card.groups)
+    if fmt is not OutputFormat.table:
+        groups = [
+            {
+                "group": g.name,
+                "weight": g.weight,
+                "share": round(g.weight / total, 4),
+                "measures": ", ".join(_measure_summary(m) for m in g.measures),
+            }
+            for g in card.groups
+        ]
+        if fmt is OutputFormat.csv:
+            emit(groups, fmt)
+            return
+        emit_json(
+            {
+                "file": str(file),
+                "name": card.name,
+                "version": card.version,
+                "stored_version": card.stored_version,
+                "metrics_checked": checked,
+                "bands": [{"name": b.name, "min": b.min} for b in card.bands],
+                "min_coverage": card.min_coverage,
+                "groups": groups,
+                "segments": {
+                    seg: {
+                        "weights": dict(ov.weights),
+                        "measure_weights": dict(ov.measure_weights),
+                        "groups": [g.name for g in ov.groups],
+                    }
+                    for seg, ov in card.segments.items()
+                },
+            }
+        )
+        return
     out.print(
         f"[green]ok[/] {file}: {card.name} version {card.version} "
         f"(stored as {card.stored_version}); {checked}",
@@ -375,9 +435,11 @@ def _measure_summary(m: Any) -> str:
 
 @scorecard_app.command("preview")
 def scorecard_preview(
+    ctx: typer.Context,
     file: Annotated[Path, typer.Argument(help="Candidate scorecard YAML.")],
     since: Annotated[
-        str | None, typer.Option("--since", help="Only replay snapshots on or after this date.")
+        dt.date | None,
+        date_option("--since", help="Only replay snapshots on or after this date."),
     ] = None,
     limit: Annotated[int, typer.Option("--limit", min=1, help="Band moves to list.")] = 20,
     db: DbOption = None,
@@ -385,15 +447,17 @@ def scorecard_preview(
 ) -> None:
     """Replay a candidate scorecard over stored history; show what would change (writes nothing).
 
+    csv is one row per band move; json the whole comparison.
+
     Example: healthscore scorecard preview my-scorecard.yaml --since 2026-06-01
     """
     from healthscore.scoring import load_scorecard, preview
 
     card = load_scorecard(file)
-    with store(db) as s:
-        p = preview(s, card, _date(since, "--since"), _engine(db))
+    hs = current_app(ctx, db=db)
+    p = preview(hs.store, card, since, hs.engine)
     if fmt is OutputFormat.json:
-        sys.stdout.write(json.dumps(p.as_dict(), indent=2, default=str) + "\n")
+        emit_json(p.as_dict())
         return
     if fmt is OutputFormat.csv:
         emit(
@@ -436,8 +500,9 @@ def scorecard_preview(
 
 @scorecard_app.command("template")
 def scorecard_template(
+    ctx: typer.Context,
     output: Annotated[
-        Path, typer.Option("--output", "-o", help="Where to write the scorecard YAML.")
+        Path, typer.Option("--output", "-o", help="Where to write the scorecard YAML; - = stdout.")
     ],
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
     db: DbOption = None,
@@ -448,13 +513,12 @@ def scorecard_template(
     """
     from healthscore.scoring import usage_template
 
-    if output.exists() and not force:
-        raise HealthscoreError(f"{output} exists; pass --force to overwrite it")
-    with store(db) as s:
-        text = usage_template(s)
-    output.write_text(text, encoding="utf-8")
-    err.print(
-        f"wrote {output}; check it with `healthscore scorecard check {output}` and score with "
-        f"`healthscore score --scorecard {output}`",
-        highlight=False,
-    )
+    refuse_overwrite(output, force)
+    text = usage_template(current_app(ctx, db=db).store)
+    write_text(output, text)
+    if output != STDOUT:
+        err.print(
+            f"wrote {output}; check it with `healthscore scorecard check {output}` and score "
+            f"with `healthscore score --scorecard {output}`",
+            highlight=False,
+        )

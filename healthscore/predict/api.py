@@ -22,7 +22,9 @@ from healthscore.predict.models import ChurnGBT, ChurnLogit, ChurnSurvival, make
 from healthscore.predict.outcomes import data_range, derive_outcomes
 from healthscore.predict.scorecard_bridge import band_of, default_bands, scorecard_scores
 
-__all__ = ["COLUMNS", "Prediction", "predict"]
+__all__ = ["COLUMNS", "MODELS", "Prediction", "predict", "scorecard_fallback"]
+
+MODELS = ("auto", "logistic", "gbt", "ensemble")
 
 COLUMNS = [
     "account_id",
@@ -38,6 +40,12 @@ COLUMNS = [
 
 @dataclass
 class Prediction:
+    """One row per account (`COLUMNS`), the model used, and warnings for the user.
+
+    `warnings` are plain sentences (e.g. why the scorecard stood in for the model);
+    adapters show them, the library never prints.
+    """
+
     frame: pd.DataFrame
     model: str
     warnings: list[str] = field(default_factory=list)
@@ -92,15 +100,54 @@ def predict(
     grace_days: int = 7,
     min_outcomes: int = 30,
     scorecard: Any = None,
+    fallback: bool = False,
 ) -> Prediction:
     """Train on everything knowable at `as_of` and score every account active on it.
 
+    `model` is one of `MODELS` ('auto' picks logistic or gbt by validation AUC).
     Raises NotEnoughData when `as_of` is outside the data's range and NotEnoughOutcomes when
-    fewer than `min_outcomes` churned observations are available to train on.
+    fewer than `min_outcomes` churned observations are available to train on.  With
+    `fallback`, too few outcomes is not an error: the scorecard's scores stand in
+    (`model == 'scorecard'`, empty churn probabilities) and `warnings` say why.
     """
+    if model not in MODELS:
+        raise ValueError(f"model must be one of {', '.join(MODELS)}; got {model!r}")
+    try:
+        return _predict(
+            store,
+            as_of,
+            horizon_days=horizon_days,
+            model=model,
+            step_days=step_days,
+            grace_days=grace_days,
+            min_outcomes=min_outcomes,
+            scorecard=scorecard,
+        )
+    except NotEnoughOutcomes as exc:
+        if not fallback:
+            raise
+        res = scorecard_fallback(store, as_of, scorecard)
+        res.warnings += [
+            str(exc),
+            "falling back to the configured scorecard; churn_probability is empty",
+        ]
+        return res
+
+
+def _predict(
+    store: Any,
+    as_of: dt.date,
+    *,
+    horizon_days: int,
+    model: str,
+    step_days: int,
+    grace_days: int,
+    min_outcomes: int,
+    scorecard: Any,
+) -> Prediction:
     lo, hi = data_range(store)
     if not lo <= as_of <= hi:
-        raise NotEnoughData(f"--as-of {as_of} is outside the data's range {lo} to {hi}")
+        raise NotEnoughData(f"the date {as_of} is outside the data's range {lo} to {hi}")
     oc = derive_outcomes(store, grace_days=grace_days, as_of=as_of)
     dates = observation_dates(oc.observation_start, as_of, step_days)
     if as_of not in dates:

@@ -8,6 +8,7 @@ each member metric is scored by percentile with the direction the model learned.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -21,7 +22,69 @@ from healthscore.predict.models import ChurnLogit
 from healthscore.predict.outcomes import derive_outcomes
 from healthscore.predict.scorecard_bridge import default_bands
 
-__all__ = ["suggest_scorecard"]
+__all__ = ["Suggestion", "suggest_scorecard", "suggest_with_backtests"]
+
+
+@dataclass
+class Suggestion:
+    """A suggested scorecard and, side by side, how it and the current one backtest.
+
+    `figures` maps 'current' and 'suggested' to the scorecard row of each backtest
+    (auc, top_decile_lift, red_recall, over_servicing_rate, ...), or None when that
+    scorecard scored nothing; `warnings` are sentences for the user.
+    """
+
+    text: str
+    model: ChurnLogit
+    figures: dict[str, dict[str, Any] | None]
+    warnings: list[str] = field(default_factory=list)
+
+    def rows(self) -> list[dict[str, Any]]:
+        """One row per scorecard: the figures a side-by-side table shows."""
+        keys = ("auc", "top_decile_lift", "red_recall", "over_servicing_rate")
+        return [
+            {"scorecard": name, **{k: None if r is None else r.get(k) for k in keys}}
+            for name, r in self.figures.items()
+        ]
+
+
+OPTIMISM = (
+    "the suggested weights were learned from the same history the backtest replays, "
+    "so its figures are optimistic"
+)
+
+
+def suggest_with_backtests(
+    store: Any,
+    *,
+    horizon_days: int = 30,
+    scorecard: Any = None,
+    **options: Any,
+) -> Suggestion:
+    """`suggest_scorecard`, then a scorecard-only backtest of the current and the suggested
+    card on the same history, so the two can be compared before adopting the suggestion.
+
+    A backtest that cannot run (e.g. a card scoring no account) leaves its figures None and
+    adds a warning; the suggestion itself is still returned.
+    """
+    from healthscore.predict.backtest import backtest
+    from healthscore.scoring import parse_scorecard
+
+    text, model = suggest_scorecard(
+        store, horizon_days=horizon_days, scorecard=scorecard, **options
+    )
+    figures: dict[str, dict[str, Any] | None] = {}
+    warnings: list[str] = []
+    candidates = (("current", scorecard), ("suggested", parse_scorecard(text, "<suggested>")))
+    for name, card in candidates:
+        try:
+            res = backtest(store, horizon_days=horizon_days, models=(), scorecard=card)
+        except HealthscoreError as exc:  # side-by-side figures are informative only
+            warnings.append(f"backtest of the {name} scorecard unavailable: {exc}")
+            continue
+        figures[name] = res.summary["methods"].get("scorecard")
+    warnings.append(OPTIMISM)
+    return Suggestion(text, model, figures, warnings)
 
 
 def suggest_scorecard(
