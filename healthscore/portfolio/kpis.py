@@ -1,0 +1,360 @@
+"""The portfolio KPIs of every period and group, with their trends: `portfolio_kpis`.
+
+Each figure of a period is computed from what the store held about that period (the
+subscription book on its eve and its last day, the answers, tickets and events dated
+inside it); see docs/kpis.md for every definition.  A period whose churn is not yet final
+(its last day is after the day churn is known to) is marked provisional.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+import pandas as pd
+
+from healthscore.errors import HealthscoreError, NotEnoughData
+from healthscore.portfolio._figures import Figures
+from healthscore.portfolio.bands import band_figures, snapshot_in
+from healthscore.portfolio.cltv import cltv_figures
+from healthscore.portfolio.engagement import (
+    DEFAULT_TTFV_TARGET_DAYS,
+    Catalogue,
+    adoption_figures,
+    self_service_figures,
+    ttfv_figures,
+)
+from healthscore.portfolio.periods import Known, Period, PeriodKind, period_of, periods_between
+from healthscore.portfolio.retention import Book, retention_figures, ttm_retention
+from healthscore.portfolio.satisfaction import csat_figures, nps_figures
+from healthscore.portfolio.trends import compare, wilson
+from healthscore.store.queries import kpis as q
+from healthscore.store.queries import outcomes as _subs
+from healthscore.store.queries import scores as _scores
+from healthscore.store.queries import span as _span
+from healthscore.store.queries._backend import Source
+
+__all__ = ["ALL", "GroupBy", "KpiReport", "UnknownSegment", "portfolio_kpis"]
+
+ALL = "all"
+NONE_GROUP = "(none)"
+DEFAULT_PERIODS = {PeriodKind.month: 12, PeriodKind.quarter: 8}
+_BAND_ORDER = ("green", "yellow", "red")
+
+
+class GroupBy(StrEnum):
+    segment = "segment"
+    plan = "plan"
+    owner = "owner"
+
+
+class UnknownSegment(HealthscoreError):
+    """A segment no account carries."""
+
+
+@dataclass
+class KpiReport:
+    """The KPI rows (one per period and group, oldest period first, 'all' first) and
+    what bounds them."""
+
+    period: PeriodKind
+    by: GroupBy | None
+    segment: str | None
+    known: Known
+    rows: list[dict[str, Any]]
+    bands: list[str]
+    notes: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "period": self.period.value,
+            "by": None if self.by is None else self.by.value,
+            "segment": self.segment,
+            "data_start": self.known.data_start,
+            "data_end": self.known.data_end,
+            "churn_known_until": self.known.churn_known_until,
+            "bands": self.bands,
+            "notes": self.notes,
+            "rows": self.rows,
+        }
+
+
+def _known(source: Source, subs: pd.DataFrame, grace_days: int) -> Known:
+    rng = _span.data_range(source)
+    if rng is None:
+        raise NotEnoughData("the store holds no data yet; import some first")
+    starts = pd.to_datetime(subs["start_date"]) if len(subs) else pd.Series(dtype="M8[ns]")
+    billing_end = min(starts.max().date(), rng.last) if len(starts) else rng.last
+    until = min(rng.last, billing_end) - dt.timedelta(days=grace_days)
+    return Known(rng.first, rng.last, until)
+
+
+def _asked(
+    known: Known, kind: PeriodKind, start: dt.date | None, end: dt.date | None
+) -> tuple[list[Period], list[str]]:
+    notes: list[str] = []
+    hi = end or known.data_end
+    if start is None:
+        lo = period_of(min(hi, known.data_end), kind).shifted(1 - DEFAULT_PERIODS[kind]).start
+        lo = max(lo, known.data_start)
+    else:
+        lo = start
+    if start is not None and start > known.data_end:
+        raise NotEnoughData(
+            f"the period asked for starts on {start}, after the newest data ({known.data_end})"
+        )
+    asked = periods_between(lo, hi, kind)
+    kept = known.check(asked)
+    if len(kept) < len(asked) and kept[-1] != asked[-1]:
+        notes.append(
+            f"periods after {kept[-1].label} are left out: the newest data is {known.data_end}"
+        )
+    return kept, notes
+
+
+def _by_period(df: pd.DataFrame, column: str, periods: list[Period]) -> dict[Period, pd.DataFrame]:
+    t = pd.to_datetime(df[column]) if len(df) else pd.Series(dtype="M8[ns]")
+    return {
+        p: df[(t >= pd.Timestamp(p.start)) & (t < pd.Timestamp(p.end))] if len(df) else df
+        for p in periods
+    }
+
+
+@dataclass
+class _Inputs:
+    """What the figures of every period are computed from, read once."""
+
+    known: Known
+    book: Book
+    catalogue: Catalogue
+    use_of: dict[Period, pd.DataFrame]
+    surveys: pd.DataFrame
+    tickets: pd.DataFrame
+    opened_of: dict[Period, pd.DataFrame]
+    starts: pd.DataFrame
+    first_values: pd.DataFrame
+    events_start: dt.date | None
+    ttfv_targets: Mapping[str, int] | int
+    snaps: pd.DataFrame
+    snap_of: dict[Period, dt.date | None]
+    bands: list[str]
+    account_arr: pd.Series
+
+
+def _only(frame: pd.DataFrame, members: set[str] | None) -> pd.DataFrame:
+    return frame if members is None else frame[frame["account_id"].isin(members)]
+
+
+def _figures_of(inp: _Inputs, p: Period, members: set[str] | None, *, full: bool) -> Figures:
+    """The figures of period `p` for `members` (None: every account); `full` adds those
+    only shown, never compared (trailing-year retention, bands)."""
+    f = Figures()
+    book, known = inp.book, inp.known
+    if book.empty:
+        for k in ("churn_rate", "grr", "nrr"):
+            f.put(k, None, "the store holds no subscriptions")
+        active = {
+            a
+            for a, s in zip(inp.starts["account_id"], inp.starts["start"], strict=True)
+            if s <= p.last_day
+        }
+    else:
+        f.update(retention_figures(book, p, members))
+        active = set(book.mrr_on(min(p.last_day, known.data_end)).index)
+    if members is not None:
+        active &= members
+    has_events = inp.events_start is not None
+    use = _only(inp.use_of[p], members)
+    f.update(adoption_figures(use, inp.catalogue, active, has_events))
+    opened = len(_only(inp.opened_of[p], members))
+    f.update(self_service_figures(use, opened, inp.catalogue, has_events))
+    surveys = _only(inp.surveys, members)
+    f.update(nps_figures(surveys, p))
+    f.update(csat_figures(surveys, _only(inp.tickets, members), p))
+    f.update(
+        ttfv_figures(
+            _only(inp.starts, members),
+            inp.first_values,
+            p,
+            data_end=known.data_end,
+            events_start=inp.events_start,
+            targets=inp.ttfv_targets,
+        )
+    )
+    if not full:
+        return f
+    if not book.empty:
+        f.update(ttm_retention(book, p, members, book.first_day))
+    snap = inp.snap_of.get(p)
+    sn = inp.snaps[inp.snaps["as_of"] == snap] if snap is not None else inp.snaps.iloc[0:0]
+    arr = inp.account_arr
+    if snap is not None and not book.empty:
+        arr = (12 * book.mrr_on(snap)).combine_first(inp.account_arr)
+    f.update(band_figures(_only(sn, members), arr, inp.bands, snap))
+    return f
+
+
+def portfolio_kpis(
+    source: Source,
+    *,
+    period: PeriodKind | str = PeriodKind.month,
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+    segment: str | None = None,
+    by: GroupBy | str | None = None,
+    grace_days: int = 7,
+    gross_margin: float | None = None,
+    ttfv_targets: Mapping[str, int] | int = DEFAULT_TTFV_TARGET_DAYS,
+) -> KpiReport:
+    """The portfolio KPIs per `period` (month or quarter) from `start` to `end`.
+
+    Parameters
+    ----------
+    source
+        A Store or an Ibis backend holding the store's tables.
+    start, end
+        Days inside the first and last period wanted; default: the twelve months (eight
+        quarters) up to the newest data.  Periods after the newest data are left out (a
+        note says so); a `start` after it raises `NotEnoughData`.
+    segment
+        Only the accounts of this segment (any case); unknown segments raise
+        `UnknownSegment`, naming the known ones.
+    by
+        Also a row per segment, plan or owner (account attributes as stored today).
+    grace_days
+        A gap between subscription rows up to this long is a late renewal, not a churn
+        (docs/outcomes.md); churn is final up to the data's end minus this.
+    gross_margin
+        Fraction of revenue kept after the cost of serving it, for CLTV (default 1).
+    ttfv_targets
+        Days to first value a new account should take: one number, or per segment.
+    """
+    kind = PeriodKind(period)
+    group_by = None if by is None else GroupBy(by)
+    subs = _subs.subscription_rows(source, dt.date(2199, 12, 31))
+    known = _known(source, subs, grace_days)
+    subs = subs[pd.to_datetime(subs["start_date"]).dt.date <= known.data_end]
+    wanted, notes = _asked(known, kind, start, end)
+    per_year = wanted[0].per_year
+    first = wanted[0].shifted(-per_year)
+    every = periods_between(first.start, wanted[-1].start, kind)
+    lo, hi = every[0].start, every[-1].end
+
+    attrs = q.account_attributes(source)
+    if segment is not None:
+        segs = sorted({str(s) for s in attrs["segment"].dropna()})
+        if segment.lower() not in {s.lower() for s in segs}:
+            raise UnknownSegment(
+                f"no account is in segment {segment!r}; the segments are: "
+                + (", ".join(segs) if segs else "(none: accounts carry no segment)")
+            )
+        attrs = attrs[attrs["segment"].str.lower() == segment.lower()]
+    ids = set(attrs["account_id"])
+    scope: set[str] | None = ids if segment is not None else None
+    groups: dict[str, set[str] | None] = {ALL: scope}
+    if group_by is not None:
+        col = attrs[group_by.value].fillna(NONE_GROUP).astype(str)
+        for g in sorted(set(col)):
+            groups[g] = set(attrs.loc[col == g, "account_id"])
+
+    billing_end = known.churn_known_until + dt.timedelta(days=grace_days)
+    book = Book(subs, grace_days, billing_end)
+    surveys = q.survey_rows(source, lo, hi)
+    tickets = q.ticket_rows(source, lo, hi)
+    use = q.feature_use(source, lo, hi, kind.value)
+    events_start = _subs.first_event_day(source)
+    catalogue = Catalogue.from_rows(
+        q.feature_rows(source), sorted(set(use["event_type"])) if len(use) else []
+    )
+    first_values = q.first_value_times(source, catalogue.first_value)
+    sub_starts = (
+        subs.assign(start=pd.to_datetime(subs["start_date"]).dt.date)
+        .groupby("account_id")["start"]
+        .min()
+    )
+    starts = attrs[["account_id", "segment"]].assign(
+        start=[
+            s if pd.notna(s) else sub_starts.get(a)
+            for a, s in zip(
+                attrs["account_id"], pd.to_datetime(attrs["start_date"]).dt.date, strict=True
+            )
+        ]
+    )
+    starts = starts[starts["start"].notna()]
+    snap_dates = _scores.snapshot_dates(source)
+    snap_of = {p: snapshot_in(snap_dates, p.start, p.last_day) for p in wanted}
+    snaps = q.band_rows(source, [d for d in snap_of.values() if d is not None])
+    snaps["as_of"] = pd.to_datetime(snaps["as_of"]).dt.date
+    stored = set(snaps["band"].dropna()) if len(snaps) else set()
+    bands = [b for b in _BAND_ORDER if b in stored] + sorted(stored - set(_BAND_ORDER))
+    account_arr = attrs.set_index("account_id")["arr"]
+
+    use_of = {p: use[pd.to_datetime(use["period_start"]).dt.date == p.start] for p in every}
+    opened_of = _by_period(tickets, "opened_at", every)
+    inputs = _Inputs(
+        known=known,
+        book=book,
+        catalogue=catalogue,
+        use_of=use_of,
+        surveys=surveys,
+        tickets=tickets,
+        opened_of=opened_of,
+        starts=starts,
+        first_values=first_values,
+        events_start=events_start,
+        ttfv_targets=ttfv_targets,
+        snaps=snaps,
+        snap_of=snap_of,
+        bands=bands,
+        account_arr=account_arr,
+    )
+    figures = {
+        (p, g): _figures_of(inputs, p, members, full=p in wanted)
+        for g, members in groups.items()
+        for p in every
+    }
+    history = book.first_day
+    rows: list[dict[str, Any]] = []
+    for p in wanted:
+        for g in groups:
+            f = figures[(p, g)]
+            if not book.empty:
+                trailing = [figures[(t, g)] for t in every if p.shifted(1 - per_year) <= t <= p]
+                f.update(cltv_figures(trailing, kind.months, gross_margin=gross_margin))
+            before: dict[str, Figures | None] = {}
+            for label, back in (("prev", 1), ("year", per_year)):
+                earlier = p.shifted(-back)
+                inside = earlier.end > known.data_start and (
+                    history is None or earlier.end > history
+                )
+                before[label] = figures.get((earlier, g)) if inside else None
+            f.update(compare(f, before))
+            interval = (
+                wilson(f.values["churned"], f.values["accounts_start"])
+                if "churned" in f.values
+                else None
+            )
+            f.put("churn_rate_lo", None if interval is None else interval[0], "no churn rate")
+            f.put("churn_rate_hi", None if interval is None else interval[1], "no churn rate")
+            status = known.status(p)
+            rows.append(
+                {
+                    "period": p.label,
+                    "period_start": p.start,
+                    "period_end": p.last_day,
+                    "group": g,
+                    "status": status,
+                    "churn_known_until": known.churn_known_until,
+                    **f.values,
+                    "no_data": dict(f.missing),
+                }
+            )
+    if any(r["status"] == "provisional" for r in rows):
+        notes.append(
+            f"provisional periods end after {known.churn_known_until}, the day churn is "
+            f"known to: their churn and MRR figures may still change"
+        )
+    return KpiReport(kind, group_by, segment, known, rows, bands, notes)
