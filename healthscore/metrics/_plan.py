@@ -4,7 +4,7 @@ Why segments: a backfill over many as-of dates must not scan events once per dat
 window boundary of every as-of date (D+1-w for each window w, previous windows, weekly bins)
 cuts the timeline into segments; events are aggregated per (account, segment) in ONE scan,
 and each (as-of, window) is then a union of whole segments: a difference of running sums
-over segments (see _usage), whatever the number of as-of dates.
+over segments (see families/usage), whatever the number of as-of dates.
 """
 
 from __future__ import annotations
