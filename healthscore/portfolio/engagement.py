@@ -126,9 +126,10 @@ def ttfv_figures(
     data is undecided and left out of the share.
     """
     f = Figures()
-    s = starts[(starts["start"] >= period.start) & (starts["start"] < period.end)]
+    st = pd.to_datetime(starts["start"])
+    s = starts[(st >= pd.Timestamp(period.start)) & (st < pd.Timestamp(period.end))]
     if events_start is not None:
-        s = s[s["start"] >= events_start]
+        s = s[pd.to_datetime(s["start"]) >= pd.Timestamp(events_start)]
     f.put("ttfv_cohort", len(s))
     if events_start is None or not len(s):
         why = (
@@ -142,7 +143,7 @@ def ttfv_figures(
     fv = first_values.set_index("account_id")["first_at"]
     first = pd.to_datetime(s["account_id"].map(fv))
     days = (first.dt.normalize() - pd.to_datetime(s["start"])).dt.days.clip(lower=0)
-    days = days.where(first.dt.date <= data_end)
+    days = days.where(first.dt.normalize() <= pd.Timestamp(data_end))
     reached = days.dropna()
     f.put(
         "ttfv_median_days",
@@ -162,7 +163,7 @@ def ttfv_figures(
     )
     within = days.notna() & (days <= target)
     decided = within | (
-        (pd.to_datetime(s["start"]) + pd.to_timedelta(target, unit="D")).dt.date <= data_end
+        pd.to_datetime(s["start"]) + pd.to_timedelta(target, unit="D") <= pd.Timestamp(data_end)
     )
     share, undecided = ratio(
         int(within.sum()), int(decided.sum()), "no account of the cohort is past its target yet"

@@ -131,8 +131,8 @@ class _Inputs:
     book: Book
     catalogue: Catalogue
     use_of: dict[Period, pd.DataFrame]
-    surveys: pd.DataFrame
-    tickets: pd.DataFrame
+    surveys_of: dict[Period, pd.DataFrame]
+    rated_of: dict[Period, pd.DataFrame]
     opened_of: dict[Period, pd.DataFrame]
     starts: pd.DataFrame
     first_values: pd.DataFrame
@@ -159,7 +159,7 @@ def _figures_of(inp: _Inputs, p: Period, members: set[str] | None, *, full: bool
         active = {
             a
             for a, s in zip(inp.starts["account_id"], inp.starts["start"], strict=True)
-            if s <= p.last_day
+            if pd.Timestamp(s) <= pd.Timestamp(p.last_day)
         }
     else:
         f.update(retention_figures(book, p, members))
@@ -171,9 +171,9 @@ def _figures_of(inp: _Inputs, p: Period, members: set[str] | None, *, full: bool
     f.update(adoption_figures(use, inp.catalogue, active, has_events))
     opened = len(_only(inp.opened_of[p], members))
     f.update(self_service_figures(use, opened, inp.catalogue, has_events))
-    surveys = _only(inp.surveys, members)
+    surveys = _only(inp.surveys_of[p], members)
     f.update(nps_figures(surveys, p))
-    f.update(csat_figures(surveys, _only(inp.tickets, members), p))
+    f.update(csat_figures(surveys, _only(inp.rated_of[p], members), p))
     f.update(
         ttfv_figures(
             _only(inp.starts, members),
@@ -284,6 +284,7 @@ def portfolio_kpis(
         ]
     )
     starts = starts[starts["start"].notna()]
+    starts["start"] = pd.to_datetime(starts["start"])
     snap_dates = _scores.snapshot_dates(source)
     snap_of = {p: snapshot_in(snap_dates, p.start, p.last_day) for p in wanted}
     snaps = q.band_rows(source, [d for d in snap_of.values() if d is not None])
@@ -294,13 +295,21 @@ def portfolio_kpis(
 
     use_of = {p: use[pd.to_datetime(use["period_start"]).dt.date == p.start] for p in every}
     opened_of = _by_period(tickets, "opened_at", every)
+    # Each figure filters by its own date; these cuts only keep the frames small.
+    sent_of = _by_period(surveys, "sent_at", every)
+    answered_of = _by_period(surveys, "responded_at", every)
+    surveys_of = {
+        p: surveys.loc[sorted(set(sent_of[p].index) | set(answered_of[p].index))] for p in every
+    }
+    rated_at = tickets["resolved_at"].where(tickets["resolved_at"].notna(), tickets["opened_at"])
+    rated_of = _by_period(tickets.assign(_rated=rated_at), "_rated", every)
     inputs = _Inputs(
         known=known,
         book=book,
         catalogue=catalogue,
         use_of=use_of,
-        surveys=surveys,
-        tickets=tickets,
+        surveys_of=surveys_of,
+        rated_of=rated_of,
         opened_of=opened_of,
         starts=starts,
         first_values=first_values,
