@@ -12,6 +12,7 @@ import pandas as pd
 from healthscore.demo.generator import DEFAULT_END, generate
 from healthscore.errors import StoreError
 from healthscore.store.db import Store
+from healthscore.store.queries.summary import portfolio_summary
 from healthscore.store.schema import KINDS
 
 __all__ = ["build_demo", "store_is_empty", "summarize_store"]
@@ -72,38 +73,4 @@ def summarize_store(store: Store) -> dict[str, Any]:
 
     Read back from the store rather than the frames, so the summary shows what landed.
     """
-    con = store.con
-    rows = {k: store.count(k) for k in KINDS}
-    by_segment: dict[str, dict[str, Any]] = {}
-    q = """
-        WITH open_subs AS (SELECT DISTINCT account_id FROM subscriptions WHERE end_date IS NULL)
-        SELECT coalesce(a.segment, 'unknown'), count(*),
-               count(*) FILTER (WHERE o.account_id IS NULL),
-               coalesce(sum(a.mrr), 0)
-        FROM accounts a LEFT JOIN open_subs o USING (account_id)
-        GROUP BY 1 ORDER BY 1
-    """
-    for seg, n, churned, mrr in con.execute(q).fetchall():
-        by_segment[seg] = {"accounts": n, "churned": churned, "mrr": round(float(mrr), 2)}
-    first, last = con.execute("SELECT min(event_time), max(event_time) FROM events").fetchone()  # type: ignore[misc]
-    open_tickets = con.execute(
-        "SELECT count(*) FROM tickets WHERE status IN ('open', 'pending')"
-    ).fetchone()[0]  # type: ignore[index]
-    responses = con.execute(
-        "SELECT count(*) FROM surveys WHERE responded_at IS NOT NULL"
-    ).fetchone()[0]  # type: ignore[index]
-    churned_total = sum(v["churned"] for v in by_segment.values())
-    return {
-        "accounts": rows["accounts"],
-        "active": rows["accounts"] - churned_total,
-        "churned": churned_total,
-        "by_segment": by_segment,
-        "mrr": round(sum(v["mrr"] for v in by_segment.values()), 2),
-        "first_date": first.date() if first else None,
-        "last_date": last.date() if last else None,
-        "rows": rows,
-        "events": rows["events"],
-        "tickets": rows["tickets"],
-        "open_tickets": int(open_tickets),
-        "survey_responses": int(responses),
-    }
+    return portfolio_summary(store)

@@ -2,7 +2,7 @@
 
 `build_features` calls `healthscore.metrics.compute_metrics` once for all dates, so the
 models see exactly the metrics the scorecard sees.  The naive baseline
-`days_since_last_activity` is computed here, independently of the metric library, so the
+`days_since_last_activity` comes from its own store query, independent of the metric library, so the
 baseline a model is compared against cannot share a metric bug with it.
 """
 
@@ -11,9 +11,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-import duckdb
 import numpy as np
 import pandas as pd
+
+from healthscore.store.queries.activity import days_since_activity
 
 __all__ = ["BASELINE", "baseline_recency", "build_features", "metric_directions"]
 
@@ -21,39 +22,9 @@ BASELINE = "days_since_last_activity"
 _KEYS = ("as_of", "account_id")
 
 
-def _con(store: Any) -> duckdb.DuckDBPyConnection:
-    return store.con
-
-
-def _dates_frame(dates: list[dt.date]) -> pd.DataFrame:
-    return pd.DataFrame({"as_of": sorted({pd.Timestamp(d).date() for d in dates})})
-
-
 def baseline_recency(store: Any, dates: list[dt.date]) -> pd.DataFrame:
     """Days since the account's last event (or first subscription) as of each date."""
-    con = _con(store)
-    d = _dates_frame(dates)
-    con.register("_hs_dates", d)
-    try:
-        out = con.execute(
-            f"""
-            WITH last_ev AS (
-              SELECT d.as_of, e.account_id, max(CAST(e.event_time AS DATE)) AS last_day
-              FROM _hs_dates d JOIN events e ON e.event_time < d.as_of + INTERVAL 1 DAY
-              GROUP BY ALL),
-            first_sub AS (
-              SELECT d.as_of, s.account_id, min(s.start_date) AS first_day
-              FROM _hs_dates d JOIN subscriptions s ON s.start_date <= d.as_of GROUP BY ALL)
-            SELECT coalesce(l.as_of, f.as_of) AS as_of,
-                   CAST(coalesce(l.account_id, f.account_id) AS VARCHAR) AS account_id,
-                   (coalesce(l.as_of, f.as_of) - coalesce(l.last_day, f.first_day))::DOUBLE
-                     AS {BASELINE}
-            FROM last_ev l FULL JOIN first_sub f USING (as_of, account_id)"""
-        ).df()
-    finally:
-        con.unregister("_hs_dates")
-    out["as_of"] = pd.to_datetime(out["as_of"]).dt.date
-    return out
+    return days_since_activity(store, dates, BASELINE)
 
 
 def build_features(store: Any, dates: list[dt.date]) -> tuple[pd.DataFrame, str]:

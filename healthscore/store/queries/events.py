@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import ibis
-
 from healthscore.store.queries._backend import Source, table
 
 __all__ = ["event_type_counts"]
@@ -12,13 +10,7 @@ __all__ = ["event_type_counts"]
 def event_type_counts(source: Source) -> list[tuple[str, int]]:
     """(event_type, number of events) for every event type, most frequent first (ties by name)."""
     e = table(source, "events")
-    counts = (
-        e.group_by("event_type")
-        .aggregate(n=e.count())
-        .order_by([ibis.desc("n"), "event_type"])
-        .to_pyarrow()
-    )
-    return [
-        (str(t), int(n))
-        for t, n in zip(counts.column(0).to_pylist(), counts.column(1).to_pylist(), strict=True)
-    ]
+    counts = e.group_by("event_type").aggregate(n=e.count()).to_pyarrow()
+    pairs = zip(counts.column(0).to_pylist(), counts.column(1).to_pylist(), strict=True)
+    # Ordered here: a server's text collation need not be DuckDB's byte order.
+    return sorted(((str(t), int(n)) for t, n in pairs), key=lambda p: (-p[1], p[0]))

@@ -36,7 +36,9 @@ def read_snapshots(source: Source, dates: Iterable[dt.date] | None = None) -> pd
     s = table(source, "score_snapshots")
     if dates is not None:
         s = s.filter(s.as_of.isin([ibis.date(d) for d in sorted(set(dates))]))
-    return frame(s.order_by(["as_of", "account_id"]))
+    # Ordered here: a server's text collation need not be DuckDB's byte order.
+    out = frame(s).sort_values(["as_of", "account_id"], kind="stable")
+    return out.reset_index(drop=True)
 
 
 def known_bands(source: Source) -> list[str]:
