@@ -15,8 +15,14 @@ from healthscore.errors import HealthscoreError
 __all__ = ["app", "main"]
 
 # Command modules register themselves on `app` when imported.
-_COMMAND_MODULES = ("ingest_cmds", "demo_cmds", "score_cmds", "predict_cmds", "metrics_cmds")
-_COMMAND_MODULES += ("kpi_cmds",)
+_COMMAND_MODULES = (
+    "ingest_cmds",
+    "demo_cmds",
+    "score_cmds",
+    "predict_cmds",
+    "metrics_cmds",
+    "kpi_cmds",
+)
 for _name in _COMMAND_MODULES:
     try:
         importlib.import_module(f"healthscore.cli.{_name}")
