@@ -5,7 +5,7 @@
     python benchmarks/metrics_snapshot.py --phases floor,snapshot   # any subset
 
 Generates a store under benchmarks/_data/ with DuckDB `range()` (reused when it exists),
-then runs, each in a fresh subprocess so peak RSS is per phase:
+then runs, each in a fresh subprocess so peak RSS is per phase (wall and CPU seconds each):
   floor          one hand-written DuckDB query: scan events once, per-account counts for
                  the same windows (7/28/90 days and the previous 7/28/90 days);
   metrics        compute_metrics for one as_of (every metric family), no scorecard;
@@ -181,7 +181,7 @@ def run_phase(
     if memory_limit:
         # DuckDB otherwise sizes its buffers to 80 % of RAM; a limit makes it spill instead.
         store.con.execute(f"SET memory_limit = '{memory_limit}'")
-    t0 = time.perf_counter()
+    t0, cpu0 = time.perf_counter(), _cpu_seconds()
     dates = [AS_OF - dt.timedelta(days=7 * k) for k in range(weeks)]
     if phase == "floor":
         rows = len(store.con.execute(floor_query(AS_OF, (7, 28, 90))).fetchall())
@@ -204,7 +204,7 @@ def run_phase(
         assert len(result.dates) == len(dates)
     else:
         raise SystemExit(f"unknown phase {phase}")
-    wall = time.perf_counter() - t0
+    wall, cpu = time.perf_counter() - t0, _cpu_seconds() - cpu0
     if phase == "backfill-write":
         store.close()
         import shutil
@@ -216,7 +216,19 @@ def run_phase(
         if phase in ("floor", "metrics")
         else {"snapshots": rows, "measure_rows": cols}
     )
-    return {"wall_s": round(wall, 2), "peak_rss_gb": round(rss_gb, 2), **sizes}
+    return {
+        "wall_s": round(wall, 2),
+        "cpu_s": round(cpu, 2),
+        "peak_rss_gb": round(rss_gb, 2),
+        **sizes,
+    }
+
+
+def _cpu_seconds() -> float:
+    """User + system CPU time of this process, all threads (DuckDB's included): on a shared
+    machine it moves far less with other people's load than wall time does."""
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
 
 
 def main() -> None:
