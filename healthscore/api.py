@@ -1,15 +1,15 @@
-"""The public Python API: score a store, explain an account, list the portfolio.
+"""The public Python API: score a store, explain an account, list the portfolio, predict churn.
 
-Each function takes a store (an open `Store`, a path, or None for $HEALTHSCORE_DB /
-./healthscore.duckdb) and mirrors one CLI command, so notebooks and scripts get the same
-results as `healthscore score | explain | accounts` without shelling out.
-See docs/python-api.md.
+Every function runs on a `healthscore.app.App`, the object the CLI builds too: pass one
+(``api.score(app)``), or a store (an open `Store` or a path) and the function builds an App
+from the settings ($HEALTHSCORE_DB, else ./healthscore.duckdb; $HEALTHSCORE_SCORECARD;
+$HEALTHSCORE_ENGINE) for the call.  Results match `healthscore score | explain | accounts
+| predict` without shelling out.  See docs/python-api.md.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -17,7 +17,8 @@ from typing import Any
 
 import pandas as pd
 
-from healthscore.config import load_settings
+from healthscore.app import App
+from healthscore.predict.api import Prediction
 from healthscore.scoring import (
     Explanation,
     Preview,
@@ -26,31 +27,47 @@ from healthscore.scoring import (
     load_scorecard,
 )
 from healthscore.scoring.accounts import ACCOUNT_COLUMNS
-from healthscore.store import Store, open_store
+from healthscore.store import Store
 
-__all__ = ["accounts", "explain", "load_scorecard", "preview", "score"]
+__all__ = [
+    "App",
+    "Prediction",
+    "accounts",
+    "explain",
+    "load_scorecard",
+    "metrics",
+    "predict",
+    "preview",
+    "score",
+]
 
-StoreLike = Store | str | Path | None
+AppLike = App | Store | str | Path | None
 ScorecardLike = Scorecard | str | Path | None
 
 
 @contextmanager
-def _opened(db: StoreLike, *, create: bool = False) -> Iterator[Store]:
-    """Use an open Store as is (caller keeps it); open and close a path ourselves."""
-    if isinstance(db, Store):
-        yield db
+def _app(db: AppLike, *, scorecard: ScorecardLike = None) -> Iterator[App]:
+    """The App to run on: a given App as is (the caller keeps it open); else one built from
+    the settings for this call, around an open `Store` (left open) or a path (closed after).
+    `scorecard` (a path or a `Scorecard`) overrides the one in force."""
+    if isinstance(db, App):
+        derived = db.replace(scorecard=scorecard)
+        try:
+            yield derived
+        finally:
+            if derived is not db:
+                derived.close()  # closes only a store the derived App opened itself
         return
-    path = load_settings(os.environ, db=Path(db) if db is not None else None).db
-    with open_store(path, create=create) as s:
-        yield s
-
-
-def _card(scorecard: ScorecardLike) -> Scorecard:
-    if isinstance(scorecard, Scorecard):
-        return scorecard
-    if scorecard is None:
-        scorecard = load_settings(os.environ).scorecard
-    return load_scorecard(scorecard)
+    if isinstance(db, Store):
+        base = App(App.from_env(db=db.path).settings, store=db)
+    else:
+        base = App.from_env(db=Path(db) if db is not None else None)
+    app = base.replace(scorecard=scorecard)
+    try:
+        yield app
+    finally:
+        app.close()
+        base.close()
 
 
 def _day(value: dt.date | str | None) -> dt.date | None:
@@ -60,7 +77,7 @@ def _day(value: dt.date | str | None) -> dt.date | None:
 
 
 def score(
-    db: StoreLike = None,
+    db: AppLike = None,
     as_of: dt.date | str | None = None,
     *,
     scorecard: ScorecardLike = None,
@@ -70,6 +87,9 @@ def score(
 ) -> ScoreRun:
     """Score and store one date (default: last day with data) or a backfill range.
 
+    `engine` overrides the App's engine (a URL such as ``postgresql://…`` or an Ibis
+    backend); by default metrics run where the settings say.
+
     >>> run = score("healthscore.duckdb", backfill=("2026-01-01", "2026-06-30"))
     >>> run.bands
     {'red': 9, 'yellow': 21, 'green': 40}
@@ -77,19 +97,20 @@ def score(
     from healthscore.scoring import backfill as run_backfill
     from healthscore.scoring import score as run_score
 
-    card = _card(scorecard)
-    with _opened(db) as s:
+    if backfill is not None and as_of is not None:
+        raise ValueError("give either as_of or backfill, not both")
+    with _app(db, scorecard=scorecard) as app:
+        card = app.scorecard  # an invalid scorecard fails before the store opens
+        eng = engine if engine is not None else app.engine
         if backfill is not None:
-            if as_of is not None:
-                raise ValueError("give either as_of or backfill, not both")
             start, end = _day(backfill[0]), _day(backfill[1])
             assert start is not None and end is not None
-            return run_backfill(s, start, end, every_days, card, engine)
-        return run_score(s, _day(as_of), card, engine)
+            return run_backfill(app.store, start, end, every_days, card, eng)
+        return run_score(app.store, _day(as_of), card, eng)
 
 
 def explain(
-    account_id: str, as_of: dt.date | str | None = None, *, db: StoreLike = None
+    account_id: str, as_of: dt.date | str | None = None, *, db: AppLike = None
 ) -> Explanation:
     """Why `account_id` scores what it does (stored snapshot on or before as_of).
 
@@ -99,12 +120,12 @@ def explain(
     """
     from healthscore.scoring import explain as run_explain
 
-    with _opened(db) as s:
-        return run_explain(s, account_id, _day(as_of))
+    with _app(db) as app:
+        return run_explain(app.store, account_id, _day(as_of))
 
 
 def accounts(
-    db: StoreLike = None,
+    db: AppLike = None,
     *,
     as_of: dt.date | str | None = None,
     band: str | None = None,
@@ -120,9 +141,9 @@ def accounts(
     """
     from healthscore.scoring import list_accounts
 
-    with _opened(db) as s:
+    with _app(db) as app:
         rows = list_accounts(
-            s,
+            app.store,
             _day(as_of),
             band=band,
             segment=segment,
@@ -131,20 +152,82 @@ def accounts(
             desc=desc,
             limit=limit,
         )
-    cols = list(ACCOUNT_COLUMNS)
-    return pd.DataFrame(rows, columns=cols)
+    return pd.DataFrame(rows, columns=list(ACCOUNT_COLUMNS))
 
 
 def preview(
     scorecard: ScorecardLike,
     *,
-    db: StoreLike = None,
+    db: AppLike = None,
     since: dt.date | str | None = None,
     engine: Any = None,
 ) -> Preview:
     """What a candidate scorecard would change over stored history; writes nothing."""
     from healthscore.scoring import preview as run_preview
 
-    card = _card(scorecard)
-    with _opened(db) as s:
-        return run_preview(s, card, _day(since), engine)
+    card = scorecard if isinstance(scorecard, Scorecard) else load_scorecard(scorecard)
+    with _app(db) as app:
+        eng = engine if engine is not None else app.engine
+        return run_preview(app.store, card, _day(since), eng)
+
+
+def predict(
+    db: AppLike = None,
+    as_of: dt.date | str | None = None,
+    *,
+    horizon_days: int = 30,
+    model: str = "auto",
+    scorecard: ScorecardLike = None,
+    fallback: bool = True,
+) -> Prediction:
+    """Churn probability, health score, band, expected months to churn and risk drivers.
+
+    `as_of` defaults to the store's last day with data.  `model` is auto, logistic, gbt or
+    ensemble.  With too few churns to train on, the scorecard's scores stand in
+    (``Prediction.model == 'scorecard'``, churn_probability empty) and
+    ``Prediction.warnings`` says why; ``fallback=False`` raises `NotEnoughOutcomes` instead.
+
+    >>> p = predict("acme.duckdb", "2026-09-30", horizon_days=90)
+    >>> p.frame.head()          # account_id, churn_probability, health_score, band, ...
+    """
+    from healthscore.predict.api import predict as run_predict
+    from healthscore.predict.outcomes import data_range
+
+    with _app(db, scorecard=scorecard) as app:
+        day = _day(as_of) or min(data_range(app.store)[1], app.today())
+        return run_predict(
+            app.store,
+            day,
+            horizon_days=horizon_days,
+            model=model,
+            scorecard=app.scorecard,
+            fallback=fallback,
+        )
+
+
+def metrics(db: AppLike = None, *, group: str | None = None) -> pd.DataFrame:
+    """The metric catalogue of the store: name, group, label, unit, direction, description.
+
+    Includes per-event-type metrics for the store's event types and the custom metrics of
+    the scorecard in force (what `healthscore metrics list` prints).
+    """
+    from healthscore.metrics import metric_catalog
+    from healthscore.scoring.run import custom_metrics
+
+    cols = ["name", "group", "label", "unit", "direction", "description"]
+    with _app(db) as app:
+        backend = app.engine if app.engine is not None else app.store.ibis()
+        infos = metric_catalog(backend, custom=custom_metrics(app.scorecard))
+    rows = [
+        {
+            "name": i.name,
+            "group": i.group,
+            "label": getattr(i, "label", None) or i.name,
+            "unit": i.unit,
+            "direction": i.direction,
+            "description": i.description,
+        }
+        for i in infos
+        if group is None or i.group == group
+    ]
+    return pd.DataFrame(rows, columns=cols)

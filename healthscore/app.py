@@ -82,20 +82,31 @@ class App:
     def replace(self, **overrides: object) -> App:
         """A new App with some settings overridden (None = keep), sharing the clock.
 
-        The store, engine and scorecard are not shared when a setting they depend on
-        changes; otherwise the new App reuses this one's open store (and does not close it).
+        ``scorecard`` may also be a `Scorecard` object, used as is.  The new App reuses
+        this one's open store when the store path is unchanged (and then leaves closing it
+        to this one); otherwise it opens its own.
         """
+        card = overrides.pop("scorecard", None)
+        if isinstance(card, Scorecard):
+            given_card: Scorecard | None = card
+        else:
+            given_card = None
+            overrides["scorecard"] = card
         given = {k: v for k, v in overrides.items() if v is not None}
-        if not given:
+        if not given and given_card is None:
             return self
-        settings = load_settings({}, **{**_as_overrides(self.settings), **given})
+        settings = (
+            load_settings({}, **{**_as_overrides(self.settings), **given})
+            if given
+            else self.settings
+        )
         keep_store = settings.db == self.settings.db and self._store is not None
-        keep_card = settings.scorecard == self.settings.scorecard
+        keep_card = given_card is None and settings.scorecard == self.settings.scorecard
         return App(
             settings,
             clock=self._clock,
             store=self._store if keep_store else None,
-            scorecard=self._scorecard if keep_card else None,
+            scorecard=given_card or (self._scorecard if keep_card else None),
         )
 
     # -- the clock -------------------------------------------------------------------------
