@@ -43,7 +43,7 @@ def load_table(source: Any, query: str) -> pd.DataFrame:
 def data_range(source: Any, as_of: dt.date | None = None) -> tuple[dt.date, dt.date]:
     """(first, last) day with observed data; `last` is the "data end" (capped at `as_of`).
 
-    The store's one definition of the newest data (`healthscore.store.queries.data_range`),
+    The store's one definition of the newest data (`healthscore.store.queries.span.data_range`),
     with an error instead of None for a store without data."""
     rng = _span.data_range(source, as_of)
     if rng is None:

@@ -1,4 +1,5 @@
-"""Storage: the data model, the embedded DuckDB store and its migrations."""
+"""Storage: the data model, the embedded DuckDB store, its migrations, the writes of score
+history (`scores`) and the named reads everything else asks (`queries`)."""
 
 from healthscore.store.db import Store, open_store
 from healthscore.store.schema import KINDS, Column, Table, kind

@@ -19,7 +19,16 @@ import pytest
 from healthscore.errors import HealthscoreError
 from healthscore.ingest import load_frames
 from healthscore.store import Store, open_store
-from healthscore.store.queries import accounts, activity, events, outcomes, scores, span, summary
+from healthscore.store.queries import (
+    accounts,
+    activity,
+    engagement,
+    events,
+    outcomes,
+    scores,
+    span,
+    summary,
+)
 
 from .conftest import FIRST_SNAPSHOT, LAST_SNAPSHOT
 
@@ -391,3 +400,50 @@ def test_subscription_changes_of_the_demo_match_the_embedded_store(scored: Store
     )
     assert set(full.events["outcome"]) == {"churn", "renewal", "expansion", "contraction"}
     pd.testing.assert_frame_equal(got, full.events, check_exact=False, atol=1e-9)
+
+
+# -- engagement ----------------------------------------------------------------------------
+
+
+def records(df: pd.DataFrame) -> list[tuple[Any, ...]]:
+    return sorted(df.itertuples(index=False, name=None))
+
+
+def test_engagement_per_account(scored: Store, on: On) -> None:
+    src = on(scored, shared=True)
+    starts = records(engagement.account_starts(src))
+    assert starts == [
+        (a, seg, per, pd.Timestamp(d))
+        for a, seg, per, d in sql(
+            scored,
+            "SELECT a.account_id, coalesce(a.segment, '(none)'), coalesce(a.persona, '(none)'), "
+            "coalesce(min(a.start_date), min(s.start_date)) FROM accounts a "
+            "LEFT JOIN subscriptions s USING (account_id) "
+            "GROUP BY a.account_id, a.segment, a.persona ORDER BY 1",
+        )
+    ]
+    first = records(engagement.first_value_times(src))
+    assert first == sql(
+        scored,
+        "SELECT e.account_id, min(e.event_time) FROM events e JOIN features f "
+        "ON f.feature = e.event_type WHERE f.first_value GROUP BY 1 ORDER BY 1",
+    )
+    assert len(first) > 20
+    nps = records(engagement.latest_nps(src))
+    assert nps == sql(
+        scored,
+        "SELECT account_id, arg_max(score, responded_at) FROM surveys "
+        "WHERE survey_type = 'nps' AND score IS NOT NULL GROUP BY 1 ORDER BY 1",
+    )
+    assert len(nps) > 20
+    adv = records(engagement.advocacy_counts(src))
+    assert adv == sql(
+        scored,
+        "SELECT account_id, count(*), count(*) FILTER (WHERE kind = 'referral') "
+        "FROM advocacy GROUP BY 1 ORDER BY 1",
+    )
+    assert any(r[2] for r in adv)
+    touches = records(engagement.interaction_counts(src))
+    assert touches == sql(
+        scored, "SELECT account_id, count(*) FROM interactions GROUP BY 1 ORDER BY 1"
+    )
