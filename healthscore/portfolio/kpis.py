@@ -349,6 +349,10 @@ def portfolio_kpis(
             f.put("churn_rate_lo", None if interval is None else interval[0], "no churn rate")
             f.put("churn_rate_hi", None if interval is None else interval[1], "no churn rate")
             status = known.status(p)
+            if status == "provisional":
+                # A change built on churn that is not final yet is no signal either way.
+                for key in [k for k in f.values if k.endswith("_flag")]:
+                    f.put(key, None, f"provisional: churn is known to {known.churn_known_until}")
             rows.append(
                 {
                     "period": p.label,
