@@ -31,6 +31,7 @@ from healthscore.portfolio.periods import Known, Period, PeriodKind, period_of, 
 from healthscore.portfolio.retention import Book, retention_figures, ttm_retention
 from healthscore.portfolio.satisfaction import csat_figures, nps_figures
 from healthscore.portfolio.trends import compare, wilson
+from healthscore.store.queries import engagement as _engagement
 from healthscore.store.queries import kpis as q
 from healthscore.store.queries import outcomes as _subs
 from healthscore.store.queries import scores as _scores
@@ -269,7 +270,9 @@ def portfolio_kpis(
     catalogue = Catalogue.from_rows(
         q.feature_rows(source), sorted(set(use["event_type"])) if len(use) else []
     )
-    first_values = q.first_value_times(source, catalogue.first_value)
+    first_values = _engagement.first_value_times(source).rename(
+        columns={"first_value_at": "first_at"}
+    )
     sub_starts = (
         subs.assign(start=pd.to_datetime(subs["start_date"]).dt.date)
         .groupby("account_id")["start"]

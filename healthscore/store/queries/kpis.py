@@ -1,5 +1,5 @@
 """The reads behind the portfolio KPIs: account attributes, survey answers, ticket CSAT,
-feature use per period, first-value times and score bands.
+feature use per period and score bands (first-value times: `queries.engagement`).
 
 Each read filters and aggregates in the backend (Ibis), so a year of events reaches Python
 as one row per period, account and event type rather than one row per event.  Time
@@ -10,7 +10,7 @@ windows are half-open, ``[lo, hi)``: `lo` and `hi` are days, and a timestamp on 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from typing import Literal
 
 import ibis
@@ -23,7 +23,6 @@ __all__ = [
     "band_rows",
     "feature_rows",
     "feature_use",
-    "first_value_times",
     "survey_rows",
     "ticket_rows",
 ]
@@ -104,17 +103,6 @@ def feature_use(source: Source, lo: dt.date, hi: dt.date, unit: Unit) -> pd.Data
         account_id=e.account_id.cast("string"),
     )
     return frame(e.group_by(["period_start", "account_id", "event_type"]).aggregate(n=e.count()))
-
-
-def first_value_times(source: Source, types: Sequence[str]) -> pd.DataFrame:
-    """Each account's first event of a first-value feature: account_id, first_at."""
-    if not types:
-        return pd.DataFrame({"account_id": pd.Series(dtype=object), "first_at": []})
-    e = table(source, "events")
-    e = e.filter(e.event_type.isin(list(types)))
-    return frame(
-        e.group_by(account_id=e.account_id.cast("string")).aggregate(first_at=e.event_time.min())
-    )
 
 
 def band_rows(source: Source, dates: Iterable[dt.date]) -> pd.DataFrame:
