@@ -18,20 +18,23 @@
 from __future__ import annotations
 
 import os
+from numbers import Integral, Real
 from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
 from scipy.cluster.hierarchy import fcluster, linkage
 from scipy.spatial.distance import squareform
-from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin, clone
+from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin, _fit_context, clone
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.frozen import FrozenEstimator
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import log_loss, roc_auc_score
 from sklearn.model_selection import TimeSeriesSplit
-from sklearn.utils.validation import check_is_fitted
+from sklearn.utils._param_validation import Interval, InvalidParameterError
+from sklearn.utils.multiclass import check_classification_targets, type_of_target
+from sklearn.utils.validation import check_is_fitted, validate_data
 from threadpoolctl import threadpool_limits
 
 __all__ = [
@@ -46,23 +49,96 @@ __all__ = [
 
 
 def _frame(X: Any) -> pd.DataFrame:
+    """A frame for the internal steps; they read columns by name."""
     if isinstance(X, pd.DataFrame):
         return X
     X = np.asarray(X, dtype=float)
     return pd.DataFrame(X, columns=[f"x{i}" for i in range(X.shape[1])])
 
 
+def _checked(est: BaseEstimator, X: Any, *, reset: bool) -> pd.DataFrame:
+    """Validate X as scikit-learn does (2-D, finite or NaN, dense, consistent width and names).
+
+    Returns a float frame keeping the caller's column names and index: metrics are read by
+    name, and NaN means "no data" (handled by every model), so only infinities are refused.
+    """
+    arr = validate_data(est, X, reset=reset, dtype=np.float64, ensure_all_finite="allow-nan")
+    if isinstance(X, pd.DataFrame):
+        return pd.DataFrame(arr, columns=[str(c) for c in X.columns], index=X.index)
+    return pd.DataFrame(arr, columns=[f"x{i}" for i in range(arr.shape[1])])
+
+
+def _checked_xy(
+    est: BaseEstimator, X: Any, y: Any, *, min_samples: int = 1
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """`_checked` for fit: also checks y (1-D, one label per row)."""
+    arr, y = validate_data(
+        est, X, y, dtype=np.float64, ensure_all_finite="allow-nan", ensure_min_samples=min_samples
+    )
+    if isinstance(X, pd.DataFrame):
+        return pd.DataFrame(arr, columns=[str(c) for c in X.columns], index=X.index), y
+    return pd.DataFrame(arr, columns=[f"x{i}" for i in range(arr.shape[1])]), y
+
+
+def _binary_target(est: BaseEstimator, y: np.ndarray) -> np.ndarray:
+    """Set `classes_` and return y encoded 0/1 (1 = the second class, churned for 0/1 labels)."""
+    check_classification_targets(y)
+    kind = type_of_target(y, input_name="y")
+    if kind != "binary":
+        raise ValueError(
+            f"Only binary classification is supported. The type of the target is {kind}: "
+            f"{type(est).__name__} needs y with exactly 2 classes (churned and retained), "
+            f"got {len(np.unique(y))} class(es)."
+        )
+    est.classes_, encoded = np.unique(y, return_inverse=True)
+    if len(est.classes_) < 2:
+        raise ValueError(
+            f"{type(est).__name__} needs both outcomes in y; it holds one class only "
+            f"({est.classes_[0]!r})."
+        )
+    return encoded.astype(int)
+
+
+def _minority(y: np.ndarray) -> int:
+    """Rows of the rarer class in 0/1 labels."""
+    return int(np.bincount(y, minlength=2).min()) if len(y) else 0
+
+
+def _subsample(n: int, max_rows: int, random_state: int | None) -> np.ndarray | None:
+    """Sorted row positions of a uniform subsample (None when all rows fit)."""
+    if n <= max_rows:
+        return None
+    return np.sort(np.random.default_rng(random_state).choice(n, max_rows, replace=False))
+
+
+def _binary_tags(tags: Any) -> Any:
+    tags.input_tags.allow_nan = True  # NaN is "no data" for a metric, handled by design
+    tags.classifier_tags.multi_class = False  # churned or not
+    return tags
+
+
+_SEED = [Interval(Integral, 0, None, closed="left"), None]
+
+
 class MetricTransformer(TransformerMixin, BaseEstimator):
-    """log1p for skewed counts, clip to quantiles, impute + indicate missing, z-score."""
+    """log1p for skewed counts, clip to quantiles, impute + indicate missing, z-score.
+
+    `transform` returns a DataFrame for a DataFrame input (columns named after the metrics,
+    plus ``missing:<metric>`` indicators), an array otherwise.
+    """
+
+    _parameter_constraints: ClassVar[dict[str, list[Any]]] = {
+        "clip_quantile": [Interval(Real, 0, 0.5, closed="left")],
+        "skew_threshold": [Real],
+    }
 
     def __init__(self, clip_quantile: float = 0.01, skew_threshold: float = 1.0):
         self.clip_quantile = clip_quantile
         self.skew_threshold = skew_threshold
 
+    @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X: Any, y: Any = None) -> MetricTransformer:
-        df = _frame(X).astype(float)
-        self.feature_names_in_ = np.array(df.columns, dtype=object)
-        self.n_features_in_ = df.shape[1]
+        df = _checked(self, X, reset=True)
         self.log_, self.lo_, self.hi_, self.median_ = {}, {}, {}, {}
         self.mean_, self.std_, self.indicators_ = {}, {}, []
         self.kept_: list[str] = []
@@ -87,12 +163,15 @@ class MetricTransformer(TransformerMixin, BaseEstimator):
                 self.indicators_.append(c)
         return self
 
-    def transform(self, X: Any) -> pd.DataFrame:
+    def transform(self, X: Any) -> Any:
         check_is_fitted(self, "kept_")
-        df = _frame(X)
+        out = self._transform(_checked(self, X, reset=False))
+        return out if isinstance(X, pd.DataFrame) else out.to_numpy()
+
+    def _transform(self, df: pd.DataFrame) -> pd.DataFrame:
         out: dict[str, np.ndarray] = {}
         for c in self.kept_:
-            v = df[c].to_numpy(dtype=float) if c in df else np.full(len(df), np.nan)
+            v = df[c].to_numpy(dtype=float)
             miss = ~np.isfinite(v)
             if self.log_[c]:
                 v = np.log1p(np.clip(v, 0, None))
@@ -100,9 +179,10 @@ class MetricTransformer(TransformerMixin, BaseEstimator):
             out[c] = (v - self.mean_[c]) / self.std_[c]
             if c in self.indicators_:
                 out[f"missing:{c}"] = miss.astype(float)
-        return pd.DataFrame(out, index=df.index)
+        return pd.DataFrame(out, index=df.index, columns=list(self.get_feature_names_out()))
 
     def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
+        check_is_fitted(self, "kept_")
         names: list[str] = []
         for c in self.kept_:
             names.append(c)
@@ -110,19 +190,32 @@ class MetricTransformer(TransformerMixin, BaseEstimator):
                 names.append(f"missing:{c}")
         return np.array(names, dtype=object)
 
+    def __sklearn_tags__(self) -> Any:
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = True
+        return tags
+
 
 class MetricGrouper(TransformerMixin, BaseEstimator):
-    """Average correlated z-scored metrics into group scores (Gold's metric groups)."""
+    """Average correlated z-scored metrics into group scores (Gold's metric groups).
+
+    Columns named ``missing:<metric>`` (from `MetricTransformer`) stay groups of their own.
+    """
+
+    _parameter_constraints: ClassVar[dict[str, list[Any]]] = {
+        "corr_threshold": [Interval(Real, 0, 1, closed="both")],
+        "max_rows": [Interval(Integral, 2, None, closed="left")],
+        "random_state": _SEED,
+    }
 
     def __init__(self, corr_threshold: float = 0.65, max_rows: int = 20000, random_state: int = 0):
         self.corr_threshold = corr_threshold
         self.max_rows = max_rows
         self.random_state = random_state
 
-    def fit(self, X: pd.DataFrame, y: Any = None) -> MetricGrouper:
-        X = _frame(X)
-        self.feature_names_in_ = np.array(X.columns, dtype=object)
-        self.n_features_in_ = X.shape[1]
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X: Any, y: Any = None) -> MetricGrouper:
+        X = _checked(self, X, reset=True)
         metrics = [c for c in X.columns if not c.startswith("missing:")]
         sample = X[metrics]
         if len(sample) > self.max_rows:
@@ -164,19 +257,42 @@ class MetricGrouper(TransformerMixin, BaseEstimator):
                 for g in self.groups_
             },
             index=X.index,
+            columns=list(self.groups_),
         )
 
-    def transform(self, X: Any) -> pd.DataFrame:
+    def transform(self, X: Any) -> Any:
         check_is_fitted(self, "groups_")
-        raw = self._raw(_frame(X))
-        return (raw - pd.Series(self.mean_)) / pd.Series(self.std_)
+        out = self._transform(_checked(self, X, reset=False))
+        return out if isinstance(X, pd.DataFrame) else out.to_numpy()
+
+    def _transform(self, X: pd.DataFrame) -> pd.DataFrame:
+        raw = self._raw(X)
+        return (raw - pd.Series(self.mean_, dtype=float)) / pd.Series(self.std_, dtype=float)
 
     def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
+        check_is_fitted(self, "groups_")
         return np.array(list(self.groups_), dtype=object)
+
+    def __sklearn_tags__(self) -> Any:
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = True
+        return tags
 
 
 class ChurnLogit(ClassifierMixin, BaseEstimator):
-    """Regularised logistic regression on metric-group scores (rows sorted by time)."""
+    """Regularised logistic regression on metric-group scores (rows sorted by time).
+
+    Binary: the second of the sorted classes (1 for 0/1 labels) is the churn class, so
+    `coef_` and `contributions` are log-odds of churning.
+    """
+
+    _parameter_constraints: ClassVar[dict[str, list[Any]]] = {
+        "Cs": ["array-like"],
+        "corr_threshold": [Interval(Real, 0, 1, closed="both")],
+        "n_splits": [Interval(Integral, 2, None, closed="left")],
+        "max_rows": [Interval(Integral, 2, None, closed="left")],
+        "random_state": _SEED,
+    }
 
     def __init__(
         self,
@@ -193,55 +309,66 @@ class ChurnLogit(ClassifierMixin, BaseEstimator):
         self.random_state = random_state
 
     def _prep(self, X: Any) -> pd.DataFrame:
-        return self.grouper_.transform(self.transformer_.transform(_frame(X)))
+        check_is_fitted(self, "model_")
+        df = _checked(self, X, reset=False)
+        return self.grouper_._transform(self.transformer_._transform(df))
 
+    @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X: Any, y: Any) -> ChurnLogit:
+        Cs = np.asarray(self.Cs, dtype=float).ravel()
+        if Cs.size == 0 or not (np.isfinite(Cs) & (Cs > 0)).all():
+            # The declared constraints check the type; this completes them in the same shape.
+            raise InvalidParameterError(
+                "The 'Cs' parameter of ChurnLogit must be a non-empty array-like of floats "
+                f"in the range (0, inf). Got {self.Cs!r} instead."
+            )
         # Small dense problems: multi-threaded BLAS only adds overhead (and contention).
         with threadpool_limits(1, user_api="blas"):
-            return self._fit(X, y)
+            return self._fit(X, y, Cs)
 
-    def _fit(self, X: Any, y: Any) -> ChurnLogit:
-        X = _frame(X)
-        y = np.asarray(y).astype(int)
-        self.feature_names_in_ = np.array(X.columns, dtype=object)
-        self.n_features_in_ = X.shape[1]
-        self.classes_ = np.unique(y)
-        if len(X) > self.max_rows:  # uniform subsample keeps the calibration
-            keep = np.sort(
-                np.random.default_rng(self.random_state).choice(
-                    len(X), self.max_rows, replace=False
-                )
-            )
+    def _fit(self, X: Any, y: Any, Cs: np.ndarray) -> ChurnLogit:
+        X, y = _checked_xy(self, X, y)
+        y = _binary_target(self, y)
+        keep = _subsample(len(X), self.max_rows, self.random_state)
+        if keep is not None:  # a uniform subsample keeps the calibration
             X, y = X.iloc[keep], y[keep]
         self.transformer_ = MetricTransformer().fit(X)
-        t = self.transformer_.transform(X)
+        t = self.transformer_._transform(X)
+        if t.shape[1] == 0:
+            raise ValueError(
+                "ChurnLogit needs at least one feature with two or more distinct values "
+                "in the training rows; every column is constant or missing"
+            )
         self.grouper_ = MetricGrouper(self.corr_threshold, random_state=self.random_state).fit(t)
-        G = self.grouper_.transform(t).to_numpy()
-        self.C_ = self._choose_c(G, y)
+        G = self.grouper_._transform(t).to_numpy()
+        self.C_ = self._choose_c(G, y, Cs)
         self.model_ = LogisticRegression(C=self.C_, max_iter=2000).fit(G, y)
         self.coef_ = pd.Series(self.model_.coef_[0], index=self.grouper_.groups_)
         return self
 
-    def _choose_c(self, G: np.ndarray, y: np.ndarray) -> float:
+    def _choose_c(self, G: np.ndarray, y: np.ndarray, Cs: np.ndarray) -> float:
         """C with the best mean out-of-time log-loss over forward-chaining splits."""
-        if len(self.Cs) == 1:
-            return float(self.Cs[0])
-        losses: dict[float, list[float]] = {c: [] for c in self.Cs}
-        for tr, va in TimeSeriesSplit(self.n_splits).split(G):
+        if len(Cs) == 1:
+            return float(Cs[0])
+        losses: dict[float, list[float]] = {float(c): [] for c in Cs}
+        n_splits = min(self.n_splits, len(G) - 1)
+        splits = TimeSeriesSplit(n_splits).split(G) if n_splits >= 2 else []
+        for tr, va in splits:
             if len(np.unique(y[tr])) < 2 or len(np.unique(y[va])) < 2:
                 continue
-            for c in self.Cs:
+            for c in losses:
                 m = LogisticRegression(C=c, max_iter=500, tol=1e-3).fit(G[tr], y[tr])
                 losses[c].append(log_loss(y[va], m.predict_proba(G[va])[:, 1], labels=[0, 1]))
         scored = {c: np.mean(v) for c, v in losses.items() if v}
         return float(min(scored, key=scored.get)) if scored else 0.1  # type: ignore[arg-type]
 
     def predict_proba(self, X: Any) -> np.ndarray:
-        check_is_fitted(self, "model_")
-        return self.model_.predict_proba(self._prep(X).to_numpy())
+        G = self._prep(X)
+        return self.model_.predict_proba(G.to_numpy())
 
     def predict(self, X: Any) -> np.ndarray:
-        return (self.predict_proba(X)[:, 1] >= 0.5).astype(int)
+        check_is_fitted(self)
+        return self.classes_[(self.predict_proba(X)[:, 1] >= 0.5).astype(int)]
 
     def group_scores(self, X: Any) -> pd.DataFrame:
         return self._prep(X)
@@ -260,7 +387,11 @@ class ChurnLogit(ClassifierMixin, BaseEstimator):
 
     @property
     def groups(self) -> dict[str, list[str]]:
+        check_is_fitted(self, "model_")
         return self.grouper_.groups_
+
+    def __sklearn_tags__(self) -> Any:
+        return _binary_tags(super().__sklearn_tags__())
 
 
 class ChurnGBT(ClassifierMixin, BaseEstimator):
@@ -274,6 +405,19 @@ class ChurnGBT(ClassifierMixin, BaseEstimator):
         "learning_rate": 0.03,
         "max_leaf_nodes": 7,
         "min_samples_leaf": 200,
+    }
+
+    _parameter_constraints: ClassVar[dict[str, list[Any]]] = {
+        "learning_rate": [Interval(Real, 0, None, closed="neither")],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "max_leaf_nodes": [Interval(Integral, 2, None, closed="left")],
+        "min_samples_leaf": [Interval(Integral, 1, None, closed="left")],
+        "l2_regularization": [Interval(Real, 0, None, closed="left")],
+        "max_rows": [Interval(Integral, 2, None, closed="left")],
+        "calibration_fraction": [Interval(Real, 0, 1, closed="left")],
+        "n_threads": [Interval(Integral, 1, None, closed="left"), None],
+        "tune": ["boolean"],
+        "random_state": _SEED,
     }
 
     def __init__(
@@ -304,15 +448,13 @@ class ChurnGBT(ClassifierMixin, BaseEstimator):
         # Half the cores: OpenMP spinning under oversubscription costs far more than it gains.
         return self.n_threads or max(1, (os.cpu_count() or 2) // 2)
 
+    @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X: Any, y: Any) -> ChurnGBT:
+        X, y = _checked_xy(self, X, y)
+        y = _binary_target(self, y)
         with threadpool_limits(self._threads(), user_api="openmp"):
-            return self._fit(X, y)
-
-    def _fit(self, X: Any, y: Any) -> ChurnGBT:
-        X = _frame(X).astype(float)
-        y = np.asarray(y).astype(int)
-        self.chosen_ = self._tune(X, y) if self.tune else {}
-        return self._fit_one(X, y, **self.chosen_)
+            self.chosen_ = self._tune(X, y) if self.tune else {}
+            return self._fit_one(X, y, **self.chosen_)
 
     def _tune(self, X: pd.DataFrame, y: np.ndarray) -> dict[str, Any]:
         """Pick the default or a more conservative booster by AUC on the latest 25 % of rows.
@@ -326,7 +468,7 @@ class ChurnGBT(ClassifierMixin, BaseEstimator):
         for cfg in ({}, self.CONSERVATIVE):
             m = clone(self).set_params(tune=False)
             m._fit_one(X.iloc[:k], y[:k], **cfg)
-            auc = roc_auc_score(y[k:], m.predict_proba(X.iloc[k:])[:, 1])
+            auc = roc_auc_score(y[k:], m._proba(X.iloc[k:])[:, 1])
             if auc > best_auc + 1e-9:
                 best, best_auc = cfg, auc
         return dict(best)
@@ -338,21 +480,13 @@ class ChurnGBT(ClassifierMixin, BaseEstimator):
             "max_leaf_nodes": self.max_leaf_nodes,
             "min_samples_leaf": self.min_samples_leaf,
         } | params
-        y = np.asarray(y).astype(int)
-        self.feature_names_in_ = np.array(X.columns, dtype=object)
-        self.n_features_in_ = X.shape[1]
-        self.classes_ = np.unique(y)
-        if len(X) > self.max_rows:
-            keep = np.sort(
-                np.random.default_rng(self.random_state).choice(
-                    len(X), self.max_rows, replace=False
-                )
-            )
+        keep = _subsample(len(X), self.max_rows, self.random_state)
+        if keep is not None:
             X, y = X.iloc[keep], y[keep]
         # Out-of-time Platt scaling: fit on the earlier rows, calibrate on the latest ones
         # (rows are sorted by observation date), which also corrects base-rate drift.
         k = int(len(X) * (1 - self.calibration_fraction))
-        split = 0 < k < len(X) and min(y[:k].sum(), y[k:].sum()) >= 5
+        split = 0 < k < len(X) and min(_minority(y[:k]), _minority(y[k:])) >= 5
         # Columns need two distinct values where the booster is fitted (binning fails on
         # all-missing columns); in the cross-validated fallback, mostly present ones only.
         fit_rows = X.iloc[:k] if split else X
@@ -362,14 +496,22 @@ class ChurnGBT(ClassifierMixin, BaseEstimator):
             if fit_rows[c].nunique(dropna=True) >= 2
             and (split or fit_rows[c].notna().mean() >= 0.5)
         ]
+        if not self.used_:
+            raise ValueError(
+                "ChurnGBT needs at least one feature with two or more distinct values "
+                "in the training rows; every column is constant or missing"
+            )
         X = X[self.used_]
+        # Early stopping holds out 15 % of the rows (stratified): only with enough of each class.
+        rows = y[:k] if split else y
+        stop = _minority(rows) >= 20
         base = HistGradientBoostingClassifier(
             learning_rate=hp["learning_rate"],
             max_iter=self.max_iter,
             max_leaf_nodes=hp["max_leaf_nodes"],
             min_samples_leaf=min(hp["min_samples_leaf"], max(5, len(X) // 50)),
             l2_regularization=self.l2_regularization,
-            early_stopping=True,
+            early_stopping=stop,
             validation_fraction=0.15,
             n_iter_no_change=20,
             random_state=self.random_state,
@@ -379,61 +521,90 @@ class ChurnGBT(ClassifierMixin, BaseEstimator):
             base.fit(Xa[:k], y[:k])
             self.model_ = CalibratedClassifierCV(FrozenEstimator(base), method="sigmoid")
             self.model_.fit(Xa[k:], y[k:])
+            self.n_iter_ = base.n_iter_  # boosting rounds run (early stopping may end sooner)
         else:
-            self.model_ = CalibratedClassifierCV(base, method="sigmoid", cv=3).fit(Xa, y)
+            cv = max(2, min(3, _minority(y)))
+            self.model_ = CalibratedClassifierCV(base, method="sigmoid", cv=cv).fit(Xa, y)
+            self.n_iter_ = max(c.estimator.n_iter_ for c in self.model_.calibrated_classifiers_)
         self.medians_ = X.median()
         return self
 
+    def _proba(self, X: pd.DataFrame) -> np.ndarray:
+        with threadpool_limits(self._threads(), user_api="openmp"):
+            return self.model_.predict_proba(X[self.used_].to_numpy())
+
     def predict_proba(self, X: Any) -> np.ndarray:
         check_is_fitted(self, "model_")
-        X = _frame(X).reindex(columns=self.used_).astype(float)
-        with threadpool_limits(self._threads(), user_api="openmp"):
-            return self.model_.predict_proba(X.to_numpy())
+        return self._proba(_checked(self, X, reset=False))
 
     def predict(self, X: Any) -> np.ndarray:
-        return (self.predict_proba(X)[:, 1] >= 0.5).astype(int)
+        check_is_fitted(self)
+        return self.classes_[(self.predict_proba(X)[:, 1] >= 0.5).astype(int)]
 
     def contributions(self, X: Any, groups: dict[str, list[str]]) -> pd.DataFrame:
         """Group-wise ablation: p(x) minus p(x with the group's metrics set to the median)."""
-        X = _frame(X).reindex(columns=self.used_).astype(float)
-        p = self.predict_proba(X)[:, 1]
+        check_is_fitted(self, "model_")
+        X = _checked(self, X, reset=False)
+        p = self._proba(X)[:, 1]
         out = {}
         for g, members in groups.items():
-            cols = [m for m in members if m in X.columns]
+            cols = [m for m in members if m in self.used_]
             if not cols:
                 continue
             Xa = X.copy()
             Xa[cols] = self.medians_[cols].to_numpy()
-            out[g] = p - self.predict_proba(Xa)[:, 1]
+            out[g] = p - self._proba(Xa)[:, 1]
         return pd.DataFrame(out, index=X.index)
+
+    def __sklearn_tags__(self) -> Any:
+        return _binary_tags(super().__sklearn_tags__())
 
 
 class ChurnEnsemble(ClassifierMixin, BaseEstimator):
     """Mean of the calibrated probabilities of `ChurnLogit` and `ChurnGBT`."""
 
+    _parameter_constraints: ClassVar[dict[str, list[Any]]] = {"random_state": _SEED}
+
     def __init__(self, random_state: int = 0):
         self.random_state = random_state
 
+    @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X: Any, y: Any) -> ChurnEnsemble:
-        X = _frame(X)
-        y = np.asarray(y).astype(int)
-        self.feature_names_in_ = np.array(X.columns, dtype=object)
-        self.n_features_in_ = X.shape[1]
-        self.classes_ = np.unique(y)
+        X, y = _checked_xy(self, X, y)
+        encoded = _binary_target(self, y)
+        y = self.classes_[encoded]
         self.logit_ = ChurnLogit(random_state=self.random_state).fit(X, y)
         self.gbt_ = ChurnGBT(random_state=self.random_state).fit(X, y)
         return self
 
     def predict_proba(self, X: Any) -> np.ndarray:
         check_is_fitted(self, "gbt_")
+        X = _checked(self, X, reset=False)
         return (self.logit_.predict_proba(X) + self.gbt_.predict_proba(X)) / 2
 
     def predict(self, X: Any) -> np.ndarray:
-        return (self.predict_proba(X)[:, 1] >= 0.5).astype(int)
+        check_is_fitted(self)
+        return self.classes_[(self.predict_proba(X)[:, 1] >= 0.5).astype(int)]
+
+    def __sklearn_tags__(self) -> Any:
+        return _binary_tags(super().__sklearn_tags__())
 
 
 class ChurnSurvival(BaseEstimator):
-    """Weibull AFT on metric-group scores: retention curves and expected months to churn."""
+    """Weibull AFT on metric-group scores: retention curves and expected months to churn.
+
+    `fit(X, y, event)`: y is each row's time in days until it churned or was last seen,
+    `event` 1 where the churn was observed and 0 where the row is censored (still a
+    customer); without `event` every row counts as churned, as in lifelines.
+    """
+
+    _parameter_constraints: ClassVar[dict[str, list[Any]]] = {
+        "penalizer": [Interval(Real, 0, None, closed="left")],
+        "max_rows": [Interval(Integral, 2, None, closed="left")],
+        "cap_months": [Interval(Real, 0, None, closed="neither")],
+        "max_covariates": [Interval(Integral, 1, None, closed="left")],
+        "random_state": _SEED,
+    }
 
     def __init__(
         self,
@@ -449,25 +620,29 @@ class ChurnSurvival(BaseEstimator):
         self.cap_months = cap_months
         self.random_state = random_state
 
-    def fit(self, G: pd.DataFrame, duration_days: Any, event: Any) -> ChurnSurvival:
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X: Any, y: Any, event: Any = None) -> ChurnSurvival:
+        G, duration_days = _checked_xy(self, X, y, min_samples=2)
+        duration_days = np.asarray(duration_days, dtype=float)
+        ev = np.ones(len(G), dtype=bool) if event is None else np.asarray(event).astype(bool)
+        if ev.shape != (len(G),):
+            raise ValueError(f"event needs one flag per row of X ({len(G)}); got shape {ev.shape}")
         with threadpool_limits(1, user_api="blas"):
-            return self._fit(G, duration_days, event)
+            return self._fit(G, duration_days, ev)
 
-    def _fit(self, G: pd.DataFrame, duration_days: Any, event: Any) -> ChurnSurvival:
+    def _fit(self, G: pd.DataFrame, duration_days: np.ndarray, ev: np.ndarray) -> ChurnSurvival:
         from lifelines import WeibullAFTFitter
 
         # The covariates that vary most with the outcome (AFT fits slow down with many).
         spread = G.std(ddof=0).fillna(0)
-        ev = np.asarray(event).astype(bool)
         gap = spread
-        if ev.any():
+        if ev.any() and not ev.all():
             gap = (G[ev].mean() - G[~ev].mean()).abs() / spread.replace(0, np.inf)
         ranked = gap.fillna(0).sort_values(ascending=False).index
-        self.columns_ = list(ranked[: self.max_covariates])
-        df = G[self.columns_].copy()
-        df.columns = [f"g{i}" for i in range(df.shape[1])]
-        df["_T"] = np.maximum(np.asarray(duration_days, dtype=float), 0.5) / 30.44
-        df["_E"] = np.asarray(event).astype(int)
+        self.columns_ = [c for c in ranked[: self.max_covariates] if spread[c] > 0]
+        df = self._x(G)
+        df["_T"] = np.maximum(duration_days, 0.5) / 30.44
+        df["_E"] = ev.astype(int)
         if len(df) > self.max_rows:
             df = df.sample(self.max_rows, random_state=self.random_state)
         self.model_ = WeibullAFTFitter(penalizer=self.penalizer)
@@ -475,21 +650,31 @@ class ChurnSurvival(BaseEstimator):
         return self
 
     def _x(self, G: pd.DataFrame) -> pd.DataFrame:
-        df = G[self.columns_].copy()
+        # Missing covariates sit at 0, the average of a z-scored group score.
+        df = G[self.columns_].fillna(0.0)
         df.columns = [f"g{i}" for i in range(df.shape[1])]
         return df
 
-    def expected_months(self, G: pd.DataFrame) -> np.ndarray:
+    def expected_months(self, X: Any) -> np.ndarray:
         """Expected months to churn (Weibull mean), capped at `cap_months`."""
         check_is_fitted(self, "model_")
+        G = _checked(self, X, reset=False)
         e = np.asarray(self.model_.predict_expectation(self._x(G)), dtype=float).ravel()
         return np.minimum(
             np.nan_to_num(e, nan=self.cap_months, posinf=self.cap_months), self.cap_months
         )
 
-    def survival(self, G: pd.DataFrame, months: Any) -> pd.DataFrame:
+    def survival(self, X: Any, months: Any) -> pd.DataFrame:
         """Retention curve: P(still a customer after m months), one column per account."""
+        check_is_fitted(self, "model_")
+        G = _checked(self, X, reset=False)
         return self.model_.predict_survival_function(self._x(G), times=list(months))
+
+    def __sklearn_tags__(self) -> Any:
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = True
+        tags.target_tags.required = True
+        return tags
 
 
 def make_model(name: str) -> ClassifierMixin:

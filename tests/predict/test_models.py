@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 from sklearn.base import clone
 from sklearn.calibration import calibration_curve
+from sklearn.exceptions import NotFittedError
 from sklearn.metrics import roc_auc_score
 
 from healthscore.predict.evaluate import cumulative_dynamic_auc, red_flags, top_decile_lift
@@ -68,13 +70,30 @@ def test_gbt_is_calibrated_and_explains_by_group() -> None:
 
 
 def test_estimators_follow_the_sklearn_contract() -> None:
+    # The generic contract is scikit-learn's own checks (test_estimator_checks.py); here,
+    # on churn-shaped data: a clone of a fitted model is unfitted, a refit reproduces the
+    # probabilities exactly, and `predict` is the churn probability thresholded at 0.5.
     X, y = _synthetic(3000, 5)
     for est in (ChurnLogit(Cs=(0.1,)), ChurnGBT(max_iter=20), ChurnEnsemble()):
         fitted = clone(est).fit(X, y)
-        assert fitted.predict_proba(X).shape == (len(X), 2)
-        assert set(fitted.predict(X)) <= {0, 1}
-        assert clone(est).get_params() == est.get_params()
+        p = fitted.predict_proba(X)
+        assert p.shape == (len(X), 2)
+        np.testing.assert_allclose(p.sum(axis=1), 1.0)
+        np.testing.assert_array_equal(fitted.predict(X), (p[:, 1] >= 0.5).astype(int))
+        np.testing.assert_array_equal(clone(est).fit(X, y).predict_proba(X), p)
         assert list(fitted.classes_) == [0, 1]
+        with pytest.raises(NotFittedError, match="not fitted yet"):
+            clone(fitted).predict_proba(X)
+
+
+def test_string_labels_keep_their_classes() -> None:
+    X, y = _synthetic(3000, 6)
+    labels = np.where(y == 1, "churned", "retained")
+    m = ChurnLogit(Cs=(0.1,)).fit(X, labels)
+    assert list(m.classes_) == ["churned", "retained"]
+    p_num = ChurnLogit(Cs=(0.1,)).fit(X, 1 - y).predict_proba(X)
+    np.testing.assert_allclose(m.predict_proba(X), p_num)
+    assert set(m.predict(X)) <= {"churned", "retained"}
 
 
 def test_survival_and_time_dependent_auc() -> None:
