@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 import typer
@@ -60,5 +59,6 @@ def render_cli_reference() -> str:
 
 
 if __name__ == "__main__":
-    os.environ.setdefault("TERMINAL_WIDTH", "100")
+    # help_text() runs each --help with TERMINAL_WIDTH and COLUMNS set, so the width is fixed
+    # without touching this process's environment.
     print(render_cli_reference(), end="")
