@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 from healthscore.ingest.churnsim import import_churnsim
-from healthscore.predict.backtest import backtest
+from healthscore.predict.backtest import run_backtest as backtest
 from healthscore.predict.report import render_backtest_html
 from healthscore.store import open_store
 

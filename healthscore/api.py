@@ -118,7 +118,7 @@ def explain(
     normalised value, weight, contribution); `.changes` ranks what moved since the
     previous snapshot; `.as_dict()` is JSON-ready.
     """
-    from healthscore.scoring import explain as run_explain
+    from healthscore.scoring import explain_account as run_explain
 
     with _app(db) as app:
         return run_explain(app.store, account_id, _day(as_of))
@@ -163,7 +163,7 @@ def preview(
     engine: Any = None,
 ) -> Preview:
     """What a candidate scorecard would change over stored history; writes nothing."""
-    from healthscore.scoring import preview as run_preview
+    from healthscore.scoring import preview_scorecard as run_preview
 
     card = scorecard if isinstance(scorecard, Scorecard) else load_scorecard(scorecard)
     with _app(db) as app:

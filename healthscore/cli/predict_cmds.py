@@ -135,7 +135,7 @@ def backtest_cmd(
 
     Example: healthscore backtest --horizon-days 30 --capacity 40 --html backtest.html
     """
-    from healthscore.predict.backtest import backtest
+    from healthscore.predict.backtest import run_backtest as backtest
     from healthscore.predict.report import render_backtest_html
 
     if html == STDOUT:
@@ -231,7 +231,8 @@ def insights_cmd(
 
     Example: healthscore insights --html insights.html
     """
-    from healthscore.predict.insights import insights, render_insights_html
+    from healthscore.predict.insights import compute_insights as insights
+    from healthscore.predict.insights import render_insights_html
 
     res = insights(current_app(ctx, db=db).store)
     if html:

@@ -213,7 +213,7 @@ def explain_cmd(
 
     Example: healthscore explain ACC-0042 --as-of 2026-10-24
     """
-    from healthscore.scoring import explain
+    from healthscore.scoring import explain_account as explain
 
     ex = explain(current_app(ctx, db=db).store, account, as_of)
     if fmt is not OutputFormat.table:
@@ -451,7 +451,8 @@ def scorecard_preview(
 
     Example: healthscore scorecard preview my-scorecard.yaml --since 2026-06-01
     """
-    from healthscore.scoring import load_scorecard, preview
+    from healthscore.scoring import load_scorecard
+    from healthscore.scoring import preview_scorecard as preview
 
     card = load_scorecard(file)
     hs = current_app(ctx, db=db)

@@ -36,7 +36,7 @@ from healthscore.predict.models import ChurnLogit, ChurnSurvival, make_model
 from healthscore.predict.outcomes import Outcomes, derive_outcomes, load_table
 from healthscore.predict.scorecard_bridge import scorecard_scores
 
-__all__ = ["BacktestResult", "backtest", "choose_cutoffs"]
+__all__ = ["BacktestResult", "choose_cutoffs", "run_backtest"]
 
 METHOD_LABELS = {
     "scorecard": "configured scorecard",
@@ -96,7 +96,7 @@ def _segments(store: Any) -> pd.Series:
     return seg.set_index("account_id")["segment"]
 
 
-def backtest(
+def run_backtest(
     store: Any,
     *,
     horizon_days: int = 30,

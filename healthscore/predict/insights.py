@@ -12,7 +12,7 @@ import pandas as pd
 from healthscore.predict.dataset import build_panel, labels, observation_dates, resolved_mask
 from healthscore.predict.outcomes import derive_outcomes, load_table
 
-__all__ = ["insights", "render_insights_html"]
+__all__ = ["compute_insights", "render_insights_html"]
 
 
 def _count(store: Any, table: str) -> int:
@@ -39,7 +39,7 @@ def _cohorts(frame: pd.DataFrame, y: np.ndarray, metric: str, n: int = 10) -> li
     ]
 
 
-def insights(
+def compute_insights(
     store: Any, *, horizon_days: int = 30, grace_days: int = 7, max_metrics: int = 12
 ) -> dict[str, Any]:
     """Sections: churn by metric decile, TTFV, NPS vs advocacy, CSM touch cadence."""

@@ -18,7 +18,7 @@ from healthscore.scoring.model import Scorecard
 from healthscore.scoring.run import compute_scores, resolve_scorecard
 from healthscore.store import Store
 
-__all__ = ["Preview", "preview"]
+__all__ = ["Preview", "preview_scorecard"]
 
 
 @dataclass
@@ -47,7 +47,7 @@ class Preview:
         return d
 
 
-def preview(
+def preview_scorecard(
     store: Store,
     candidate: Scorecard | str,
     since: dt.date | None = None,

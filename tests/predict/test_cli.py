@@ -167,13 +167,10 @@ def test_backtest_json_and_html(demo_path: Path, tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("horizon", [30])
 def test_time_split_never_trains_on_unresolved_labels(demo_path: Path, horizon: int) -> None:
-    import sys
-
-    import healthscore.predict.backtest  # noqa: F401
+    import healthscore.predict.backtest as bt
     from healthscore.predict.dataset import build_panel, observation_dates
     from healthscore.predict.outcomes import derive_outcomes
 
-    bt = sys.modules["healthscore.predict.backtest"]
     with open_store(demo_path) as s:
         full = derive_outcomes(s)
         panel = build_panel(s, full, observation_dates(full.observation_start, full.data_end))
@@ -222,7 +219,7 @@ def test_insights_sections(demo_path: Path, tmp_path: Path) -> None:
 
 
 def test_insights_say_what_is_missing(tmp_path: Path, subs_store) -> None:
-    from healthscore.predict.insights import insights
+    from healthscore.predict.insights import compute_insights as insights
 
     rows = [(f"a{i}", dt.date(2024, 1, 1), dt.date(2024, 3, 1), 10.0) for i in range(5)]
     with subs_store(tmp_path / "m.duckdb", rows, dt.date(2024, 6, 1)) as s:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from healthscore.predict.insights import insights
+from healthscore.predict.insights import compute_insights as insights
 from healthscore.store import open_store
 
 

@@ -176,10 +176,14 @@ def test_score_refuses_a_future_date_and_writes_nothing(store_file: Path) -> Non
     before = snapshot_state(store_file)
     # Two days on: one day could still be today in UTC when the local date is behind.
     later = (dt.date.today() + dt.timedelta(days=2)).isoformat()
+    today = max(dt.date.today(), dt.datetime.now(dt.UTC).date())
     for args in (["--as-of", later], ["--backfill", "2026-10-01", later]):
         r = runner.invoke(app, ["score", *args, "--db", str(store_file)])
         assert isinstance(r.exception, HealthscoreError), r.output
-        assert f"{later} is in the future" in str(r.exception)
+        # The first date after today is named: `later` itself, or an earlier backfill date.
+        named = str(r.exception).split(" is in the future", 1)[0]
+        assert today < dt.date.fromisoformat(named) <= dt.date.fromisoformat(later)
+        assert f"is in the future (today is {today})" in str(r.exception)
     assert snapshot_state(store_file) == before
 
 
