@@ -67,7 +67,7 @@ def suggest_with_backtests(
     A backtest that cannot run (e.g. a card scoring no account) leaves its figures None and
     adds a warning; the suggestion itself is still returned.
     """
-    from healthscore.predict.backtest import backtest
+    from healthscore.predict.backtest import run_backtest as backtest
     from healthscore.scoring import parse_scorecard
 
     text, model = suggest_scorecard(
