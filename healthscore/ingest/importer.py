@@ -98,7 +98,9 @@ def parse_mapping(pairs: Sequence[str] | None) -> dict[str, str]:
             if not part.strip():
                 continue
             if "=" not in part:
-                raise ImportRejected(f"--map {part!r}: expected source=target, e.g. ts=event_time")
+                raise ImportRejected(
+                    f"column mapping {part!r}: expected source=target, e.g. ts=event_time"
+                )
             src, dst = part.split("=", 1)
             out[src.strip()] = dst.strip()
     return out
@@ -292,7 +294,8 @@ def _run(
         raise ImportRejected(
             f"{table.name} import rejected: {report.problem_count} problem(s) in "
             f"{report.rows_rejected} row(s); nothing was imported "
-            f"(fix the file, or pass --quarantine to load the good rows):\n  {shown}{more}",
+            "(fix the file, or import with quarantine on to load the good rows and keep the "
+            f"rejected ones aside):\n  {shown}{more}",
             problems=report.problems,
         )
     good = "_err = ''"
@@ -428,12 +431,14 @@ def _plan(table: Table, src: Source, mapping: Mapping[str, str], report: ImportR
     ]
     if missing:
         unmapped = [m for m in mapping if m not in src.columns]
-        hint = f"; --map source(s) not in the file: {', '.join(unmapped)}" if unmapped else ""
+        hint = (
+            f"; mapped source column(s) not in the file: {', '.join(unmapped)}" if unmapped else ""
+        )
         raise ImportRejected(
             f"{src.label}: missing required column(s) "
             f"{', '.join(repr(m) for m in missing)} for {table.name} "
             f"(found columns: {', '.join(src.columns) or 'none'}; "
-            f"rename with --map source=target){hint}"
+            f"map a source column to each, as source=target){hint}"
         )
     used = set(renamed.values())
     extras = [c for c in src.columns if c not in used]

@@ -70,7 +70,7 @@ def detect_format(path: Path, override: str | None = None) -> str:
         return _SUFFIXES[suffixes[-1]]
     raise ImportRejected(
         f"{path.name}: cannot tell the format from the file name; name it .csv, .csv.gz, "
-        ".jsonl, .ndjson, .jsonl.gz or .parquet, or pass --format csv|jsonl|parquet"
+        ".jsonl, .ndjson, .jsonl.gz or .parquet, or give the format (csv, jsonl or parquet) explicitly"
     )
 
 

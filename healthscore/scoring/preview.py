@@ -60,7 +60,7 @@ def preview_scorecard(
         raise NotEnoughData(
             "no stored scores to compare against"
             + (f" on or after {since}" if since else "")
-            + "; run `healthscore score` (or a --backfill) with the scorecard in force first"
+            + "; score (or backfill) some dates with the scorecard in force first"
         )
     frames, _ = compute_scores(store, dates, card, engine)
     new = frames.snapshots[["as_of", "account_id", "score", "band"]]

@@ -71,7 +71,8 @@ def open_store(
     limit = _memory(memory_limit) if memory_limit else None
     if not path.exists() and not create:
         raise StoreError(
-            f"no store at {path}; run `healthscore init --db {path}` or `healthscore demo` first"
+            f"no store at {path}; create the store there first (empty, or filled with the "
+            "demo data), or point the database setting at an existing store file"
         )
     try:
         con = duckdb.connect(str(path), read_only=read_only)
