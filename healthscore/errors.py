@@ -47,7 +47,14 @@ class ImportRejected(HealthscoreError):
 
 
 class InvalidScorecard(HealthscoreError):
-    """A scorecard file is malformed; the message names the file, line and fix."""
+    """A scorecard file is malformed; the message names the file, line and fix.
+
+    `problems` lists every problem found (``line N, path: what was found; what is allowed``).
+    """
+
+    def __init__(self, message: str, problems: list[str] | None = None):
+        super().__init__(message)
+        self.problems = problems or [message]
 
 
 class UnknownMetric(InvalidScorecard):

@@ -55,14 +55,20 @@ def _located(loc: tuple[Any, ...], message: str) -> ValueError:
     Model validators report at the root; this lets the line-number mapping point at the
     offending key instead of line 1.
     """
-    return ValueError(f"{_LOC_MARK}{json.dumps(list(loc))}{_LOC_MARK}{message}")
+    return _located_all([(loc, message)])
 
 
-def _split_loc(msg: str) -> tuple[tuple[Any, ...] | None, str]:
+def _located_all(problems: list[tuple[tuple[Any, ...], str]]) -> ValueError:
+    """One ValueError carrying several located problems, so a check reports them all."""
+    payload = json.dumps([[list(loc), msg] for loc, msg in problems])
+    return ValueError(f"{_LOC_MARK}{payload}{_LOC_MARK}")
+
+
+def _split_loc(msg: str) -> list[tuple[tuple[Any, ...] | None, str]]:
     if _LOC_MARK not in msg:
-        return None, msg
-    _, loc, rest = msg.split(_LOC_MARK, 2)
-    return tuple(json.loads(loc)), rest
+        return [(None, msg)]
+    _, payload, _rest = msg.split(_LOC_MARK, 2)
+    return [(tuple(loc), text) for loc, text in json.loads(payload)]
 
 
 class _Strict(BaseModel):
@@ -156,15 +162,19 @@ class Group(_Strict):
 
     @model_validator(mode="after")
     def _weights(self) -> Group:
+        problems: list[tuple[tuple[Any, ...], str]] = []
         if sum(m.weight for m in self.measures) <= 0:
-            raise ValueError(
-                f"group {self.name!r}: measure weights sum to 0; give at least one a weight > 0"
+            problems.append(
+                ((), "the measure weights sum to 0; give at least one measure a weight > 0")
             )
         labels = [m.label for m in self.measures]
-        if dup := sorted({x for x in labels if labels.count(x) > 1}):
-            raise ValueError(
-                f"group {self.name!r}: measure {dup[0]!r} appears twice; give one a distinct `name`"
+        for dup in sorted({x for x in labels if labels.count(x) > 1}):
+            i = len(labels) - 1 - labels[::-1].index(dup)
+            problems.append(
+                (("measures", i), f"measure {dup!r} appears twice; give one a distinct `name`")
             )
+        if problems:
+            raise _located_all(problems)
         return self
 
 
@@ -185,7 +195,7 @@ class SegmentOverride(_Strict):
     def _non_negative(cls, v: dict[str, float]) -> dict[str, float]:
         for k, w in v.items():
             if w < 0:
-                raise ValueError(f"{k}: weight {w:g} is not allowed (weights must be >= 0)")
+                raise _located((k,), f"got {w:g}; a weight must be a number ≥ 0")
         return v
 
 
@@ -215,58 +225,90 @@ class Scorecard(_Strict):
     @field_validator("bands")
     @classmethod
     def _band_order(cls, bands: list[Band]) -> list[Band]:
+        problems: list[tuple[tuple[Any, ...], str]] = []
         if bands[0].min != 0:
-            raise _located((0, "min"), f"the first band ({bands[0].name}) must start at min: 0")
+            problems.append(
+                (
+                    (0, "min"),
+                    f"got {bands[0].min:g}; the first band ({bands[0].name}) must start at 0",
+                )
+            )
         for i, (a, b) in enumerate(itertools.pairwise(bands), 1):
             if b.min <= a.min:
-                raise _located(
-                    (i, "min"),
-                    f"band {b.name!r} starts at {b.min:g}, not above {a.name!r} ({a.min:g}); "
-                    "list bands from worst to best with strictly increasing `min`, "
-                    "e.g. red 0, yellow 40, green 70",
+                problems.append(
+                    (
+                        (i, "min"),
+                        f"band {b.name!r} starts at {b.min:g}, not above {a.name!r} ({a.min:g}); "
+                        "list bands from worst to best with strictly increasing `min`, "
+                        "e.g. red 0, yellow 40, green 70",
+                    )
                 )
         names = [b.name for b in bands]
-        if len(set(names)) != len(names):
-            raise ValueError("band names must be unique")
+        for i, n in enumerate(names):
+            if n in names[:i]:
+                problems.append(
+                    ((i, "name"), f"band {n!r} appears twice; band names must be unique")
+                )
+        if problems:
+            raise _located_all(problems)
         return bands
 
     @model_validator(mode="after")
     def _consistent(self) -> Scorecard:
+        problems: list[tuple[tuple[Any, ...], str]] = []
         if sum(g.weight for g in self.groups) <= 0:
-            raise _located(("groups",), "group weights sum to 0; give one group a weight > 0")
-        names = [g.name for g in self.groups]
-        if dup := sorted({x for x in names if names.count(x) > 1}):
-            raise _located(("groups",), f"group {dup[0]!r} appears twice")
-        labels = [m.label for g in self.groups for m in g.measures]
-        if dup := sorted({x for x in labels if labels.count(x) > 1}):
-            raise _located(
-                ("groups",), f"measure {dup[0]!r} appears in two groups; give one a distinct `name`"
+            problems.append(
+                (("groups",), "the group weights sum to 0; give one group a weight > 0")
             )
+        names = [g.name for g in self.groups]
+        for i, n in enumerate(names):
+            if n in names[:i]:
+                problems.append((("groups", i, "name"), f"group {n!r} appears twice"))
+        seen: set[str] = set()
+        for gi, g in enumerate(self.groups):
+            for mi, m in enumerate(g.measures):
+                if m.label in seen and m.label not in [x.label for x in g.measures[:mi]]:
+                    problems.append(
+                        (
+                            ("groups", gi, "measures", mi),
+                            f"measure {m.label!r} appears in two groups; give one a distinct "
+                            "`name`",
+                        )
+                    )
+                seen.add(m.label)
         for seg, ov in self.segments.items():
             groups = {g.name: g for g in self.groups} | {g.name: g for g in ov.groups}
-            for g in ov.weights:
-                if g not in groups:
-                    raise _located(
-                        ("segments", seg, "weights", g),
-                        f"segment {seg!r}: unknown group {g!r} in weights "
-                        f"(groups: {', '.join(groups)})",
+            for gname in ov.weights:
+                if gname not in groups:
+                    problems.append(
+                        (
+                            ("segments", seg, "weights", gname),
+                            f"segment {seg!r}: unknown group {gname!r} in weights "
+                            f"(groups: {', '.join(groups)})",
+                        )
                     )
             seg_labels = {m.label for g in groups.values() for m in g.measures}
-            for m in ov.measure_weights:
-                if m not in seg_labels:
-                    raise _located(
-                        ("segments", seg, "measure_weights", m),
-                        f"segment {seg!r}: unknown measure {m!r} in measure_weights",
+            for mname in ov.measure_weights:
+                if mname not in seg_labels:
+                    problems.append(
+                        (
+                            ("segments", seg, "measure_weights", mname),
+                            f"segment {seg!r}: unknown measure {mname!r} in measure_weights",
+                        )
                     )
             resolved = self._resolve_groups(seg, ov)
             if sum(g.weight for g in resolved) <= 0:
-                raise _located(("segments", seg), f"segment {seg!r}: group weights sum to 0")
+                problems.append((("segments", seg), f"segment {seg!r}: group weights sum to 0"))
             for rg in resolved:
                 if sum(m.weight for m in rg.measures) <= 0 and rg.weight > 0:
-                    raise _located(
-                        ("segments", seg),
-                        f"segment {seg!r}, group {rg.name!r}: measure weights sum to 0",
+                    problems.append(
+                        (
+                            ("segments", seg),
+                            f"segment {seg!r}, group {rg.name!r}: measure weights sum to 0",
+                        )
                     )
+        if problems:
+            raise _located_all(problems)
         return self
 
     # -- derived views -------------------------------------------------------------------
@@ -346,11 +388,12 @@ class Scorecard(_Strict):
         return _line_for(self._lines, tuple(loc))
 
     def check_metrics(self, known: Iterable[str]) -> None:
-        """Raise UnknownMetric (with line) for a measure whose metric is in neither the
-        catalogue nor `custom_metrics`."""
+        """Raise UnknownMetric naming every measure whose metric is in neither the
+        catalogue nor `custom_metrics`, each with its line."""
         known_set = set(known) | self.custom_metric_names()
         sections: list[tuple[tuple[Any, ...], list[Group]]] = [(("groups",), self.groups)]
         sections += [(("segments", s, "groups"), ov.groups) for s, ov in self.segments.items()]
+        problems: list[str] = []
         for prefix, groups in sections:
             for gi, g in enumerate(groups):
                 for mi, m in enumerate(g.measures):
@@ -360,16 +403,19 @@ class Scorecard(_Strict):
                         fix = (
                             f"did you mean {hint!r}?"
                             if hint
-                            else "run `healthscore metrics list` to see the catalogue"
+                            else "the metric catalogue lists the names this store offers"
                         )
-                        raise UnknownMetric(
-                            f"{self._where(loc)}{_dotted(loc)}: unknown metric {m.metric!r}; "
+                        problems.append(
+                            f"{self._at(loc)}: unknown metric {m.metric!r}; "
                             f"{fix} (or declare it under custom_metrics)"
                         )
+        if problems:
+            raise UnknownMetric(_report(self._file, problems), problems=problems)
 
-    def _where(self, loc: tuple[Any, ...]) -> str:
+    def _at(self, loc: tuple[Any, ...]) -> str:
         line = self.line_of(loc)
-        return f"{self._file} line {line}, " if line else f"{self._file}, "
+        path = _dotted(loc, self.model_dump(include={"groups", "segments"}))
+        return f"line {line}, {path}" if line else path
 
 
 # -- loading ---------------------------------------------------------------------------
@@ -382,11 +428,41 @@ def _closest(name: str, known: Iterable[str]) -> str | None:
     return hits[0] if hits else None
 
 
-def _dotted(loc: tuple[Any, ...]) -> str:
+def _dotted(loc: tuple[Any, ...], data: Any = None) -> str:
+    """`groups.Usage.measures.logins.weight`: list items by their name where they have one
+    (groups and bands by `name`, measures by `name` or `metric`), else by `[index]`."""
     out = ""
+    node = data
     for part in loc:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+        item = (
+            node[part]
+            if isinstance(node, list) and isinstance(part, int) and part < len(node)
+            else None
+        )
+        label = None
+        if isinstance(item, dict):
+            label = item.get("name") or item.get("metric")
+        if isinstance(part, int):
+            out += f".{label}" if isinstance(label, str) and label and out else f"[{part}]"
+        else:
+            out += f".{part}" if out else str(part)
+        if isinstance(node, list) and isinstance(part, int):
+            node = item
+        elif isinstance(node, dict):
+            node = node.get(part)
+        else:
+            node = None
     return out
+
+
+def _report(file: str, problems: list[str]) -> str:
+    """One problem: `file line N, path: what`; several: a count, then one per line."""
+    if len(problems) == 1:
+        return (
+            f"{file} {problems[0]}" if problems[0].startswith("line ") else f"{file}, {problems[0]}"
+        )
+    listed = "\n".join(f"  {p}" for p in problems)
+    return f"{file}: {len(problems)} problems\n{listed}"
 
 
 def _node_lines(node: yaml.Node, path: tuple[Any, ...], out: dict[tuple[Any, ...], int]) -> None:
@@ -414,23 +490,93 @@ def _line_for(lines: Mapping[tuple[Any, ...], int], loc: tuple[Any, ...]) -> int
 _UNION_TAGS = {"thresholds", "linear", "percentile", "zscore"}
 
 
-def _explain(err: dict[str, Any]) -> str:
-    typ, msg, value = err["type"], err["msg"], err.get("input")
-    if typ == "greater_than_equal" and "weight" in map(str, err["loc"]):
-        return f"{value!r} is not allowed (weights must be >= 0)"
+_FIELD_WORDS = {
+    "weight": "a weight",
+    "min": "a band's `min`",
+    "min_coverage": "min_coverage (a share of the weight)",
+    "max_age_days": "max_age_days",
+}
+_TYPE_WORDS = {
+    "float_parsing": "a number",
+    "float_type": "a number",
+    "int_parsing": "a whole number",
+    "int_type": "a whole number",
+    "string_type": "text",
+    "bool_parsing": "true or false",
+    "bool_type": "true or false",
+    "list_type": "a list (`- item` lines or [a, b])",
+    "dict_type": "a mapping of `key: value` lines",
+    "model_type": "a mapping of `key: value` lines",
+    "tuple_type": "a pair [value, score]",
+}
+_BOUNDS = {
+    "greater_than_equal": ("ge", "≥"),
+    "greater_than": ("gt", ">"),
+    "less_than_equal": ("le", "≤"),
+    "less_than": ("lt", "<"),
+}
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return f"{value:g}"
+    return repr(value) if isinstance(value, str) else str(value)
+
+
+def _explain(err: dict[str, Any], owner: type[BaseModel] | None) -> str:
+    """pydantic's error in plain words: the value found, then what is allowed."""
+    typ, msg, value, ctx = err["type"], err["msg"], err.get("input"), err.get("ctx") or {}
+    field = next((p for p in reversed(err["loc"]) if isinstance(p, str)), "")
+    what = _FIELD_WORDS.get(field, f"`{field}`" if field else "it")
+    got = "" if isinstance(value, dict | list) or value is None else f"got {_shown(value)}; "
+    if typ in _BOUNDS:
+        key, sign = _BOUNDS[typ]
+        return f"{got}{what} must be a number {sign} {_shown(ctx.get(key))}"
+    if typ in _TYPE_WORDS:
+        return f"{got}{what} must be {_TYPE_WORDS[typ]}"
     if typ == "extra_forbidden":
-        return "unknown key; check its spelling against docs/scorecards.md"
+        allowed = sorted(owner.model_fields) if owner is not None else []
+        hint = _closest(field, allowed) if allowed else None
+        fix = f"did you mean {hint!r}? " if hint else ""
+        keys = f"allowed keys: {', '.join(allowed)}" if allowed else "see docs/scorecards.md"
+        return f"unknown key {field!r}; {fix}{keys}"
     if typ == "missing":
-        return "is required"
+        return f"{what} is required here"
+    if typ == "string_too_short":
+        return f"{what} must not be empty"
+    if typ == "too_short":
+        n = ctx.get("min_length")
+        if isinstance(value, str):
+            return f"{what} must not be empty"
+        return f"got {ctx.get('actual_length', 0)} item(s); {what} needs at least {n}"
+    if typ == "literal_error":
+        return f"{got}allowed: {ctx.get('expected')}"
     if typ == "union_tag_invalid":
-        tag = err.get("ctx", {}).get("tag")
-        return f"unknown method {tag!r}; use thresholds, linear, percentile or zscore"
+        return f"unknown method {ctx.get('tag')!r}; use thresholds, linear, percentile or zscore"
     if typ == "union_tag_not_found":
         return "needs `method:` (thresholds, linear, percentile or zscore)"
     if msg.startswith("Value error, "):
         msg = msg[len("Value error, ") :]
-    shown = "" if isinstance(value, dict | list) or value is None else f"{value!r}: "
-    return f"{shown}{msg}"
+    return f"{got}{msg}" if not msg.startswith("got ") else msg
+
+
+def _owner(loc: tuple[Any, ...]) -> type[BaseModel] | None:
+    """The model that holds the last key of `loc` (for the keys an unknown one could be)."""
+    model: type[BaseModel] | None = Scorecard
+    parts = list(loc[:-1])
+    i = 0
+    while model is not None and i < len(parts):
+        part = parts[i]
+        nxt = _CHILDREN.get((model.__name__, part)) if isinstance(part, str) else model
+        if isinstance(part, str) and part in _UNION_TAGS:
+            nxt = _NORMALIZERS[part]
+        if nxt is None:
+            return None
+        if model is Scorecard and part == "segments":
+            i += 1  # the segment's name
+        model = nxt
+        i += 1
+    return model
 
 
 def parse_scorecard(text: str, file: str = "<scorecard>") -> Scorecard:
@@ -455,16 +601,23 @@ def parse_scorecard(text: str, file: str = "<scorecard>") -> Scorecard:
     try:
         card = Scorecard.model_validate(data)
     except ValidationError as exc:
-        first: dict[str, Any] = dict(exc.errors()[0])
-        loc: tuple[Any, ...] = tuple(first["loc"])
-        inner, first["msg"] = _split_loc(str(first["msg"]))
-        if inner is not None:
-            loc = (*loc, *inner)
-        line = _line_for(lines, loc)
-        where = f"{file} line {line}" if line else file
-        path = _dotted(tuple(p for p in loc if not (isinstance(p, str) and p in _UNION_TAGS)))
-        more = f" (and {exc.error_count() - 1} more problem(s))" if exc.error_count() > 1 else ""
-        raise InvalidScorecard(f"{where}, {path or 'scorecard'}: {_explain(first)}{more}") from None
+        problems = []
+        for err in exc.errors():
+            base: tuple[Any, ...] = tuple(err["loc"])
+            for inner, text in _split_loc(str(err["msg"])):
+                loc = (*base, *inner) if inner is not None else base
+                plain = dict(err, msg=text, loc=loc) if inner is not None else dict(err, msg=text)
+                if inner is not None:
+                    plain["type"] = "value_error"  # our own message, already in plain words
+                    plain.pop("input", None)
+                shown = tuple(p for p in loc if not (isinstance(p, str) and p in _UNION_TAGS))
+                line = _line_for(lines, loc)
+                path = _dotted(shown, data) or "scorecard"
+                owner = _owner(loc) if plain["type"] == "extra_forbidden" else None
+                at = f"line {line}, {path}" if line else path
+                problems.append((line or 0, f"{at}: {_explain(plain, owner)}"))
+        ordered = [p for _, p in sorted(problems, key=lambda x: x[0])]
+        raise InvalidScorecard(_report(file, ordered), problems=ordered) from None
     card._source = text
     card._file = file
     card._lines = lines
@@ -481,3 +634,20 @@ def load_scorecard(path: str | Path | None = None) -> Scorecard:
     except (OSError, UnicodeDecodeError) as exc:
         raise InvalidScorecard(f"{p}: cannot read scorecard ({exc})") from None
     return parse_scorecard(text, file=p.name if path is None else str(p))
+
+
+# Which model a key's value is, for naming the keys allowed next to an unknown one.
+_CHILDREN: dict[tuple[str, str], type[BaseModel]] = {
+    ("Scorecard", "groups"): Group,
+    ("Scorecard", "bands"): Band,
+    ("Scorecard", "segments"): SegmentOverride,
+    ("SegmentOverride", "groups"): Group,
+    ("Group", "measures"): Measure,
+    ("Measure", "normalize"): Measure,  # the method's own model follows as the union tag
+}
+_NORMALIZERS: dict[str, type[BaseModel]] = {
+    "thresholds": Thresholds,
+    "linear": Linear,
+    "percentile": Percentile,
+    "zscore": ZScore,
+}

@@ -154,7 +154,10 @@ def test_empty_and_header_only_files(store: Store, tmp_path: Path) -> None:
 
 def test_unknown_extension_needs_format(store: Store, tmp_path: Path) -> None:
     path = write_csv(tmp_path / "accounts.data", [{"account_id": "a1"}])
-    with pytest.raises(ImportRejected, match=r"cannot tell the format from the file name; .* or give the format \(csv, jsonl or parquet\) explicitly"):
+    with pytest.raises(
+        ImportRejected,
+        match=r"cannot tell the format from the file name; .* or give the format \(csv, jsonl or parquet\) explicitly",
+    ):
         import_files(store, "accounts", [path])
     assert import_files(store, "accounts", [path], fmt="csv").rows_inserted == 1
 

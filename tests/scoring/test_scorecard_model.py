@@ -58,8 +58,8 @@ def test_valid_card_parses_and_versions_with_hash() -> None:
 def test_negative_weight_names_line_and_rule() -> None:
     msg = _err(VALID.replace("        weight: 1\n", "        weight: -2\n"))
     assert msg == (
-        "scorecard.yaml line 23, groups[1].measures[0].weight: "
-        "-2 is not allowed (weights must be >= 0)"
+        "scorecard.yaml line 23, groups.Support.measures.open_tickets.weight: "
+        "got -2; a weight must be a number ≥ 0"
     )
 
 
@@ -73,19 +73,21 @@ def test_zero_sum_group_weights() -> None:
 
 def test_zero_sum_measure_weights_points_at_group() -> None:
     msg = _err(VALID.replace("        weight: 1\n", "        weight: 0\n"))
-    assert msg.startswith("scorecard.yaml line 16, groups[1]: ")
+    assert msg.startswith("scorecard.yaml line 16, groups.Support: ")
     assert "measure weights sum to 0" in msg
 
 
 def test_bad_band_order() -> None:
     msg = _err(VALID.replace("min: 70", "min: 30"))
-    assert msg.startswith("scorecard.yaml line 9, bands[2].min: ")
+    assert msg.startswith("scorecard.yaml line 9, bands.green.min: ")
     assert "band 'green' starts at 30, not above 'yellow' (40)" in msg
     assert "strictly increasing" in msg
 
 
 def test_first_band_must_start_at_zero() -> None:
-    assert "must start at min: 0" in _err(VALID.replace("min: 0", "min: 10"))
+    assert _err(VALID.replace("min: 0", "min: 10")) == (
+        "scorecard.yaml line 5, bands.red.min: got 10; the first band (red) must start at 0"
+    )
 
 
 def test_bad_yaml_reports_line() -> None:
@@ -99,10 +101,80 @@ def test_bad_yaml_reports_line() -> None:
 def test_unknown_method_and_unknown_key() -> None:
     msg = _err(VALID.replace("method: linear", "method: lineal"))
     assert msg.startswith(
-        "scorecard.yaml line 15, groups[0].measures[0].normalize: unknown method 'lineal'"
+        "scorecard.yaml line 15, groups.Usage.measures.logins.normalize: unknown method 'lineal'"
     )
     msg = _err(VALID.replace("        weight: 1\n", "        wieght: 1\n"))
-    assert msg.startswith("scorecard.yaml line 23, groups[1].measures[0].wieght: unknown key")
+    assert msg == (
+        "scorecard.yaml line 23, groups.Support.measures.open_tickets.wieght: unknown key "
+        "'wieght'; did you mean 'weight'? allowed keys: age_metric, decay, direction, "
+        "max_age_days, metric, name, normalize, optional, weight"
+    )
+
+
+def test_every_problem_is_reported_at_once_with_line_value_and_rule() -> None:
+    text = (
+        VALID.replace("    weight: 2\n", "    weight: -3\n")  # line 12
+        .replace("min: 70", "min: 130")  # line 9
+        .replace("method: linear", "method: lineal")  # line 15
+        .replace("        weight: 1\n", "        wieght: 1\n")  # line 23
+        .replace("version: 3", "version: ''")  # line 2
+    )
+    with pytest.raises(InvalidScorecard) as exc:
+        parse_scorecard(text, file="scorecard.yaml")
+    expected = [
+        "line 2, version: `version` must not be empty",
+        "line 9, bands.green.min: got 130; a band's `min` must be a number < 100",
+        "line 12, groups.Usage.weight: got -3; a weight must be a number ≥ 0",
+        "line 15, groups.Usage.measures.logins.normalize: unknown method 'lineal'; "
+        "use thresholds, linear, percentile or zscore",
+        "line 23, groups.Support.measures.open_tickets.wieght: unknown key 'wieght'; "
+        "did you mean 'weight'? allowed keys: age_metric, decay, direction, max_age_days, "
+        "metric, name, normalize, optional, weight",
+    ]
+    assert exc.value.problems == expected
+    assert str(exc.value) == "scorecard.yaml: 5 problems\n" + "\n".join(f"  {p}" for p in expected)
+
+
+def test_model_level_problems_are_all_reported() -> None:
+    text = (
+        VALID.replace("min: 70", "min: 30")  # band order, line 9
+        .replace("{Support: 3}", "{Suport: 3, Usage: 1}")  # unknown group, line 26
+        .replace("  - name: Support\n", "  - name: Usage\n")  # duplicate group, line 16
+    )
+    # Checks across groups and segments run once every field is valid (here: not yet).
+    (band,) = _problems(text)
+    assert band.startswith("line 9, bands.green.min: band 'green' starts at 30")
+    fixed = _problems(text.replace("min: 30", "min: 70"))
+    assert fixed == [
+        "line 16, groups.Usage.name: group 'Usage' appears twice",
+        "line 26, segments.enterprise.weights.Suport: segment 'enterprise': unknown group "
+        "'Suport' in weights (groups: Usage)",
+    ]
+
+
+def _problems(text: str) -> list[str]:
+    with pytest.raises(InvalidScorecard) as exc:
+        parse_scorecard(text, file="scorecard.yaml")
+    return exc.value.problems
+
+
+def test_every_unknown_metric_is_named() -> None:
+    card = parse_scorecard(
+        VALID.replace("metric: logins", "metric: login_count").replace(
+            "metric: open_tickets", "metric: tickets_open"
+        ),
+        file="sc.yaml",
+    )
+    with pytest.raises(UnknownMetric) as exc:
+        card.check_metrics({"logins_count", "open_tickets"})
+    assert exc.value.problems == [
+        "line 14, groups.Usage.measures.login_count.metric: unknown metric 'login_count'; "
+        "did you mean 'logins_count'? (or declare it under custom_metrics)",
+        "line 19, groups.Support.measures.tickets_open.metric: unknown metric 'tickets_open'; "
+        "the metric catalogue lists the names this store offers (or declare it under "
+        "custom_metrics)",
+    ]
+    assert str(exc.value).startswith("sc.yaml: 2 problems\n  line 14, ")
 
 
 def test_linear_range_and_threshold_order() -> None:
@@ -121,7 +193,7 @@ def test_unknown_metric_names_line_and_suggests() -> None:
     with pytest.raises(UnknownMetric) as exc:
         card.check_metrics({"logins_count", "open_tickets"})
     assert str(exc.value).startswith(
-        "sc.yaml line 14, groups[0].measures[0].metric: unknown metric 'login_count'"
+        "sc.yaml line 14, groups.Usage.measures.login_count.metric: unknown metric 'login_count'"
     )
     assert "did you mean 'logins_count'?" in str(exc.value)
 
