@@ -339,6 +339,8 @@ def test_portfolio_summary(scored: Store, on: On) -> None:
     )[0]
     assert (got["accounts"], got["churned"], got["active"]) == (n, churned, n - churned)
     assert got["rows"]["events"] == got["events"] == scored.count("events")
+    assert got["rows"] == {k: scored.count(k) for k in got["rows"]}
+    assert summary.row_count(on(scored, shared=True), "features") == scored.count("features") > 0
     assert got["mrr"] == pytest.approx(sql(scored, "SELECT sum(mrr) FROM accounts")[0][0])
     assert sum(s["accounts"] for s in got["by_segment"].values()) == n
     first, last = sql(scored, "SELECT min(event_time), max(event_time) FROM events")[0]

@@ -50,7 +50,7 @@ from healthscore.store.queries.scores import (
     snapshot_dates,
 )
 from healthscore.store.queries.span import DataRange, data_range
-from healthscore.store.queries.summary import portfolio_summary, row_counts
+from healthscore.store.queries.summary import portfolio_summary, row_count, row_counts
 
 __all__ = [
     "DataRange",
@@ -80,6 +80,7 @@ __all__ = [
     "portfolio_summary",
     "previous_score",
     "read_snapshots",
+    "row_count",
     "row_counts",
     "snapshot_dates",
     "subscription_changes",

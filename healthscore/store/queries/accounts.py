@@ -178,7 +178,8 @@ def portfolio(
         p = p.filter(p.as_of == ibis.date(other)).select("account_id", **{f"{col}_prev": p.score})
         j = j.left_join(p, "account_id").select(j, p[f"{col}_prev"])
     for col in ("trend_7d", "trend_30d"):
-        trends.setdefault(col, j.score - j[f"{col}_prev"])
+        if col not in trends:
+            trends[col] = j.score - j[f"{col}_prev"]
     # Rounded as a float: PostgreSQL rounds to two places only as NUMERIC.
     arr = ibis.coalesce(j.arr, 12 * j.acct_mrr, 12 * j.sub_mrr).cast("float64").round(2)
     out = j.select(

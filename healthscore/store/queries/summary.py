@@ -9,12 +9,17 @@ import ibis
 from healthscore.store.queries._backend import Source, rows, table
 from healthscore.store.schema import KINDS
 
-__all__ = ["portfolio_summary", "row_counts"]
+__all__ = ["portfolio_summary", "row_count", "row_counts"]
+
+
+def row_count(source: Source, name: str) -> int:
+    """Rows held by table `name`."""
+    return int(table(source, name).count().to_pyarrow().as_py())
 
 
 def row_counts(source: Source) -> dict[str, int]:
     """Rows held by each signal table, in the schema's order."""
-    return {name: int(table(source, name).count().to_pyarrow().as_py()) for name in KINDS}
+    return {name: row_count(source, name) for name in KINDS}
 
 
 def portfolio_summary(source: Source) -> dict[str, Any]:
