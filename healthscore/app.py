@@ -102,7 +102,7 @@ class App:
         )
         keep_store = settings.db == self.settings.db and self._store is not None
         keep_card = given_card is None and settings.scorecard == self.settings.scorecard
-        return App(
+        return type(self)(
             settings,
             clock=self._clock,
             store=self._store if keep_store else None,

@@ -28,7 +28,8 @@ from rich.table import Table as RichTable
 
 from healthscore.app import App
 from healthscore.config import BadSetting, terminal_columns
-from healthscore.errors import HealthscoreError
+from healthscore.errors import HealthscoreError, StoreError
+from healthscore.store import Store
 
 
 def _width(stream: Any) -> int | None:
@@ -82,6 +83,21 @@ def date_option(*names: str, help: str) -> Any:
     return typer.Option(*names, parser=parse_date, metavar="YYYY-MM-DD", help=help)
 
 
+class CliApp(App):
+    """The App as the CLI runs it: the same object, with messages that name commands."""
+
+    @property
+    def store(self) -> Store:
+        # The core's message says what to do in words; here it can name the commands.
+        if not self.store_is_open and not self.db_path.exists():
+            p = self.db_path
+            raise StoreError(
+                f"no store at {p}; create it with `healthscore init --db {p}` (or "
+                f"`healthscore demo --db {p}`), or point --db / $HEALTHSCORE_DB at a store"
+            )
+        return super().store
+
+
 def _flag(name: str) -> str:
     return "--" + name.replace("_", "-")
 
@@ -116,7 +132,7 @@ def make_app(ctx: typer.Context, db: Path | None) -> App:
     own App as ``CliRunner().invoke(app, args, obj=App(...))``; it is used (and left open).
     """
     given = ctx.obj if isinstance(ctx.obj, App) else None
-    base = given or App.from_env()
+    base = given or CliApp.from_env()
     try:
         built = base.replace(db=db)
     except BadSetting as exc:
