@@ -41,20 +41,23 @@ def test_kill_9_mid_import_leaves_store_unchanged(tmp_path: Path) -> None:
         f"FROM range(4000000) t(i)) TO '{big}' (HEADER)"
     )
     code = "import sys; from healthscore.cli import main; sys.argv[0] = 'healthscore'; main()"
-    proc = subprocess.Popen(
+    # The context manager closes the stderr pipe (no unclosed-file warning).
+    with subprocess.Popen(
         [sys.executable, "-c", code, "import", "events", str(big), "--db", str(db)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
-    )
-    try:
-        # Wait until the import is well under way (the whole import takes > 5 s here).
-        deadline = time.monotonic() + 2.0
-        while time.monotonic() < deadline and proc.poll() is None:
-            time.sleep(0.05)
-        assert proc.poll() is None, "import finished before it could be killed; use a bigger file"
-        os.kill(proc.pid, signal.SIGKILL)
-    finally:
-        proc.wait(timeout=30)
+    ) as proc:
+        try:
+            # Wait until the import is well under way (the whole import takes > 5 s here).
+            deadline = time.monotonic() + 2.0
+            while time.monotonic() < deadline and proc.poll() is None:
+                time.sleep(0.05)
+            assert proc.poll() is None, (
+                "import finished before it could be killed; use a bigger file"
+            )
+            os.kill(proc.pid, signal.SIGKILL)
+        finally:
+            proc.wait(timeout=30)
     assert proc.returncode == -signal.SIGKILL
     assert _counts(db) == before
     # The store is healthy: it opens, and a fresh import of the same file works.
