@@ -1,4 +1,4 @@
-"""ChurnSim folders: the committed slice (Parquet and CSV) and the full shared sample."""
+"""ChurnSim folders: the committed slice (Parquet and CSV), checked against its source files."""
 
 from __future__ import annotations
 
@@ -12,7 +12,6 @@ from healthscore.ingest import import_churnsim, store_status
 from healthscore.store import Store
 
 SLICE = Path(__file__).parents[1] / "data" / "churnsim_slice"
-SHARED = Path(__file__).parents[3] / "shared" / "data" / "socialnet7"
 
 
 def _rows(store: Store) -> tuple[int, int, int, int]:
@@ -64,19 +63,37 @@ def test_not_a_churnsim_folder(store: Store, tmp_path: Path) -> None:
         import_churnsim(store, tmp_path)
 
 
-@pytest.mark.slow
-@pytest.mark.skipif(not SHARED.exists(), reason="shared socialnet7 sample not beside the repo")
-def test_full_socialnet7_matches_readme_counts(store: Store) -> None:
-    import_churnsim(store, SHARED)
+def test_slice_status_matches_the_source_files(store: Store) -> None:
+    """Counts, time range and per-type counts, recomputed from the Parquet files by pyarrow."""
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    src = {
+        t: pq.read_table(SLICE / "parquet" / f"{t}.parquet")
+        for t in ("account", "subscription", "event", "event_type")
+    }
+    import_churnsim(store, SLICE / "parquet")
     kinds = {k["kind"]: k for k in store_status(store)["kinds"]}
-    assert kinds["accounts"]["rows"] == 3662
-    assert kinds["subscriptions"]["rows"] == 14370
-    assert kinds["events"]["rows"] == 4503916
+    assert kinds["accounts"]["rows"] == src["account"].num_rows == 163
+    assert kinds["subscriptions"]["rows"] == src["subscription"].num_rows == 525
+    assert kinds["events"]["rows"] == src["event"].num_rows == 45784
+    times = src["event"]["event_time"]
+    first, last = (pc.min(times).as_py(), pc.max(times).as_py())
     assert (kinds["events"]["first"], kinds["events"]["last"]) == (
-        "2020-01-01 00:00:13",
-        "2020-06-30 23:59:15",
+        first.strftime("%Y-%m-%d %H:%M:%S"),
+        last.strftime("%Y-%m-%d %H:%M:%S"),
     )
+    names = dict(
+        zip(
+            src["event_type"]["event_type_id"].to_pylist(),
+            src["event_type"]["event_type_name"].to_pylist(),
+            strict=True,
+        )
+    )
+    expected: dict[str, int] = {}
+    for type_id in src["event"]["event_type_id"].to_pylist():
+        expected[names[type_id]] = expected.get(names[type_id], 0) + 1
     by_type = dict(
         store.con.execute("SELECT event_type, count(*) FROM events GROUP BY 1").fetchall()
     )
-    assert by_type["like"] == 1486312 and by_type["unfriend"] == 4894
+    assert by_type == expected and len(expected) == len(names)
