@@ -1,10 +1,11 @@
-"""The public Python API: score a store, explain an account, list the portfolio, predict churn.
+"""The public Python API: score a store, explain an account, list the portfolio, predict churn,
+report the portfolio's KPIs.
 
 Every function runs on a `healthscore.app.App`, the object the CLI builds too: pass one
 (``api.score(app)``), or a store (an open `Store` or a path) and the function builds an App
 from the settings ($HEALTHSCORE_DB, else ./healthscore.duckdb; $HEALTHSCORE_SCORECARD;
 $HEALTHSCORE_ENGINE) for the call.  Results match `healthscore score | explain | accounts
-| predict` without shelling out.  See docs/python-api.md.
+| predict | kpis` without shelling out.  See docs/python-api.md.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from typing import Any
 import pandas as pd
 
 from healthscore.app import App
+from healthscore.portfolio import KpiReport
 from healthscore.predict.api import Prediction
 from healthscore.scoring import (
     Explanation,
@@ -31,9 +33,11 @@ from healthscore.store import Store
 
 __all__ = [
     "App",
+    "KpiReport",
     "Prediction",
     "accounts",
     "explain",
+    "kpis",
     "load_scorecard",
     "metrics",
     "predict",
@@ -105,8 +109,8 @@ def score(
         if backfill is not None:
             start, end = _day(backfill[0]), _day(backfill[1])
             assert start is not None and end is not None
-            return run_backfill(app.store, start, end, every_days, card, eng)
-        return run_score(app.store, _day(as_of), card, eng)
+            return run_backfill(app.store, start, end, every_days, card, eng, today=app.today())
+        return run_score(app.store, _day(as_of), card, eng, today=app.today())
 
 
 def explain(
@@ -231,3 +235,40 @@ def metrics(db: AppLike = None, *, group: str | None = None) -> pd.DataFrame:
         if group is None or i.group == group
     ]
     return pd.DataFrame(rows, columns=cols)
+
+
+def kpis(
+    db: AppLike = None,
+    *,
+    period: str = "month",
+    start: dt.date | str | None = None,
+    end: dt.date | str | None = None,
+    segment: str | None = None,
+    by: str | None = None,
+    gross_margin: float | None = None,
+) -> KpiReport:
+    """The portfolio KPIs per month or quarter: logo churn, MRR movements, GRR and NRR, CLTV,
+    NPS, CSAT, adoption, self-service, time to first value and the score's bands, with the
+    change against the previous period and a year earlier (what `healthscore kpis` shows).
+
+    `start` and `end` are days inside the first and last period (default: the twelve
+    months, or eight quarters, up to the newest data); `segment` keeps one segment; `by`
+    adds one row per segment, plan or owner; `gross_margin` (0-1) turns revenue CLTV into
+    margin CLTV.
+    Every definition is in docs/kpis.md.
+
+    >>> r = kpis("acme.duckdb", period="quarter", by="segment")
+    >>> r.rows[-1]["churn_rate"], r.rows[-1]["nrr"]
+    """
+    from healthscore.portfolio import portfolio_kpis
+
+    with _app(db) as app:
+        return portfolio_kpis(
+            app.store,
+            period=period,
+            start=_day(start),
+            end=_day(end),
+            segment=segment,
+            by=by,
+            gross_margin=gross_margin,
+        )

@@ -136,3 +136,23 @@ def test_api_predict_defaults_to_the_apps_today(scored_db: Path) -> None:
     assert p.model == "scorecard" and p.frame["churn_probability"].isna().all()
     assert any("falling back to the configured scorecard" in w for w in p.warnings)
     assert p.frame["health_score"].notna().all() and len(p.frame) > 0
+
+
+def test_scoring_reads_today_from_the_apps_clock(scored_db: Path, tmp_path: Path) -> None:
+    # The demo's data ends before the real today; a clock set before its last day makes that
+    # day "the future" for score and backfill alike, through the CLI and the Python API.
+    last = api.accounts(scored_db)["as_of"].max()
+    early = last - dt.timedelta(days=3)
+    copy = tmp_path / "copy.duckdb"
+    copy.write_bytes(scored_db.read_bytes())
+    with App.from_env({}, db=copy, clock=lambda: early) as hs:
+        before = hs.store.count("score_snapshots")
+        r = runner.invoke(cli, ["score", "--as-of", str(last)], obj=hs)
+        assert r.exit_code == 1
+        assert f"{last} is in the future (today is {early})" in str(r.exception)
+        with pytest.raises(Exception, match=f"today is {early}"):
+            api.score(hs, backfill=(str(early - dt.timedelta(days=7)), str(last)))
+        assert hs.store.count("score_snapshots") == before
+        # With no date given, the default is the last data day capped at the clock's today.
+        run = api.score(hs)
+        assert run.dates == [early]

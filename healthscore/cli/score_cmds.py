@@ -132,9 +132,9 @@ def score_cmd(
             def tick(done: int, total: int) -> None:
                 bar.update(task, completed=done, total=total)
 
-            run = run_backfill(s, start, end, step, card, eng, progress=tick)
+            run = run_backfill(s, start, end, step, card, eng, progress=tick, today=hs.today())
     else:
-        run = run_score(s, as_of, card, eng)
+        run = run_score(s, as_of, card, eng, today=hs.today())
     if fmt is OutputFormat.json:
         emit_json(run.as_dict())
     elif fmt is OutputFormat.csv:

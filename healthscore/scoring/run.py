@@ -119,12 +119,15 @@ def custom_metrics(card: Scorecard) -> list[Any] | None:
     return out
 
 
-def _refuse_future(dates: Sequence[dt.date]) -> None:
-    """Refuse dates after today: with no data yet, every account would read as silent.
+def _today() -> dt.date:
+    """The later of the local and the UTC date (stored times are UTC), so a date that has
+    begun in either is allowed; adapters pass their App's clock instead."""
+    return max(dt.date.today(), dt.datetime.now(dt.UTC).date())
 
-    Today is the later of the local and the UTC date (stored times are UTC), so a date that
-    has begun in either is allowed."""
-    today = max(dt.date.today(), dt.datetime.now(dt.UTC).date())
+
+def _refuse_future(dates: Sequence[dt.date], today: dt.date | None = None) -> None:
+    """Refuse dates after today: with no data yet, every account would read as silent."""
+    today = today or _today()
     future = [d for d in dates if d > today]
     if future:
         raise HealthscoreError(
@@ -139,7 +142,7 @@ def _data_lag(store: Store, day: dt.date) -> int:
     return max((day - rng[1]).days, 0) if rng else 0
 
 
-def default_as_of(store: Store) -> dt.date:
+def default_as_of(store: Store, today: dt.date | None = None) -> dt.date:
     """The last day with data (capped at today): scoring 'now' on a historical store works."""
     rng = data_date_range(store)
     if rng is None:
@@ -147,7 +150,7 @@ def default_as_of(store: Store) -> dt.date:
             "the store holds no data to score; import some (`healthscore import`) "
             "or build the demo (`healthscore demo`)"
         )
-    return min(rng[1], dt.date.today())
+    return min(rng[1], today or _today())
 
 
 def compute_scores(
@@ -270,14 +273,17 @@ def score(
     as_of: dt.date | None = None,
     scorecard: Scorecard | str | None = None,
     engine: Any = None,
+    *,
+    today: dt.date | None = None,
 ) -> ScoreRun:
     """Score every active account as of `as_of` (default: last data day) and store the snapshot.
 
-    An existing snapshot for that date is replaced atomically.
+    An existing snapshot for that date is replaced atomically. `today` (default: the system
+    clock) bounds the dates that may be scored.
     """
     card = resolve_scorecard(scorecard)
-    day = as_of or default_as_of(store)
-    _refuse_future([day])
+    day = as_of or default_as_of(store, today)
+    _refuse_future([day], today)
     frames, _ = compute_scores(store, [day], card, engine)
     write_scores(store, frames, card, [day])
     return _summary(card, frames, [day], [], _data_lag(store, day))
@@ -307,6 +313,8 @@ def backfill(
     scorecard: Scorecard | str | None = None,
     engine: Any = None,
     progress: Progress | None = None,
+    *,
+    today: dt.date | None = None,
 ) -> ScoreRun:
     """Score start..end every `every_days` days in one metrics call and store each snapshot.
 
@@ -314,7 +322,7 @@ def backfill(
     """
     card = resolve_scorecard(scorecard)
     days = backfill_dates(start, end, every_days)
-    _refuse_future(days)
+    _refuse_future(days, today)
     # ~20 chunks of dates, each scored and written in one transaction: every snapshot stays
     # atomic, the progress bar moves, and memory holds one chunk's measure rows at a time.
     run = score_chunks(store, days, card, engine, chunks=20, max_rows=METRIC_ROWS_PER_CALL)
