@@ -6,13 +6,21 @@ month or quarter and segment, with trends against the previous period and a year
 Definitions: docs/kpis.md.
 """
 
-from healthscore.portfolio.kpis import ALL, GroupBy, KpiReport, UnknownSegment, portfolio_kpis
+from healthscore.portfolio.kpis import (
+    ALL,
+    GroupBy,
+    InvalidKpiOption,
+    KpiReport,
+    UnknownSegment,
+    portfolio_kpis,
+)
 from healthscore.portfolio.periods import Known, Period, PeriodKind
 from healthscore.portfolio.report import render_kpi_html
 
 __all__ = [
     "ALL",
     "GroupBy",
+    "InvalidKpiOption",
     "Known",
     "KpiReport",
     "Period",

@@ -38,7 +38,7 @@ from healthscore.store.queries import scores as _scores
 from healthscore.store.queries import span as _span
 from healthscore.store.queries._backend import Source
 
-__all__ = ["ALL", "GroupBy", "KpiReport", "UnknownSegment", "portfolio_kpis"]
+__all__ = ["ALL", "GroupBy", "InvalidKpiOption", "KpiReport", "UnknownSegment", "portfolio_kpis"]
 
 ALL = "all"
 NONE_GROUP = "(none)"
@@ -54,6 +54,23 @@ class GroupBy(StrEnum):
 
 class UnknownSegment(HealthscoreError):
     """A segment no account carries."""
+
+
+class InvalidKpiOption(HealthscoreError, ValueError):
+    """A parameter of `portfolio_kpis` outside what it allows."""
+
+
+def _invalid(name: str, allowed: str, got: object) -> InvalidKpiOption:
+    return InvalidKpiOption(
+        f"The {name!r} parameter of portfolio_kpis must be {allowed}. Got {got!r} instead."
+    )
+
+
+def _choice(enum: type[StrEnum], name: str, value: object) -> Any:
+    try:
+        return enum(str(value))
+    except ValueError:
+        raise _invalid(name, "one of " + ", ".join(e.value for e in enum), value) from None
 
 
 @dataclass
@@ -233,8 +250,10 @@ def portfolio_kpis(
     ttfv_targets
         Days to first value a new account should take: one number, or per segment.
     """
-    kind = PeriodKind(period)
-    group_by = None if by is None else GroupBy(by)
+    kind: PeriodKind = _choice(PeriodKind, "period", period)
+    group_by: GroupBy | None = None if by is None else _choice(GroupBy, "by", by)
+    if gross_margin is not None and not 0 < gross_margin <= 1:
+        raise _invalid("gross_margin", "a fraction in the range (0, 1]", gross_margin)
     subs = _subs.subscription_rows(source, dt.date(2199, 12, 31))
     known = _known(source, subs, grace_days)
     subs = subs[pd.to_datetime(subs["start_date"]).dt.date <= known.data_end]
