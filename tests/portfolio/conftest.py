@@ -18,8 +18,12 @@ newest data, so churn is final up to 2026-03-18 (7 days of grace): March is prov
 from __future__ import annotations
 
 import datetime as dt
+import os
+import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
@@ -169,3 +173,58 @@ def tiny_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def tiny(tiny_path: Path) -> Iterator[Store]:
     with open_store(tiny_path) as store:
         yield store
+
+
+# -- the same store on the PostgreSQL of this machine --------------------------------------
+
+PG_URL = os.environ.get("HEALTHSCORE_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
+
+
+def _drop_schema(schema: str) -> None:
+    import psycopg
+
+    with psycopg.connect(PG_URL, autocommit=True) as con:
+        con.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+
+
+@contextmanager
+def on_postgres(path: Path) -> Iterator[Any]:
+    """The tables of the store at `path` (signals and scores) copied to a new PostgreSQL
+    schema, unique per call so parallel workers never share one; dropped afterwards."""
+    import psycopg
+
+    from healthscore.store.engines import connect_engine, copy_store_to
+    from healthscore.store.scores import SCORE_TABLES
+
+    schema = f"hs_kpis_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(PG_URL, autocommit=True) as con:
+        con.execute(f"CREATE SCHEMA {schema}")
+    backend = None
+    try:
+        sep = "&" if "?" in PG_URL else "?"
+        with open_store(path) as store:
+            backend = connect_engine(f"{PG_URL}{sep}schema={schema}", store)
+            copy_store_to(backend, store)
+            for name in SCORE_TABLES:
+                data = store.con.execute(f"SELECT * FROM {name}").to_arrow_table()
+                backend.create_table(name, data)
+        yield backend
+    finally:
+        if backend is not None:
+            backend.disconnect()
+        _drop_schema(schema)
+
+
+@pytest.fixture(scope="session")
+def tiny_pg(tiny_path: Path) -> Iterator[Any]:
+    """The tiny store's tables on PostgreSQL, copied once per worker (read-only)."""
+    with on_postgres(tiny_path) as backend:
+        yield backend
+
+
+@pytest.fixture(params=["duckdb", pytest.param("postgres", marks=pytest.mark.postgres)])
+def tiny_on(request: pytest.FixtureRequest, tiny: Store) -> Any:
+    """What the tiny store's reads run on: the store itself, or its copy on PostgreSQL."""
+    if request.param == "duckdb":
+        return tiny
+    return request.getfixturevalue("tiny_pg")
