@@ -71,7 +71,9 @@ def test_feature_rows(tiny_on: Any) -> None:
 def _use(df: pd.DataFrame) -> dict[tuple[str, str, str], int]:
     return {
         (str(pd.Timestamp(p).date()), a, e): int(n)
-        for p, a, e, n in zip(df["period_start"], df["account_id"], df["event_type"], df["n"])
+        for p, a, e, n in zip(
+            df["period_start"], df["account_id"], df["event_type"], df["n"], strict=True
+        )
     }
 
 
