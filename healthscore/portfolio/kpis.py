@@ -215,6 +215,39 @@ def _figures_of(inp: _Inputs, p: Period, members: set[str] | None, *, full: bool
     return f
 
 
+def _add_cltv(
+    figures: dict[tuple[Period, str], Figures],
+    book: Book,
+    every: list[Period],
+    groups: Mapping[str, set[str] | None],
+    kind: PeriodKind,
+    gross_margin: float | None,
+) -> None:
+    """CLTV of every period computed, the wanted ones and those they are compared with
+    (the previous period, a year earlier), each over its own trailing twelve months.
+
+    The trailing year of the earliest periods reaches before them: the retention figures
+    of those months are computed here, only for the pooled churn rate."""
+    per_year = every[0].per_year
+    first_day = book.first_day
+    assert first_day is not None  # the book is not empty
+    reach = periods_between(every[0].shifted(1 - per_year).start, every[0].start, kind)[:-1]
+    older = {
+        (t, g): retention_figures(book, t, members)
+        for t in reach
+        if t.end > first_day  # before the first subscription nobody is at risk
+        for g, members in groups.items()
+    }
+    empty = Figures()
+    for g in groups:
+        for p in every:
+            trailing = [
+                figures.get((t, g)) or older.get((t, g)) or empty
+                for t in periods_between(p.shifted(1 - per_year).start, p.start, kind)
+            ]
+            figures[(p, g)].update(cltv_figures(trailing, kind.months, gross_margin=gross_margin))
+
+
 def portfolio_kpis(
     source: Source,
     *,
@@ -347,14 +380,13 @@ def portfolio_kpis(
         for g, members in groups.items()
         for p in every
     }
+    if not book.empty:
+        _add_cltv(figures, book, every, groups, kind, gross_margin)
     history = book.first_day
     rows: list[dict[str, Any]] = []
     for p in wanted:
         for g in groups:
             f = figures[(p, g)]
-            if not book.empty:
-                trailing = [figures[(t, g)] for t in every if p.shifted(1 - per_year) <= t <= p]
-                f.update(cltv_figures(trailing, kind.months, gross_margin=gross_margin))
             before: dict[str, Figures | None] = {}
             for label, back in (("prev", 1), ("year", per_year)):
                 earlier = p.shifted(-back)

@@ -84,6 +84,11 @@ def _signal(name: str, now: Figures, then: Figures) -> bool | None:
     return None
 
 
+def _no_earlier(name: str, then: Figures) -> str:
+    why = then.missing.get(name)
+    return f"no {name} in the earlier period" + (f" ({why})" if why else "")
+
+
 def compare(now: Figures, before: Mapping[str, Figures | None]) -> Figures:
     """<figure>_vs_<label> (the change) and <figure>_vs_<label>_flag ('significant',
     'within noise' or None) of every trended figure, for each earlier period in `before`
@@ -101,7 +106,7 @@ def compare(now: Figures, before: Mapping[str, Figures | None]) -> Figures:
                     else (
                         "the earlier period is outside the data"
                         if then is None
-                        else f"no {name} in the earlier period"
+                        else _no_earlier(name, then)
                     )
                 )
                 out.put(key, None, why)

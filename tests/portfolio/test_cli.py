@@ -7,14 +7,14 @@ import io
 import json
 from pathlib import Path
 
-from typer.testing import CliRunner
+from typer.testing import CliRunner, Result
 
 from healthscore.cli import app
 
 runner = CliRunner()
 
 
-def _run(path: Path, *args: str) -> object:
+def _run(path: Path, *args: str) -> Result:
     return runner.invoke(app, ["kpis", "--db", str(path), *args])
 
 
