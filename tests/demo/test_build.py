@@ -35,7 +35,7 @@ def test_build_demo_refuses_a_store_with_data(tmp_path: Path) -> None:
         assert store.count("accounts") == 30
 
 
-def test_cli_builds_a_store_and_refuses_to_overwrite(tmp_path: Path) -> None:
+def test_cli_builds_a_store_and_refuses_to_overwrite(tmp_path: Path, cli_failure) -> None:  # type: ignore[no-untyped-def]
     db = tmp_path / "demo.duckdb"
     runner = CliRunner()
     args = ["demo", "--db", str(db), "--accounts", "70", "--months", "12", "--no-serve"]
@@ -56,9 +56,10 @@ def test_cli_builds_a_store_and_refuses_to_overwrite(tmp_path: Path) -> None:
     assert all(n > 0 for n in counts.values()), counts
 
     again = runner.invoke(app, [*args, "--seed", "8"])
-    assert again.exit_code != 0
     assert isinstance(again.exception, StoreError)
-    assert "--force" in str(again.exception)
+    failed = cli_failure(*args, "--seed", "8")
+    assert failed.exit_code == 1 and failed.message == str(again.exception)
+    assert "--force" in failed.message
     with open_store(db, create=False) as store:
         assert {k: store.count(k) for k in KINDS} == counts  # untouched
 
@@ -77,11 +78,13 @@ def test_cli_without_no_serve_explains_the_dashboard(tmp_path: Path) -> None:
     assert "web app" in result.output
 
 
-def test_cli_will_not_force_over_a_foreign_file(tmp_path: Path) -> None:
+def test_cli_will_not_force_over_a_foreign_file(tmp_path: Path, cli_failure) -> None:  # type: ignore[no-untyped-def]
     db = tmp_path / "notes.duckdb"
     db.write_text("my notes, not a store")
-    result = CliRunner().invoke(app, ["demo", "--db", str(db), "--force", "--no-serve"])
-    assert result.exit_code != 0
+    failed = cli_failure("demo", "--db", str(db), "--force", "--no-serve")
+    assert failed.exit_code == 1
+    assert failed.message.startswith(f"cannot open store {db}: ")
+    assert "not a valid DuckDB database file" in failed.message
     assert db.read_text() == "my notes, not a store"
 
 

@@ -29,7 +29,7 @@ def test_init_creates_store_at_env_path(tmp_path: Path) -> None:
         assert s.count("accounts") == 0
 
 
-def test_import_status_and_quarantine_round_trip(tmp_path: Path) -> None:
+def test_import_status_and_quarantine_round_trip(tmp_path: Path, cli_failure) -> None:  # type: ignore[no-untyped-def]
     db = str(tmp_path / "s.duckdb")
     assert _run("init", "--db", db).exit_code == 0
     acc = write_csv(tmp_path / "accounts.csv", [{"account_id": "a1"}, {"account_id": "a2"}])
@@ -42,9 +42,18 @@ def test_import_status_and_quarantine_round_trip(tmp_path: Path) -> None:
     ev = write_csv(tmp_path / "events.csv", rows)
     mapping = ["--map", "acct=account_id,when=event_time", "--map", "what=event_type"]
     bad = _run("import", "events", str(ev), *mapping, "--db", db)
-    assert bad.exit_code != 0
     assert isinstance(bad.exception, ImportRejected)
     assert 'events.csv line 3, column "when": "soon" is not a date' in str(bad.exception)
+    # What the user sees: exit 1 and the rejection's first line, no traceback.
+    failed = cli_failure("import", "events", str(ev), *mapping, "--db", db)
+    assert failed.exit_code == 1
+    first, *listed = failed.stderr.strip().splitlines()
+    assert first == (
+        "error: events import rejected: 2 problem(s) in 2 row(s); nothing was imported "
+        "(fix the file, or import with quarantine on to load the good rows and keep the "
+        "rejected ones aside):"
+    )
+    assert any('events.csv line 3, column "when": "soon" is not a date' in x for x in listed)
     ok = _run("import", "events", str(ev), *mapping, "--quarantine", "--db", db)
     assert ok.exit_code == 0, ok.output
     with open_store(db) as s:

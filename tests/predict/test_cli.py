@@ -74,22 +74,24 @@ def test_predict_end_to_end_and_ignores_later_data(demo_copy: Path, tmp_path: Pa
     pd.testing.assert_frame_equal(df, pd.read_csv(second))
 
 
-def test_predict_refuses_dates_outside_the_data(demo_path: Path, tmp_path: Path) -> None:
-    res = runner.invoke(
-        app,
-        [
-            "predict",
-            "--as-of",
-            "1990-01-01",
-            "--output",
-            str(tmp_path / "x.csv"),
-            "--db",
-            str(demo_path),
-        ],
-    )
-    assert res.exit_code != 0
+def test_predict_refuses_dates_outside_the_data(  # type: ignore[no-untyped-def]
+    demo_path: Path, tmp_path: Path, cli_failure
+) -> None:
+    res_args = [
+        "predict",
+        "--as-of",
+        "1990-01-01",
+        "--output",
+        str(tmp_path / "x.csv"),
+        "--db",
+        str(demo_path),
+    ]
+    res = runner.invoke(app, res_args)
     assert isinstance(res.exception, NotEnoughData)
-    assert "outside the data's range" in str(res.exception)
+    failed = cli_failure(*res_args)
+    assert failed.exit_code == 1
+    assert failed.message == str(res.exception)
+    assert "outside the data's range" in failed.message
     assert not (tmp_path / "x.csv").exists()
 
 
@@ -232,24 +234,25 @@ def test_insights_say_what_is_missing(tmp_path: Path, subs_store) -> None:
     assert "feature catalogue" in res["time_to_first_value"]["reason"]
 
 
-def test_no_model_and_no_scorecard_score_is_an_error(tmp_path: Path, subs_store) -> None:
+def test_no_model_and_no_scorecard_score_is_an_error(  # type: ignore[no-untyped-def]
+    tmp_path: Path, subs_store, cli_failure
+) -> None:
     from healthscore.errors import NotEnoughOutcomes
 
     rows = [(f"a{i}", dt.date(2024, 1, 1), dt.date(2024, 9, 1), 10.0) for i in range(8)]
     subs_store(tmp_path / "few.duckdb", rows, dt.date(2024, 6, 1)).close()
     out = tmp_path / "p.csv"
-    res = runner.invoke(
-        app,
-        [
-            "predict",
-            "--as-of",
-            "2024-06-01",
-            "--output",
-            str(out),
-            "--db",
-            str(tmp_path / "few.duckdb"),
-        ],
-    )
-    assert res.exit_code != 0
+    res_args = [
+        "predict",
+        "--as-of",
+        "2024-06-01",
+        "--output",
+        str(out),
+        "--db",
+        str(tmp_path / "few.duckdb"),
+    ]
+    res = runner.invoke(app, res_args)
     assert isinstance(res.exception, NotEnoughOutcomes)
-    assert "scored none" in str(res.exception) and not out.exists()
+    failed = cli_failure(*res_args)
+    assert failed.exit_code == 1 and failed.message == str(res.exception)
+    assert "scored none" in failed.message and not out.exists()
