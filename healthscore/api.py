@@ -19,7 +19,7 @@ from typing import Any
 import pandas as pd
 
 from healthscore.app import App
-from healthscore.portfolio import KpiReport
+from healthscore.portfolio import DEFAULT_CADENCE_DAYS, KpiReport
 from healthscore.predict.api import Prediction
 from healthscore.scoring import (
     Explanation,
@@ -246,6 +246,7 @@ def kpis(
     segment: str | None = None,
     by: str | None = None,
     gross_margin: float | None = None,
+    cadence_days: int = DEFAULT_CADENCE_DAYS,
 ) -> KpiReport:
     """The portfolio KPIs per month or quarter: logo churn, MRR movements, GRR and NRR, CLTV,
     NPS, CSAT, adoption, self-service, time to first value and the score's bands, with the
@@ -253,9 +254,10 @@ def kpis(
 
     `start` and `end` are days inside the first and last period (default: the twelve
     months, or eight quarters, up to the newest data); `segment` keeps one segment; `by`
-    adds one row per segment, plan or owner; `gross_margin` (0-1) turns revenue CLTV into
-    margin CLTV.
-    Every definition is in docs/kpis.md.
+    adds one row per segment, plan or owner, or per CSM coverage (``"coverage"``: covered
+    when a CSM interaction was logged in the `cadence_days` before the period, else not
+    covered; an observational split, not the effect of coverage); `gross_margin` (0-1)
+    turns revenue CLTV into margin CLTV.  Every definition is in docs/kpis.md.
 
     >>> r = kpis("acme.duckdb", period="quarter", by="segment")
     >>> r.rows[-1]["churn_rate"], r.rows[-1]["nrr"]
@@ -271,4 +273,5 @@ def kpis(
             segment=segment,
             by=by,
             gross_margin=gross_margin,
+            cadence_days=cadence_days,
         )

@@ -33,6 +33,7 @@ class ByChoice(StrEnum):
     segment = "segment"
     plan = "plan"
     owner = "owner"
+    coverage = "coverage"
 
 
 class KpiFormat(StrEnum):
@@ -120,8 +121,22 @@ def kpis_cmd(
         str | None, typer.Option("--segment", help="Only the accounts of this segment.")
     ] = None,
     by: Annotated[
-        ByChoice | None, typer.Option("--by", help="Also one row per segment, plan or owner.")
+        ByChoice | None,
+        typer.Option(
+            "--by",
+            help="Also one row per segment, plan or owner, or per CSM coverage (covered or "
+            "not: observational, not the effect of coverage).",
+        ),
     ] = None,
+    cadence_days: Annotated[
+        int,
+        typer.Option(
+            "--cadence-days",
+            min=1,
+            help="With --by coverage: an account is covered when a CSM interaction was "
+            "logged this many days before the period.",
+        ),
+    ] = 30,
     gross_margin: Annotated[
         float | None,
         typer.Option("--gross-margin", min=0.0, max=1.0, help="Gross margin for CLTV (0-1)."),
@@ -139,7 +154,9 @@ def kpis_cmd(
     NPS, CSAT, adoption, self-service, time to first value and the score's bands, with the
     change against the previous period and a year earlier (definitions: docs/kpis.md).
 
-    Periods whose churn is not final yet are marked provisional.
+    Periods whose churn is not final yet are marked provisional. --by coverage compares
+    the accounts a CSM touched within the cadence with the others: an observational
+    comparison (CSMs choose whom they touch), not the effect of the strategy.
 
     Example: healthscore kpis --period quarter --by segment --format html --output kpis.html
     """
@@ -159,6 +176,7 @@ def kpis_cmd(
         segment=segment,
         by=None if by is None else by.value,
         gross_margin=gross_margin,
+        cadence_days=cadence_days,
     )
     for note in report.notes:
         err.print(f"[bold yellow]note:[/] {note}", highlight=False)

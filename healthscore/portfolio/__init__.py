@@ -2,12 +2,15 @@
 
 Logo churn, revenue retention (GRR, NRR, MRR movements), new and reactivated accounts,
 CLTV, NPS, CSAT, adoption, self-service, time to first value and the score's bands, per
-month or quarter and segment, with trends against the previous period and a year earlier.
+month or quarter and segment (or CSM coverage, observationally), with trends against the previous period and a year earlier.
 Definitions: docs/kpis.md.
 """
 
 from healthscore.portfolio.kpis import (
     ALL,
+    COVERED,
+    DEFAULT_CADENCE_DAYS,
+    NOT_COVERED,
     GroupBy,
     InvalidKpiOption,
     KpiReport,
@@ -19,6 +22,9 @@ from healthscore.portfolio.report import render_kpi_html
 
 __all__ = [
     "ALL",
+    "COVERED",
+    "DEFAULT_CADENCE_DAYS",
+    "NOT_COVERED",
     "GroupBy",
     "InvalidKpiOption",
     "Known",

@@ -9,7 +9,7 @@ inside it); see docs/kpis.md for every definition.  A period whose churn is not 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -42,6 +42,8 @@ __all__ = ["ALL", "GroupBy", "InvalidKpiOption", "KpiReport", "UnknownSegment", 
 
 ALL = "all"
 NONE_GROUP = "(none)"
+COVERED, NOT_COVERED = "covered", "not covered"
+DEFAULT_CADENCE_DAYS = 30
 DEFAULT_PERIODS = {PeriodKind.month: 12, PeriodKind.quarter: 8}
 _BAND_ORDER = ("green", "yellow", "red")
 
@@ -50,6 +52,7 @@ class GroupBy(StrEnum):
     segment = "segment"
     plan = "plan"
     owner = "owner"
+    coverage = "coverage"  # per period: a CSM interaction in the cadence before it or not
 
 
 class UnknownSegment(HealthscoreError):
@@ -85,12 +88,14 @@ class KpiReport:
     rows: list[dict[str, Any]]
     bands: list[str]
     notes: list[str] = field(default_factory=list)
+    cadence_days: int | None = None  # the coverage cadence, when split by coverage
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "period": self.period.value,
             "by": None if self.by is None else self.by.value,
             "segment": self.segment,
+            "cadence_days": self.cadence_days,
             "data_start": self.known.data_start,
             "data_end": self.known.data_end,
             "churn_known_until": self.known.churn_known_until,
@@ -215,11 +220,37 @@ def _figures_of(inp: _Inputs, p: Period, members: set[str] | None, *, full: bool
     return f
 
 
+Members = Callable[[Period], "set[str] | None"]  # a group's accounts in a period; None: all
+
+
+def _fixed(members: set[str] | None) -> Members:
+    return lambda _p: members
+
+
+def _coverage(
+    days: pd.DataFrame, cadence_days: int, scope: set[str], within: set[str] | None
+) -> dict[str, Members]:
+    """The covered and not covered accounts of each period: covered when a CSM interaction
+    is logged in the `cadence_days` before the period's first day (an account of `scope`,
+    the accounts of the selection, restricted to `within` when given)."""
+    t = pd.to_datetime(days["day"]) if len(days) else pd.Series(dtype="M8[ns]")
+    ids = days["account_id"].to_numpy()
+    accounts = scope if within is None else scope & within
+    gap = pd.Timedelta(days=cadence_days)
+
+    def covered(p: Period) -> set[str]:
+        start = pd.Timestamp(p.start)
+        hit = ((t >= start - gap) & (t < start)).to_numpy()
+        return set(ids[hit].tolist()) & accounts
+
+    return {COVERED: covered, NOT_COVERED: lambda p: accounts - covered(p)}
+
+
 def _add_cltv(
     figures: dict[tuple[Period, str], Figures],
     book: Book,
     every: list[Period],
-    groups: Mapping[str, set[str] | None],
+    groups: Mapping[str, Members],
     kind: PeriodKind,
     gross_margin: float | None,
 ) -> None:
@@ -233,7 +264,7 @@ def _add_cltv(
     assert first_day is not None  # the book is not empty
     reach = periods_between(every[0].shifted(1 - per_year).start, every[0].start, kind)[:-1]
     older = {
-        (t, g): retention_figures(book, t, members)
+        (t, g): retention_figures(book, t, members(t))
         for t in reach
         if t.end > first_day  # before the first subscription nobody is at risk
         for g, members in groups.items()
@@ -259,6 +290,7 @@ def portfolio_kpis(
     grace_days: int = 7,
     gross_margin: float | None = None,
     ttfv_targets: Mapping[str, int] | int = DEFAULT_TTFV_TARGET_DAYS,
+    cadence_days: int = DEFAULT_CADENCE_DAYS,
 ) -> KpiReport:
     """The portfolio KPIs per `period` (month or quarter) from `start` to `end`.
 
@@ -274,7 +306,11 @@ def portfolio_kpis(
         Only the accounts of this segment (any case); unknown segments raise
         `UnknownSegment`, naming the known ones.
     by
-        Also a row per segment, plan or owner (account attributes as stored today).
+        Also a row per segment, plan or owner (account attributes as stored today), or per
+        CSM coverage: ``"coverage"`` splits each period's accounts into those touched
+        (a CSM interaction logged in the `cadence_days` before the period's first day) and
+        the others.  That split is observational: CSMs choose whom they touch, so a
+        difference between the groups is not the effect of coverage.
     grace_days
         A gap between subscription rows up to this long is a late renewal, not a churn
         (docs/outcomes.md); churn is final up to the data's end minus this.
@@ -282,11 +318,15 @@ def portfolio_kpis(
         Fraction of revenue kept after the cost of serving it, for CLTV (default 1).
     ttfv_targets
         Days to first value a new account should take: one number, or per segment.
+    cadence_days
+        How recent a CSM interaction must be for an account to count as covered.
     """
     kind: PeriodKind = _choice(PeriodKind, "period", period)
     group_by: GroupBy | None = None if by is None else _choice(GroupBy, "by", by)
     if gross_margin is not None and not 0 < gross_margin <= 1:
         raise _invalid("gross_margin", "a fraction in the range (0, 1]", gross_margin)
+    if isinstance(cadence_days, bool) or not isinstance(cadence_days, int) or cadence_days < 1:
+        raise _invalid("cadence_days", "a whole number of days, at least 1", cadence_days)
     subs = _subs.subscription_rows(source, dt.date(2199, 12, 31))
     known = _known(source, subs, grace_days)
     subs = subs[pd.to_datetime(subs["start_date"]).dt.date <= known.data_end]
@@ -307,11 +347,25 @@ def portfolio_kpis(
         attrs = attrs[attrs["segment"].str.lower() == segment.lower()]
     ids = set(attrs["account_id"])
     scope: set[str] | None = ids if segment is not None else None
-    groups: dict[str, set[str] | None] = {ALL: scope}
-    if group_by is not None:
+    groups: dict[str, Members] = {ALL: _fixed(scope)}
+    if group_by is GroupBy.coverage:
+        # From the cadence before the first month any trailing-year CLTV pools.
+        since = every[0].shifted(1 - per_year).start - dt.timedelta(days=cadence_days)
+        touched = q.interaction_days(source, since, hi)
+        groups |= _coverage(touched, cadence_days, ids, scope)
+        notes.append(
+            f"coverage: an account is covered in a period when a CSM interaction was logged "
+            f"in the {cadence_days} days before the period's first day. The split is "
+            f"observational, not causal: CSMs choose whom they touch (often the accounts at "
+            f"risk, or the largest), so a difference between the groups is not the effect "
+            f"of coverage"
+        )
+        if not len(touched):
+            notes.append("the store holds no CSM interactions then: no account is covered")
+    elif group_by is not None:
         col = attrs[group_by.value].fillna(NONE_GROUP).astype(str)
         for g in sorted(set(col)):
-            groups[g] = set(attrs.loc[col == g, "account_id"])
+            groups[g] = _fixed(set(attrs.loc[col == g, "account_id"]))
 
     billing_end = known.churn_known_until + dt.timedelta(days=grace_days)
     book = Book(subs, grace_days, billing_end)
@@ -376,7 +430,7 @@ def portfolio_kpis(
         account_arr=account_arr,
     )
     figures = {
-        (p, g): _figures_of(inputs, p, members, full=p in wanted)
+        (p, g): _figures_of(inputs, p, members(p), full=p in wanted)
         for g, members in groups.items()
         for p in every
     }
@@ -424,4 +478,13 @@ def portfolio_kpis(
             f"provisional periods end after {known.churn_known_until}, the day churn is "
             f"known to: their churn and MRR figures may still change"
         )
-    return KpiReport(kind, group_by, segment, known, rows, bands, notes)
+    return KpiReport(
+        kind,
+        group_by,
+        segment,
+        known,
+        rows,
+        bands,
+        notes,
+        cadence_days=cadence_days if group_by is GroupBy.coverage else None,
+    )

@@ -160,6 +160,14 @@ def _charts(rows: list[dict[str, Any]]) -> list[tuple[str, str]]:
     return charts
 
 
+def _group_title(report: KpiReport, group: str) -> str:
+    if report.by is not None and report.by.value == "coverage":
+        when = f"a CSM interaction in the {report.cadence_days} days before the period"
+        what = "with" if group == "covered" else "without"
+        return f"CSM coverage: {group} ({what} {when}; observational)"
+    return f"{report.by.value if report.by else ''} {group}".strip()
+
+
 def render_kpi_html(report: KpiReport) -> str:
     """The report as one HTML document (text)."""
     rows = [r for r in report.rows if r["group"] == ALL]
@@ -185,7 +193,7 @@ def render_kpi_html(report: KpiReport) -> str:
     out.append("</div>")
     groups = [ALL, *sorted({r["group"] for r in report.rows} - {ALL})]
     for g in groups:
-        title = "All accounts" if g == ALL else f"{report.by.value if report.by else ''} {g}"
+        title = "All accounts" if g == ALL else _group_title(report, g)
         out.append(f"<h2>{html.escape(title)}</h2><table><tr>")
         out.extend(f"<th>{h}</th>" for _, h, _ in TABLE)
         out.append("</tr>")

@@ -11,6 +11,10 @@ Accounts (segment): A, B, C, G smb; D, E, H ent; F smb.  Subscriptions, all from
 * H 300 until 2026-01-29, again 300 from 2026-02-03 (a 5-day gap inside the 7-day grace:
   no churn; on 2026-01-31 its MRR is the 300 it resumes with).
 
+CSM interactions: A on 2026-01-20, B on 2026-01-25 (both within 30 days before February),
+D on 2025-12-20 (within 30 days before January, not February), H on 2026-02-01 (the first
+day of February: it covers March, not February).
+
 The billing data's "today" is the newest start, 2026-03-25; a ticket on 2026-03-31 is the
 newest data, so churn is final up to 2026-03-18 (7 days of grace): March is provisional.
 """
@@ -125,8 +129,18 @@ def tiny_frames() -> dict[str, pd.DataFrame]:
         ],
         columns=["response_id", "account_id", "survey_type", "sent_at", "responded_at", "score"],
     )
+    interactions = pd.DataFrame(
+        [
+            ("I1", "A", "call", "2026-01-20 15:00"),
+            ("I2", "B", "email", "2026-01-25 09:30"),
+            ("I3", "D", "meeting", "2025-12-20 11:00"),
+            ("I4", "H", "qbr", "2026-02-01 09:00"),
+        ],
+        columns=["interaction_id", "account_id", "kind", "occurred_at"],
+    ).assign(occurred_at=lambda d: pd.to_datetime(d["occurred_at"]))
     return {
         "accounts": accounts,
+        "interactions": interactions,
         "subscriptions": subs,
         "features": features,
         "events": events,

@@ -93,6 +93,14 @@ def test_feature_use_per_month_and_quarter(tiny_on: Any) -> None:
     assert sum(feb.values()) == 15
 
 
+def test_interaction_days(tiny_on: Any) -> None:
+    df = q.interaction_days(tiny_on, D(2025, 12, 1), D(2026, 2, 1))
+    got = [(a, pd.Timestamp(d).date()) for a, d in zip(df["account_id"], df["day"], strict=True)]
+    # H's interaction on 2026-02-01 is on the window's (exclusive) end.
+    assert got == [("A", D(2026, 1, 20)), ("B", D(2026, 1, 25)), ("D", D(2025, 12, 20))]
+    assert q.interaction_days(tiny_on, D(2026, 2, 1), D(2026, 2, 2))["account_id"].tolist() == ["H"]
+
+
 def test_band_rows(tiny_on: Any) -> None:
     df = _sorted(q.band_rows(tiny_on, [D(2026, 2, 28), D(2026, 2, 14)]), "as_of", "account_id")
     assert len(df) == 7
@@ -117,9 +125,13 @@ def _same(a: Any, b: Any) -> bool:
 def test_the_report_on_postgres_equals_the_report_on_the_store(
     tiny: Store, tiny_pg: Any, period: str
 ) -> None:
-    kw: dict[str, Any] = {"start": D(2025, 10, 1), "end": D(2026, 3, 31), "by": "segment"}
-    here = portfolio_kpis(tiny, period=period, **kw)
-    there = portfolio_kpis(tiny_pg, period=period, **kw)
+    for by in ("segment", "coverage"):
+        _same_report(tiny, tiny_pg, period=period, start=D(2025, 10, 1), end=D(2026, 3, 31), by=by)
+
+
+def _same_report(tiny: Store, tiny_pg: Any, **kw: Any) -> None:
+    here = portfolio_kpis(tiny, **kw)
+    there = portfolio_kpis(tiny_pg, **kw)
     assert here.known == there.known and here.bands == there.bands
     assert here.notes == there.notes
     assert len(here.rows) == len(there.rows) > 0

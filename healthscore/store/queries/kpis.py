@@ -1,5 +1,6 @@
 """The reads behind the portfolio KPIs: account attributes, survey answers, ticket CSAT,
-feature use per period and score bands (first-value times: `queries.engagement`).
+feature use per period, CSM interaction days and score bands (first-value times:
+`queries.engagement`).
 
 Each read filters and aggregates in the backend (Ibis), so a year of events reaches Python
 as one row per period, account and event type rather than one row per event.  Time
@@ -23,6 +24,7 @@ __all__ = [
     "band_rows",
     "feature_rows",
     "feature_use",
+    "interaction_days",
     "survey_rows",
     "ticket_rows",
 ]
@@ -103,6 +105,18 @@ def feature_use(source: Source, lo: dt.date, hi: dt.date, unit: Unit) -> pd.Data
         account_id=e.account_id.cast("string"),
     )
     return frame(e.group_by(["period_start", "account_id", "event_type"]).aggregate(n=e.count()))
+
+
+def interaction_days(source: Source, lo: dt.date, hi: dt.date) -> pd.DataFrame:
+    """The days of ``[lo, hi)`` with a CSM interaction logged, per account: account_id,
+    day (date); one row per account and day."""
+    i = table(source, "interactions")
+    i = i.filter((i.occurred_at >= _ts(lo)) & (i.occurred_at < _ts(hi)))
+    return frame(
+        i.select(account_id=i.account_id.cast("string"), day=i.occurred_at.cast("date"))
+        .distinct()
+        .order_by(["account_id", "day"])
+    )
 
 
 def band_rows(source: Source, dates: Iterable[dt.date]) -> pd.DataFrame:
