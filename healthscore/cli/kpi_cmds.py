@@ -133,8 +133,8 @@ def kpis_cmd(
         typer.Option(
             "--cadence-days",
             min=1,
-            help="With --by coverage: an account is covered when a CSM interaction was "
-            "logged this many days before the period.",
+            help="With --by coverage: covered = a CSM interaction logged within this many "
+            "days before the period's first day.",
         ),
     ] = 30,
     gross_margin: Annotated[
