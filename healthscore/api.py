@@ -183,13 +183,18 @@ def predict(
     model: str = "auto",
     scorecard: ScorecardLike = None,
     fallback: bool = True,
+    gross_margin: float | None = None,
 ) -> Prediction:
-    """Churn probability, health score, band, expected months to churn and risk drivers.
+    """Churn probability, health score, band, expected months to churn, risk drivers, and
+    each account's MRR, expected remaining lifetime and CLTV.
 
     `as_of` defaults to the store's last day with data.  `model` is auto, logistic, gbt or
     ensemble.  With too few churns to train on, the scorecard's scores stand in
     (``Prediction.model == 'scorecard'``, churn_probability empty) and
     ``Prediction.warnings`` says why; ``fallback=False`` raises `NotEnoughOutcomes` instead.
+    ``cltv = mrr x gross_margin x expected_lifetime_months`` (`gross_margin` default 1); the
+    lifetime is the survival model's, else 1 / the portfolio's monthly churn rate
+    (``lifetime_source``; docs/kpis.md).
 
     >>> p = predict("acme.duckdb", "2026-09-30", horizon_days=90)
     >>> p.frame.head()          # account_id, churn_probability, health_score, band, ...
@@ -206,6 +211,7 @@ def predict(
             model=model,
             scorecard=app.scorecard,
             fallback=fallback,
+            gross_margin=gross_margin,
         )
 
 

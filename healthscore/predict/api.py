@@ -1,4 +1,5 @@
-"""`predict`: churn probability, health score, expected months to churn and risk drivers."""
+"""`predict`: churn probability, health score, expected months to churn, risk drivers, and
+each account's expected remaining lifetime and CLTV (docs/kpis.md)."""
 
 from __future__ import annotations
 
@@ -35,6 +36,10 @@ COLUMNS = [
     "expected_months_to_churn",
     "top_risk_drivers",
     "model",
+    "mrr",
+    "expected_lifetime_months",
+    "lifetime_source",
+    "cltv",
 ]
 
 
@@ -101,8 +106,15 @@ def predict(
     min_outcomes: int = 30,
     scorecard: Any = None,
     fallback: bool = False,
+    gross_margin: float | None = None,
 ) -> Prediction:
     """Train on everything knowable at `as_of` and score every account active on it.
+
+    Each account also gets its MRR on `as_of`, its expected remaining lifetime in months
+    (the survival model's expected months to churn; where there is none, as when the
+    scorecard stands in, 1 / the portfolio's monthly churn rate over the twelve months up
+    to `as_of`: ``lifetime_source`` says which) and ``cltv = mrr x gross_margin x
+    lifetime`` (`gross_margin` in (0, 1], default 1: revenue CLTV).
 
     `model` is one of `MODELS` ('auto' picks logistic or gbt by validation AUC).
     Raises NotEnoughData when `as_of` is outside the data's range and NotEnoughOutcomes when
@@ -112,8 +124,13 @@ def predict(
     """
     if model not in MODELS:
         raise ValueError(f"model must be one of {', '.join(MODELS)}; got {model!r}")
+    if gross_margin is not None and not 0 < gross_margin <= 1:
+        raise ValueError(
+            f"The 'gross_margin' parameter of predict must be a fraction in the range (0, 1]. "
+            f"Got {gross_margin!r} instead."
+        )
     try:
-        return _predict(
+        res = _predict(
             store,
             as_of,
             horizon_days=horizon_days,
@@ -131,7 +148,63 @@ def predict(
             str(exc),
             "falling back to the configured scorecard; churn_probability is empty",
         ]
-        return res
+    return _with_lifetime_values(store, res, as_of, grace_days, gross_margin)
+
+
+def _with_lifetime_values(
+    store: Any, res: Prediction, as_of: dt.date, grace_days: int, gross_margin: float | None
+) -> Prediction:
+    """`res` with mrr, expected_lifetime_months, lifetime_source and cltv filled in."""
+    from healthscore.portfolio.cltv import (
+        FROM_CHURN_RATE,
+        account_lifetime_values,
+        pooled_monthly_churn,
+    )
+    from healthscore.portfolio.retention import Book
+    from healthscore.store.queries.kpis import account_attributes
+    from healthscore.store.queries.outcomes import subscription_rows
+
+    f = res.frame
+    subs = subscription_rows(store, as_of)
+    newest_start = pd.to_datetime(subs["start_date"]).max() if len(subs) else pd.NaT
+    # Billing known to as_of: spells ending within the grace of it may still renew.
+    billing_end = min(newest_start.date(), as_of) if pd.notna(newest_start) else as_of
+    book = Book(subs, grace_days, billing_end)
+    ids = f["account_id"].astype(str)
+    billed = book.mrr_on(as_of).reindex(ids) if not book.empty else pd.Series(np.nan, ids)
+    attrs = account_attributes(store).set_index("account_id")
+    stated = (attrs["arr"] / 12).reindex(ids)
+    mrr = billed.where(billed > 0, stated).fillna(billed)
+    mrr.index = f.index
+    churned, at_risk = pooled_monthly_churn(book, as_of) if not book.empty else (0, 0)
+    rate = churned / at_risk if at_risk else None
+    months = f["expected_months_to_churn"] if f["model"].ne("scorecard").any() else None
+    life = account_lifetime_values(mrr, months, rate, gross_margin=gross_margin)
+    out = f.assign(
+        mrr=mrr.round(2),
+        expected_lifetime_months=life["expected_lifetime_months"].round(1),
+        lifetime_source=life["lifetime_source"],
+        cltv=life["cltv"].round(2),
+    )
+    res.info["lifetime_fallback"] = {
+        "churned": churned,
+        "account_months_at_risk": at_risk,
+        "monthly_churn_rate": rate,
+    }
+    if (life["lifetime_source"] == FROM_CHURN_RATE).any() and rate is not None:
+        res.warnings.append(
+            f"expected_lifetime_months is 1 / the portfolio's monthly churn rate "
+            f"({churned} churned in {at_risk} account-months up to {as_of}: "
+            f"{1 / rate:.1f} months) where the survival model gives none"
+        )
+    elif life["expected_lifetime_months"].isna().any():
+        why = "no account" if not at_risk else "no churn"
+        res.warnings.append(
+            f"expected_lifetime_months and cltv are empty where the survival model gives "
+            f"none: {why} in the twelve months up to {as_of}, so 1 / churn rate is unbounded"
+        )
+    res.frame = out[COLUMNS]
+    return res
 
 
 def _predict(
@@ -199,7 +272,7 @@ def _predict(
         "outcomes_known_until": str(oc.known_until),
     }
     return Prediction(
-        out[COLUMNS]
+        out[COLUMNS[: COLUMNS.index("model") + 1]]
         .sort_values("churn_probability", ascending=False, kind="stable")
         .reset_index(drop=True),
         model,
@@ -260,5 +333,5 @@ def scorecard_fallback(store: Any, as_of: dt.date, scorecard: Any = None) -> Pre
             "model": "scorecard",
         }
     )
-    frame = out[COLUMNS].sort_values("health_score", kind="stable").reset_index(drop=True)
+    frame = out.sort_values("health_score", kind="stable").reset_index(drop=True)
     return Prediction(frame, "scorecard")
