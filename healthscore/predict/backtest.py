@@ -33,8 +33,9 @@ from healthscore.predict.evaluate import (
 )
 from healthscore.predict.features import BASELINE
 from healthscore.predict.models import ChurnLogit, ChurnSurvival, make_model
-from healthscore.predict.outcomes import Outcomes, derive_outcomes, load_table
+from healthscore.predict.outcomes import Outcomes, derive_outcomes
 from healthscore.predict.scorecard_bridge import scorecard_scores
+from healthscore.store.queries import account_segments
 
 __all__ = ["BacktestResult", "choose_cutoffs", "run_backtest"]
 
@@ -92,8 +93,7 @@ def choose_cutoffs(
 
 
 def _segments(store: Any) -> pd.Series:
-    seg = load_table(store, "SELECT CAST(account_id AS VARCHAR) account_id, segment FROM accounts")
-    return seg.set_index("account_id")["segment"]
+    return pd.Series(account_segments(store), name="segment", dtype=object)
 
 
 def run_backtest(

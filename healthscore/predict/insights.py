@@ -10,13 +10,18 @@ import numpy as np
 import pandas as pd
 
 from healthscore.predict.dataset import build_panel, labels, observation_dates, resolved_mask
-from healthscore.predict.outcomes import derive_outcomes, load_table
+from healthscore.predict.outcomes import derive_outcomes
+from healthscore.store.queries import (
+    account_starts,
+    advocacy_counts,
+    first_event_day,
+    first_value_times,
+    interaction_counts,
+    latest_nps,
+    row_count,
+)
 
 __all__ = ["compute_insights", "render_insights_html"]
-
-
-def _count(store: Any, table: str) -> int:
-    return int(load_table(store, f"SELECT count(*) n FROM {table}")["n"].iloc[0])
 
 
 def _cohorts(frame: pd.DataFrame, y: np.ndarray, metric: str, n: int = 10) -> list[dict]:
@@ -73,14 +78,7 @@ def compute_insights(
 
 def _account_outcomes(store: Any, oc: Any) -> pd.DataFrame:
     """Per account: segment, persona, start, churned / expanded ever (as known)."""
-    acc = load_table(
-        store,
-        """SELECT CAST(a.account_id AS VARCHAR) account_id,
-        coalesce(a.segment, '(none)') segment, coalesce(a.persona, '(none)') persona,
-        coalesce(min(a.start_date), min(s.start_date)) start_date
-        FROM accounts a LEFT JOIN subscriptions s USING (account_id)
-        GROUP BY a.account_id, a.segment, a.persona""",
-    )
+    acc = account_starts(store)
     for kind in ("churn", "expansion"):
         acc[f"{kind}ed"] = acc["account_id"].isin(set(oc.of(kind)["account_id"])).astype(float)
     acc["start_date"] = pd.to_datetime(acc["start_date"])
@@ -101,14 +99,9 @@ def _rates(df: pd.DataFrame, by: list[str]) -> list[dict[str, Any]]:
 
 def _ttfv(store: Any, oc: Any) -> dict[str, Any]:
     """Time to first value (first use of a first_value feature) vs churn and expansion."""
-    if not _count(store, "features"):
+    if not row_count(store, "features"):
         return {"available": False, "reason": "the store holds no feature catalogue"}
-    first = load_table(
-        store,
-        """SELECT CAST(e.account_id AS VARCHAR) account_id,
-        min(e.event_time) first_value_at FROM events e JOIN features f
-        ON f.feature = e.event_type WHERE f.first_value GROUP BY ALL""",
-    )
+    first = first_value_times(store)
     if first.empty:
         return {
             "available": False,
@@ -117,7 +110,7 @@ def _ttfv(store: Any, oc: Any) -> dict[str, Any]:
     acc = _account_outcomes(store, oc).merge(first, on="account_id", how="left")
     # An account that started before the usage history cannot show when it first reached
     # value; counting it as "> 90 days" or "never" would blame slow onboarding for it.
-    history_start = load_table(store, "SELECT min(event_time) t FROM events")["t"].iloc[0]
+    history_start = first_event_day(store)
     known = acc["start_date"] >= pd.Timestamp(history_start).normalize()
     excluded = int((~known).sum())
     acc = acc[known].copy()
@@ -145,19 +138,10 @@ def _ttfv(store: Any, oc: Any) -> dict[str, Any]:
 
 def _nps_advocacy(store: Any) -> dict[str, Any]:
     """Latest NPS per account vs advocacy actually taken (promoters who never advocate)."""
-    nps = load_table(
-        store,
-        """SELECT CAST(account_id AS VARCHAR) account_id,
-        arg_max(score, responded_at) nps FROM surveys
-        WHERE survey_type = 'nps' AND score IS NOT NULL GROUP BY ALL""",
-    )
+    nps = latest_nps(store)
     if nps.empty:
         return {"available": False, "reason": "the store holds no NPS responses"}
-    adv = load_table(
-        store,
-        """SELECT CAST(account_id AS VARCHAR) account_id, count(*) n,
-        count(*) FILTER (WHERE kind = 'referral') referrals FROM advocacy GROUP BY ALL""",
-    )
+    adv = advocacy_counts(store)
     df = nps.merge(adv, on="account_id", how="left").fillna({"n": 0, "referrals": 0})
     df["group"] = pd.cut(df["nps"], [-1, 6, 8, 10], labels=["detractor", "passive", "promoter"])
     rows = []
@@ -185,14 +169,10 @@ def _cadence(store: Any, oc: Any) -> dict[str, Any]:
 
     Association only: accounts at risk may be touched more *because* they are at risk.
     """
-    if not _count(store, "interactions"):
+    if not row_count(store, "interactions"):
         return {"available": False, "reason": "the store holds no CSM interactions"}
     acc = _account_outcomes(store, oc)
-    touches = load_table(
-        store,
-        """SELECT CAST(account_id AS VARCHAR) account_id,
-        count(*) n FROM interactions GROUP BY ALL""",
-    )
+    touches = interaction_counts(store)
     acc = acc.merge(touches, on="account_id", how="left").fillna({"n": 0})
     end = pd.Timestamp(oc.data_end)
     last = acc["account_id"].map(oc.of("churn").groupby("account_id")["date"].max())

@@ -17,7 +17,6 @@ import pandas as pd
 from healthscore.errors import NotEnoughData
 from healthscore.store.queries import outcomes as _inputs
 from healthscore.store.queries import span as _span
-from healthscore.store.queries._backend import sql_frame
 
 __all__ = [
     "OUTCOME_KINDS",
@@ -25,19 +24,10 @@ __all__ = [
     "data_range",
     "derive_outcomes",
     "label_observations",
-    "load_table",
 ]
 
 OUTCOME_KINDS = ("churn", "renewal", "expansion", "contraction")
 _OPEN_END = _inputs.OPEN_END  # open-ended rows; inside pandas' datetime range
-
-
-def load_table(source: Any, query: str) -> pd.DataFrame:
-    """Run a trusted SQL query (DuckDB's dialect) on a Store or an Ibis backend.
-
-    Kept for the callers that still pass SQL text; new code asks a named query of
-    `healthscore.store.queries` instead."""
-    return sql_frame(source, query)
 
 
 def data_range(source: Any, as_of: dt.date | None = None) -> tuple[dt.date, dt.date]:

@@ -25,14 +25,9 @@ _STATEMENT = re.compile(
     r"(TABLE|VIEW|SCHEMA|INDEX|SEQUENCE)\b)",
     re.IGNORECASE | re.DOTALL,
 )
-# Modules that still pass SQL text to `load_table`, each waiting for its switch to the
-# named queries of healthscore.store.queries (engagement, accounts, events, summary);
-# predict/outcomes.py keeps `load_table` for them until then, and drops it after.
-PENDING = {
-    "predict/backtest.py",
-    "predict/insights.py",
-    "predict/outcomes.py",
-}
+# Modules that still pass SQL text, each waiting for its switch to the named queries of
+# healthscore.store.queries: none now, and the test below keeps it so.
+PENDING: set[str] = set()
 
 
 def _name(f: ast.expr) -> str | None:
