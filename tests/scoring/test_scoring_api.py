@@ -50,5 +50,9 @@ def test_score_backfill_on_open_store(store_file: Path) -> None:
 def test_invalid_scorecard_raises(store_file: Path, tmp_path: Path) -> None:
     bad = tmp_path / "bad.yaml"
     bad.write_text("name: x\nversion: 1\nbands: []\ngroups: []\n")
-    with pytest.raises(InvalidScorecard, match=r"bad\.yaml line 3, bands"):
+    with pytest.raises(
+        InvalidScorecard,
+        match=r"bad\.yaml: 2 problems\n  line 3, bands: got 0 item\(s\); `bands` needs at least 2\n"
+        r"  line 4, groups: got 0 item\(s\); `groups` needs at least 1$",
+    ):
         api.score(store_file, scorecard=bad)

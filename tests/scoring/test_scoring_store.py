@@ -10,11 +10,11 @@ import pytest
 from healthscore.errors import NotEnoughData
 from healthscore.scoring import (
     backfill,
-    explain,
+    explain_account,
     list_accounts,
     load_scorecard,
     parse_scorecard,
-    preview,
+    preview_scorecard,
     score,
     snapshot_dates,
     usage_template,
@@ -156,7 +156,7 @@ def test_trends_and_filters(store: Store) -> None:
 
 def test_explain_traces_score_to_measures(store: Store) -> None:
     acct = list_accounts(store)[0]["account_id"]
-    ex = explain(store, acct)
+    ex = explain_account(store, acct)
     assert ex.as_of == END and ex.previous_as_of == dt.date(2026, 10, 24)
     assert sum(g["contribution"] or 0 for g in ex.groups) == pytest.approx(ex.score, abs=1e-3)
     support = next(g for g in ex.groups if g["group"] == "Support")
@@ -176,19 +176,19 @@ def test_explain_unknown_account(store: Store) -> None:
     from healthscore.errors import HealthscoreError
 
     with pytest.raises(HealthscoreError, match="no account 'NOPE'"):
-        explain(store, "NOPE")
+        explain_account(store, "NOPE")
 
 
 def test_preview_writes_nothing_and_same_card_moves_nothing(store: Store) -> None:
     before = fingerprint(store)
-    same = preview(store, load_scorecard())
+    same = preview_scorecard(store, load_scorecard())
     assert same.band_moves == [] and same.mean_abs_change == pytest.approx(0.0)
     assert same.red_added == same.red_removed == same.green_added == same.green_removed == 0
     stricter = parse_scorecard(
         load_scorecard().source.replace("min: 75", "min: 90").replace("min: 60", "min: 70"),
         "strict.yaml",
     )
-    p = preview(store, stricter, since=dt.date(2026, 10, 1))
+    p = preview_scorecard(store, stricter, since=dt.date(2026, 10, 1))
     assert p.dates[0] >= dt.date(2026, 10, 1) and p.latest == END
     assert len(p.band_moves) > 0
     assert all(m["band_now"] != m["band_candidate"] for m in p.band_moves)
