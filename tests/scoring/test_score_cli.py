@@ -298,7 +298,12 @@ def test_bad_every_is_rejected(store_file: Path, every: str) -> None:
             str(store_file),
         ],
     )
-    assert result.exit_code != 0
+    # A usage error: Click's exit code 2 and its message naming the option and the fix.
+    assert result.exit_code == 2, result.output
+    assert isinstance(result.exception, SystemExit)
+    text = " ".join(result.output.replace("│", " ").split())
+    assert f"Invalid value for --every: '{every}': use a number of days like 7d or weeks" in text
+    assert "Traceback" not in result.output
 
 
 def test_check_reports_custom_metric_errors_with_line(tmp_path: Path) -> None:
