@@ -70,9 +70,18 @@ def predict_cmd(
         OutputFormat,
         typer.Option("--format", "-f", help="csv (default) or json; table with --output - only."),
     ] = OutputFormat.csv,
+    gross_margin: Annotated[
+        float | None,
+        typer.Option(
+            "--gross-margin",
+            min=0.0,
+            max=1.0,
+            help="Gross margin (0-1] for each account's CLTV; default 1 (revenue CLTV).",
+        ),
+    ] = None,
     db: DbOption = None,
 ) -> None:
-    """Churn probability, health score, expected months to churn and risk drivers per account.
+    """Churn probability, health score, expected months to churn, CLTV and risk drivers per account.
 
     Too few churns to train a model: the scorecard's scores stand in (with a warning).
 
@@ -84,6 +93,8 @@ def predict_cmd(
         raise typer.BadParameter(
             "a table is for the terminal: use --output -", param_hint="--format"
         )
+    if gross_margin == 0:
+        raise typer.BadParameter("a gross margin above 0 and up to 1", param_hint="--gross-margin")
     hs = current_app(ctx, db=db)
     try:
         res = predict(
@@ -93,9 +104,10 @@ def predict_cmd(
             model=model.value,
             scorecard=hs.scorecard,
             fallback=True,
+            gross_margin=gross_margin,
         )
     except NotEnoughOutcomes:
-        raise
+        raise  # a NotEnoughData too, whose message needs no option name
     except NotEnoughData as exc:
         raise NotEnoughData(f"--as-of: {exc}") from None
     _warn(res.warnings)

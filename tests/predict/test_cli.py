@@ -6,6 +6,7 @@ import datetime as dt
 import json
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from typer.testing import CliRunner
@@ -72,6 +73,16 @@ def test_predict_end_to_end_and_ignores_later_data(demo_copy: Path, tmp_path: Pa
     res = runner.invoke(app, [*args, "--output", str(second)])
     assert res.exit_code == 0, res.output
     pd.testing.assert_frame_equal(df, pd.read_csv(second))
+    # --gross-margin scales each account's CLTV and nothing else.
+    third = tmp_path / "p3.csv"
+    res = runner.invoke(app, [*args, "--output", str(third), "--gross-margin", "0.25"])
+    assert res.exit_code == 0, res.output
+    margin = pd.read_csv(third)
+    assert margin["cltv"].notna().sum() > 50
+    np.testing.assert_allclose(margin["cltv"], 0.25 * df["cltv"], atol=0.005)  # cents
+    pd.testing.assert_frame_equal(margin.drop(columns="cltv"), df.drop(columns="cltv"))
+    res = runner.invoke(app, [*args, "--output", str(third), "--gross-margin", "0"])
+    assert res.exit_code == 2 and "--gross-margin" in res.output
 
 
 def test_predict_refuses_dates_outside_the_data(  # type: ignore[no-untyped-def]
