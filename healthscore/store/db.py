@@ -65,10 +65,15 @@ def open_store(
 ) -> Store:
     """Open (and migrate) the store at `path`; with create=False a missing file is an error.
 
+    An existing path must be a DuckDB database file; anything else (a CSV, Parquet or JSON
+    file, a directory) is refused with what it is, and nothing is written to it.  An empty
+    file counts as a new store.
+
     `memory_limit` (e.g. "4GB") caps DuckDB's memory: past it, big aggregates spill to disk
     and cached table blocks are evicted, instead of growing toward 80% of RAM."""
     path = Path(path)
     limit = _memory(memory_limit) if memory_limit else None
+    _check_is_store(path, read_only=read_only)
     if not path.exists() and not create:
         raise StoreError(
             f"no store at {path}; create the store there first (empty, or filled with the "
@@ -89,6 +94,64 @@ def open_store(
     if not read_only:
         apply_migrations(con)
     return Store(path, con)
+
+
+# DuckDB opens a CSV, Parquet or JSON file given as a database as an in-memory database with
+# the file as a view: migrations and imports then "succeed" and keep nothing.  So a path that
+# exists must carry DuckDB's file header (the magic "DUCK" at offset 8) before it is opened.
+_DUCKDB_MAGIC = b"DUCK"
+_MAGIC_OFFSET = 8
+
+
+def _check_is_store(path: Path, *, read_only: bool) -> None:
+    """Refuse an existing path that is not a DuckDB database, saying what it is.
+
+    An empty file holds nothing to lose (``touch store.duckdb`` is a common first step), so
+    it is replaced by a new store; opened read-only it is refused, as there is nothing to read.
+    """
+    if path.is_dir():
+        raise StoreError(
+            f"{path} is a directory, not a healthscore store; name a store file, "
+            f"e.g. {path / 'healthscore.duckdb'}"
+        )
+    if not path.exists():
+        return
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(64)
+    except OSError as exc:
+        raise StoreError(f"cannot read store {path}: {exc.strerror or exc}") from exc
+    if not head:
+        if read_only:
+            raise StoreError(f"{path} is an empty file, not a healthscore store")
+        path.unlink()  # DuckDB refuses an empty file; it becomes a new store
+        return
+    if head[_MAGIC_OFFSET : _MAGIC_OFFSET + len(_DUCKDB_MAGIC)] != _DUCKDB_MAGIC:
+        raise StoreError(
+            f"{path} is {_describe(path, head)}, not a healthscore store, and was left "
+            "untouched; name a new file (e.g. healthscore.duckdb) or an existing store"
+        )
+
+
+def _describe(path: Path, head: bytes) -> str:
+    """What a non-store file looks like, from its first bytes (and its name for text)."""
+    if head.startswith(b"PAR1"):
+        return "a Parquet file"
+    if head.startswith(b"\x1f\x8b"):
+        return "a gzip file"
+    if head.startswith(b"SQLite format 3\x00"):
+        return "an SQLite database"
+    if head.startswith(b"PK\x03\x04"):
+        return "a zip file (or an Excel workbook)"
+    text = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+    if text[:1] in (b"{", b"["):
+        return "a JSON file"
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError:
+        if b"\x00" in head:
+            return "a binary file of another format"
+    return "a text file"
 
 
 def _memory(value: str) -> str:
