@@ -83,8 +83,7 @@ def test_cli_will_not_force_over_a_foreign_file(tmp_path: Path, cli_failure) -> 
     db.write_text("my notes, not a store")
     failed = cli_failure("demo", "--db", str(db), "--force", "--no-serve")
     assert failed.exit_code == 1
-    assert failed.message.startswith(f"cannot open store {db}: ")
-    assert "not a valid DuckDB database file" in failed.message
+    assert failed.message.startswith(f"{db} is a text file, not a healthscore store")
     assert db.read_text() == "my notes, not a store"
 
 
