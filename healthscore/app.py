@@ -173,11 +173,16 @@ class App:
     # -- lifetime --------------------------------------------------------------------------
 
     def close(self) -> None:
-        """Close the store if this App opened it; forget the engine connection."""
+        """Close the store if this App opened it, and disconnect the engine it connected."""
+        if self._engine is not None:
+            engine, self._engine = self._engine, None
+            # Spark's session is shared by the process (one per JVM); stopping it here would
+            # break a later App, so only connection-backed engines are disconnected.
+            if getattr(engine, "name", None) != "pyspark":
+                engine.disconnect()
         if self._store is not None and self._owns_store:
             self._store.close()
             self._store = None
-        self._engine = None
 
     def __enter__(self) -> App:
         return self

@@ -71,7 +71,7 @@ def _row(info: Any) -> dict[str, Any]:
         "name": info.name,
         "group": info.group,
         # The catalogue's human label where it has one; the name otherwise.
-        "label": getattr(info, "label", None) or info.name,
+        "label": info.label,
         "unit": info.unit,
         "direction": info.direction,
         "description": info.description,

@@ -27,7 +27,7 @@ from healthscore.cli._common import (
     refuse_overwrite,
     write_text,
 )
-from healthscore.errors import HealthscoreError
+from healthscore.errors import HealthscoreError, NotEnoughData
 from healthscore.scoring.accounts import ACCOUNT_COLUMNS, SORT_KEYS
 
 
@@ -215,7 +215,11 @@ def explain_cmd(
     """
     from healthscore.scoring import explain_account as explain
 
-    ex = explain(current_app(ctx, db=db).store, account, as_of)
+    try:
+        ex = explain(current_app(ctx, db=db).store, account, as_of)
+    except NotEnoughData as exc:  # the core says it in words; here the command can be named
+        when = f" --as-of {as_of}" if as_of else ""
+        raise NotEnoughData(f"{exc}: `healthscore score{when}`") from None
     if fmt is not OutputFormat.table:
         if fmt is OutputFormat.json:
             emit_json(ex.as_dict())

@@ -42,7 +42,7 @@ def build_demo(
     step = on_step or (lambda _msg: None)
     if not store_is_empty(store):
         raise StoreError(
-            f"{store.path} already holds data; use a new --db path, or --force to replace it"
+            f"{store.path} already holds data; build the demo into a new store, or replace this one"
         )
     t0 = time.perf_counter()
     step(f"generating {n_accounts} accounts over {months} months (seed {seed})")

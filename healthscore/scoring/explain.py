@@ -113,12 +113,12 @@ def _snapshot_date(store: Store, account_id: str, as_of: dt.date | None) -> dt.d
     if day is None:
         if not account_queries.account_exists(store, account_id):
             raise HealthscoreError(
-                f"no account {account_id!r} in the store; `healthscore accounts` lists them"
+                f"no account {account_id!r} in the store; the account list shows the ids and names"
             )
         when = f" on or before {as_of}" if as_of else ""
         raise NotEnoughData(
-            f"account {account_id!r} has no stored score{when}; run `healthscore score"
-            f"{' --as-of ' + as_of.isoformat() if as_of else ''}` first"
+            f"account {account_id!r} has no stored score{when}; score "
+            f"{as_of.isoformat() if as_of else 'the store'} first"
         )
     return day
 
