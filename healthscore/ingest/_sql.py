@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 import duckdb
 
+from healthscore.store.migrations import event_row_hash_sql
 from healthscore.store.schema import Table
 
 __all__ = [
@@ -32,12 +33,6 @@ def ql(value: str) -> str:
 
 def new_batch_id() -> str:
     return datetime.now(UTC).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:8]
-
-
-def event_row_hash_sql(alias: str = "") -> str:
-    """Hash of an event's typed content, so the same event from CSV or Parquet gets one key."""
-    p = f"{alias}." if alias else ""
-    return f"hash({p}account_id, {p}user_id, {p}event_time, {p}event_type, {p}value, {p}properties)"
 
 
 def insert_new_rows(con: duckdb.DuckDBPyConnection, table: Table, source: str) -> int:

@@ -51,8 +51,12 @@ Kinds: {kinds}.
   Metrics stay as-of correct because the changes carry their own dates (`resolved_at`,
   `paid_date`, `end_date`). An update is one transaction like any import.
   Events are keyed by `event_key`, a 64-bit hash of `event_id` when the source has one, else
-  of the row's typed content (account, user, time, type, value, properties). Identical
-  id-less rows (two likes in the same second) are all kept and share one key; a re-import
+  of the row's typed content (account, user, time, type, value, properties). The
+  properties enter that hash in canonical form: keys sorted, values trimmed, empty ones
+  dropped, so the same events re-exported with their extra columns in another order, or
+  with an empty column added, are recognised. (Stores made before this rule get their
+  id-less event keys recomputed once, by a migration, when a newer healthscore opens them.)
+  Identical id-less rows (two likes in the same second) are all kept and share one key; a re-import
   skips every row whose key is stored (so a copy added to a file later is not picked up:
   give events an `event_id` when that matters).
   Subscriptions without `subscription_id` get `account_id|product|start_date`.

@@ -13,7 +13,44 @@ import duckdb
 
 from healthscore.store.schema import KINDS, Table
 
-__all__ = ["MIGRATIONS", "apply_migrations", "create_table_sql", "schema_version"]
+__all__ = [
+    "MIGRATIONS",
+    "apply_migrations",
+    "create_table_sql",
+    "event_row_hash_sql",
+    "schema_version",
+]
+
+
+def canonical_properties_sql(props: str) -> str:
+    """`props` (JSON object text) as a canonical text: keys sorted, values trimmed, empty
+    values dropped; NULL when nothing is left.  Text that is no JSON object stays as it is.
+
+    The same extras then give the same text whatever their column order in a CSV, their key
+    order in JSON Lines (which follows DuckDB's threads) or the empty columns beside them.
+    """
+    entries = f"map_entries(try_cast(try_cast({props} AS JSON) AS MAP(VARCHAR, VARCHAR)))"
+    kept = (
+        f"list_sort(list_filter(list_transform({entries}, e -> {{'k': e.key, 'v': trim(e.value)}}),"
+        " e -> e.v <> ''))"
+    )
+    return (
+        f"CASE WHEN {props} IS NULL THEN NULL "
+        f"WHEN {entries} IS NULL THEN CAST({props} AS VARCHAR) "
+        f"WHEN len({kept}) = 0 THEN NULL ELSE CAST(to_json({kept}) AS VARCHAR) END"
+    )
+
+
+def event_row_hash_sql(alias: str = "") -> str:
+    """Key of an event without event_id: a hash of its typed content, properties canonical.
+
+    Rows without properties hash as they always did.  Changing this formula changes the
+    keys of stored events: it needs a migration recomputing them (as 006 does), or a
+    re-import after the upgrade stores every id-less event a second time.
+    """
+    p = f"{alias}." if alias else ""
+    props = canonical_properties_sql(f"{p}properties")
+    return f"hash({p}account_id, {p}user_id, {p}event_time, {p}event_type, {p}value, {props})"
 
 
 def create_table_sql(table: Table, name: str | None = None) -> str:
@@ -94,12 +131,29 @@ def _m005_escalation_time(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("ALTER TABLE tickets ADD COLUMN IF NOT EXISTS escalated_at TIMESTAMP")
 
 
+def _m006_canonical_event_keys(con: duckdb.DuckDBPyConnection) -> None:
+    # Keys of id-less events used to hash the properties text as read, so the same events
+    # re-exported with other column order came back as new.  Recompute the keys the old
+    # formula made (a key a data frame brought with it is left alone), so a re-import after
+    # the upgrade finds them.  Rows without properties keep their key: the formulas agree.
+    old = "hash(account_id, user_id, event_time, event_type, value, properties)"
+    new = (
+        "hash(account_id, user_id, event_time, event_type, value, "
+        f"{canonical_properties_sql('properties')})"
+    )
+    con.execute(
+        f"UPDATE events SET event_key = {new} "
+        f"WHERE event_id IS NULL AND properties IS NOT NULL AND event_key = {old}"
+    )
+
+
 MIGRATIONS: list[tuple[str, Callable[[duckdb.DuckDBPyConnection], None]]] = [
     ("001_signals", _m001_signals),
     ("002_import_bookkeeping", _m002_system),
     ("003_score_history", _m003_scores),
     ("004_import_updates", _m004_import_updates),
     ("005_ticket_escalation_time", _m005_escalation_time),
+    ("006_canonical_event_keys", _m006_canonical_event_keys),
 ]
 
 
