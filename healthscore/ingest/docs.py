@@ -32,7 +32,9 @@ Kinds: {kinds}.
   YAML file `--mapping mapping.yaml` (`source: target` pairs, optionally under `columns:`).
   Source columns that are not fields of the kind go into `properties` (as a JSON object) for
   kinds that have it, and are reported as ignored otherwise. A missing required column stops
-  the import before any row is read, naming the column and the columns found.
+  the import before any row is read, naming the column and the columns found. Two columns
+  (or JSON keys, in one object or across lines) whose names differ only in case are refused
+  with the line where the second appears: names are matched without regard to case.
 * **Values.** Empty = missing. Numbers, whole numbers and booleans (`true/false/1/0`) must parse.
   Categorical fields are compared case-insensitively and stored in lower case. Dates are
   ISO 8601 (`2024-02-29`). Timestamps are ISO 8601 with or without an offset

@@ -147,6 +147,11 @@ def open_source(
         if len(set(names)) != len(names):
             dup = sorted({n for n in names if names.count(n) > 1})
             raise ImportRejected(f"{label} line 1: column(s) {', '.join(dup)} appear twice")
+        if clash := _case_clash(names):
+            raise ImportRejected(
+                f'{label} line 1: columns "{clash[0]}" and "{clash[1]}" differ only in case; '
+                "rename one (column names are matched without regard to case)"
+            )
         cols = "{" + ", ".join(f"{ql(n)}: 'VARCHAR'" for n in names) + "}"
         reader = (
             f"read_csv({p}, auto_detect=false, header=true, delim={ql(delim)}, quote='\"', "
@@ -159,17 +164,23 @@ def open_source(
     if fmt == "jsonl":
         objs = f"read_json_objects({p}, format='newline_delimited')"
         try:
-            keys = [
-                r[0]
-                for r in con.execute(
-                    f"SELECT k FROM (SELECT unnest(json_keys(json)) AS k, "
-                    f"row_number() OVER () AS n FROM {objs}) GROUP BY k ORDER BY min(n)"
-                ).fetchall()
-            ]
+            first_seen = con.execute(
+                f"SELECT k, min(n) FROM (SELECT unnest(json_keys(json)) AS k, "
+                f"row_number() OVER () AS n FROM {objs}) GROUP BY k ORDER BY min(n), k"
+            ).fetchall()
         except duckdb.Error as exc:
             raise translate_read_error(exc, path, label, fmt) from None
+        keys = [str(r[0]) for r in first_seen]
         if not keys:
             raise ImportRejected(f"{label} is empty: expected one JSON object per line")
+        if clash := _case_clash(keys):
+            # Keys come in order of first appearance: the second of the pair is the later one.
+            line = dict(first_seen)[clash[1]]
+            raise ImportRejected(
+                f'{label} line {line}: keys "{clash[0]}" and "{clash[1]}" differ only in case; '
+                "rename one so each field has one spelling (names are matched without regard "
+                "to case, so one value would be lost)"
+            )
         fields = ", ".join(f"json ->> {ql('$.' + _json_key(k))} AS {qi(k)}" for k in keys)
         select = f"SELECT row_number() OVER () AS _line, {fields} FROM {objs}"
         fast = f"SELECT CAST(NULL AS BIGINT) AS _line, {fields} FROM {objs}"
@@ -188,6 +199,18 @@ def open_source(
         fast = f"SELECT CAST(NULL AS BIGINT) AS _line, {listed} FROM read_parquet({p})"
         return Source(path, label, fmt, types, select, "row", fast)
     raise ImportRejected(f"unknown format {fmt!r}")
+
+
+def _case_clash(names: list[str]) -> tuple[str, str] | None:
+    """The first two names equal but for case, in their order (column names in SQL are not
+    case-sensitive, so the second would silently take the first one's place)."""
+    seen: dict[str, str] = {}
+    for name in names:
+        folded = name.lower()
+        if folded in seen:
+            return seen[folded], name
+        seen[folded] = name
+    return None
 
 
 def _json_key(key: str) -> str:

@@ -1,0 +1,90 @@
+"""Hostile values are refused with a located message, through the real CLI, store unchanged."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from healthscore.errors import ImportRejected
+from healthscore.ingest import import_files
+from healthscore.store import open_store
+
+from .helpers import write_csv
+
+COUNTED = ("accounts", "events", "import_batches", "quarantine")
+
+
+def _counts(db: Path) -> dict[str, int]:
+    with open_store(db) as s:
+        return {t: s.count(t) for t in COUNTED}
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Path:
+    path = tmp_path / "s.duckdb"
+    with open_store(path) as s:
+        rows = [{"account_id": "A1"}, {"account_id": "A2"}]
+        import_files(s, "accounts", [write_csv(tmp_path / "accounts.csv", rows)])
+    return path
+
+
+def _refused(cli_failure, db: Path, *args: str) -> str:  # type: ignore[no-untyped-def]
+    """Run an import that must be refused; return its message after checking the store."""
+    before = _counts(db)
+    failed = cli_failure("import", *args, "--db", str(db))
+    assert failed.exit_code == 1, failed.stderr
+    after = _counts(db)
+    assert after == before
+    return str(failed.stderr)
+
+
+def _lines(path: Path, *objs: dict[str, object] | str) -> Path:
+    path.write_text(
+        "".join((o if isinstance(o, str) else json.dumps(o)) + "\n" for o in objs),
+        encoding="utf-8",
+    )
+    return path
+
+
+# -- 3. JSON keys differing only in case -------------------------------------------------
+
+
+def test_json_keys_differing_in_case_in_one_object_are_refused(
+    db: Path, tmp_path: Path, cli_failure
+) -> None:  # type: ignore[no-untyped-def]
+    ev = {"event_time": "2024-03-01T10:00:00Z", "event_type": "login"}
+    path = _lines(
+        tmp_path / "e.jsonl",
+        {"account_id": "A1", **ev},
+        {"Account_ID": "A2", "account_id": "A1", **ev},
+    )
+    err = _refused(cli_failure, db, "events", str(path))
+    assert 'e.jsonl line 2: keys "account_id" and "Account_ID" differ only in case' in err
+    with open_store(db) as s, pytest.raises(ImportRejected, match="rename one"):
+        import_files(s, "events", [path], quarantine=True)
+
+
+def test_json_keys_differing_in_case_across_lines_are_refused(
+    db: Path, tmp_path: Path, cli_failure
+) -> None:  # type: ignore[no-untyped-def]
+    ev = {"event_time": "2024-03-01T10:00:00Z", "event_type": "login"}
+    path = _lines(
+        tmp_path / "e.jsonl",
+        {"account_id": "A1", "Colour": "red", **ev},
+        {"account_id": "A2", **ev},
+        {"account_id": "A2", "colour": "blue", **ev},
+    )
+    err = _refused(cli_failure, db, "events", str(path))
+    assert 'e.jsonl line 3: keys "Colour" and "colour" differ only in case' in err
+
+
+def test_csv_headers_differing_in_case_are_refused(db: Path, tmp_path: Path, cli_failure) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "e.csv"
+    path.write_text(
+        "account_id,Account_ID,event_time,event_type\nA1,A2,2024-03-01T10:00:00Z,login\n",
+        encoding="utf-8",
+    )
+    err = _refused(cli_failure, db, "events", str(path))
+    assert 'e.csv line 1: columns "account_id" and "Account_ID" differ only in case' in err
