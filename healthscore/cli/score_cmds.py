@@ -242,6 +242,16 @@ def explain_cmd(
     if ex.previous_as_of is not None:
         prev = "not scored" if ex.previous_score is None else f"{ex.previous_score:.0f}"
         out.print(f"  previous snapshot {ex.previous_as_of}: {prev}", highlight=False)
+    life = ex.lifetime
+    if life.get("cltv") is not None:
+        out.print(
+            f"  CLTV {life['cltv']:,.0f}: MRR {life['mrr']:,.0f} x "
+            f"{life['expected_lifetime_months']:.1f} months expected ({life['lifetime_source']})",
+            highlight=False,
+        )
+    elif life:
+        why = "no MRR" if life.get("mrr") is None else "no churn in the last 12 months"
+        out.print(f"  CLTV unknown: {why}", highlight=False)
     rows = []
     for g in ex.groups:
         rows.append(

@@ -155,33 +155,28 @@ def _with_lifetime_values(
     store: Any, res: Prediction, as_of: dt.date, grace_days: int, gross_margin: float | None
 ) -> Prediction:
     """`res` with mrr, expected_lifetime_months, lifetime_source and cltv filled in."""
-    from healthscore.portfolio.cltv import (
-        FROM_CHURN_RATE,
-        account_lifetime_values,
-        pooled_monthly_churn,
-    )
-    from healthscore.portfolio.retention import Book
-    from healthscore.store.queries.kpis import account_attributes
-    from healthscore.store.queries.outcomes import subscription_rows
+    from healthscore.portfolio.cltv import FROM_CHURN_RATE
+    from healthscore.portfolio.lifetime import account_lifetimes
 
     f = res.frame
-    subs = subscription_rows(store, as_of)
-    newest_start = pd.to_datetime(subs["start_date"]).max() if len(subs) else pd.NaT
-    # Billing known to as_of: spells ending within the grace of it may still renew.
-    billing_end = min(newest_start.date(), as_of) if pd.notna(newest_start) else as_of
-    book = Book(subs, grace_days, billing_end)
     ids = f["account_id"].astype(str)
-    billed = book.mrr_on(as_of).reindex(ids) if not book.empty else pd.Series(np.nan, ids)
-    attrs = account_attributes(store).set_index("account_id")
-    stated = (attrs["arr"] / 12).reindex(ids)
-    mrr = billed.where(billed > 0, stated).fillna(billed)
-    mrr.index = f.index
-    churned, at_risk = pooled_monthly_churn(book, as_of) if not book.empty else (0, 0)
-    rate = churned / at_risk if at_risk else None
-    months = f["expected_months_to_churn"] if f["model"].ne("scorecard").any() else None
-    life = account_lifetime_values(mrr, months, rate, gross_margin=gross_margin)
+    months = (
+        pd.Series(f["expected_months_to_churn"].to_numpy(), index=ids)
+        if f["model"].ne("scorecard").any()
+        else None
+    )
+    lt = account_lifetimes(
+        store,
+        list(ids),
+        as_of,
+        grace_days=grace_days,
+        gross_margin=gross_margin,
+        months_to_churn=months,
+    )
+    life = lt.frame.set_axis(f.index)
+    churned, at_risk, rate = lt.churned, lt.account_months_at_risk, lt.monthly_churn_rate
     out = f.assign(
-        mrr=mrr.round(2),
+        mrr=life["mrr"].round(2),
         expected_lifetime_months=life["expected_lifetime_months"].round(1),
         lifetime_source=life["lifetime_source"],
         cltv=life["cltv"].round(2),

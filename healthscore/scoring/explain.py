@@ -14,6 +14,7 @@ from typing import Any
 import pandas as pd
 
 from healthscore.errors import HealthscoreError, NotEnoughData
+from healthscore.portfolio.lifetime import account_lifetimes
 from healthscore.store import Store
 from healthscore.store.queries import accounts as account_queries
 from healthscore.store.queries import scores as score_queries
@@ -77,6 +78,8 @@ class Explanation:
     previous_as_of: dt.date | None = None
     previous_score: float | None = None
     changes: list[Change] = field(default_factory=list)
+    # mrr, expected_lifetime_months, lifetime_source, cltv, monthly_churn_rate as of `as_of`
+    lifetime: dict[str, Any] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         d = dict(self.__dict__)
@@ -183,12 +186,29 @@ def explain(
         scorecard_version=snap["scorecard_version"],
         account=_clean(account),
         groups=groups,
+        lifetime=_lifetime(store, account_id, day),
     )
     prev = score_queries.previous_score(store, account_id, day)
     if prev is not None:
         out.previous_as_of, out.previous_score = prev.as_of, _f(prev.score)
         out.changes = _changes(groups_df, meas, store, account_id, prev.as_of, units)
     return out
+
+
+def _lifetime(store: Store, account_id: str, day: dt.date) -> dict[str, Any]:
+    """The account's CLTV as of the snapshot: MRR x the churn-rate lifetime (no model is
+    trained to explain one account; `predict` uses the survival model's where it has one)."""
+    lt = account_lifetimes(store, [account_id], day)
+    row = lt.frame.iloc[0]
+    return _clean(
+        {
+            "mrr": _f(row["mrr"]),
+            "expected_lifetime_months": _f(row["expected_lifetime_months"]),
+            "lifetime_source": row["lifetime_source"],
+            "cltv": _f(row["cltv"]),
+            "monthly_churn_rate": lt.monthly_churn_rate,
+        }
+    )
 
 
 def _units(store: Store) -> dict[str, str | None]:

@@ -101,3 +101,25 @@ def test_with_a_model_the_lifetime_is_its_expected_months_to_churn(tmp_path: Pat
     assert f["mrr"].to_dict() == pytest.approx(billed.reindex(f.index).round(2).to_dict())
     want = (f["mrr"] * 0.8 * f["expected_months_to_churn"]).round(2)
     assert f["cltv"].to_numpy() == pytest.approx(want.to_numpy(), abs=0.01)
+
+
+def test_explain_shows_the_same_lifetime_and_cltv(tiny_path: Path, tmp_path: Path) -> None:
+    from healthscore.portfolio.lifetime import account_lifetimes
+
+    db = tmp_path / "scored.duckdb"
+    db.write_bytes(tiny_path.read_bytes())
+    api.score(db, "2026-03-31")
+    ex = api.explain("C", "2026-03-31", db=db)
+    assert ex.lifetime == {
+        "mrr": 150.0,
+        "expected_lifetime_months": 14.0,
+        "lifetime_source": FROM_CHURN_RATE,
+        "cltv": 150.0 * 14,
+        "monthly_churn_rate": pytest.approx(1 / 14),
+    }
+    assert ex.as_dict()["lifetime"]["cltv"] == 2100.0
+    # The one definition predict uses: the whole portfolio at once gives the same figures.
+    with api.App.from_env({}, db=db) as hs:
+        every = account_lifetimes(hs.store, sorted(MRR), D(2026, 3, 31), gross_margin=0.5)
+    assert every.frame["cltv"].to_dict() == {a: m * 0.5 * 14 for a, m in MRR.items()}
+    assert (every.churned, every.account_months_at_risk) == (2, 28)
