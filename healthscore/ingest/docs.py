@@ -40,6 +40,10 @@ Kinds: {kinds}.
   ISO 8601 (`2024-02-29`). Timestamps are ISO 8601 with or without an offset
   (`2024-02-29T10:00:00Z`, `2024-02-29T11:00:00+01:00`, `2024-02-29 10:00:00`); offsets are
   converted and the UTC time is stored, text without an offset is taken to be UTC.
+  Timestamps, and each kind's time column, must be plausible: from 1990-01-01 to a year
+  after today (`time_range=` of `import_files` widens it); `epoch`, `infinity` and year 9999
+  are placeholders and are refused with their line. Other dates (a renewal, a due date)
+  may lie far ahead but must be finite.
 * **References.** A row naming an account that is neither in the store nor in the same import
   is a problem ("import accounts first").
 * **Keys.** A key repeated within one import (one or several files) is a problem: the first

@@ -16,7 +16,7 @@ import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import duckdb
@@ -40,8 +40,10 @@ __all__ = [
     "MAX_SHOWN",
     "ImportReport",
     "ProgressCallback",
+    "TimeRange",
     "import_files",
     "import_sources",
+    "plausible_time_range",
     "timestamp_sql",
 ]
 
@@ -59,6 +61,21 @@ _EXPECT = {
     "DATE": "is not a date (expected ISO 8601, e.g. 2024-02-29)",
     "TIMESTAMP": "is not a date (expected ISO 8601, e.g. 2024-02-29T10:00:00Z)",
 }
+
+
+# (earliest, latest) day a timestamp may fall on, both included.
+TimeRange = tuple[date, date]
+
+EARLIEST = date(1990, 1, 1)
+
+
+def plausible_time_range(today: date | None = None) -> TimeRange:
+    """The default range of event times: 1990-01-01 to a year after today.
+
+    Outside it a value is a placeholder, not a time: `epoch` (1970), `infinity`, year 9999.
+    One such row would move every "newest data" date, and with it every score."""
+    today = today or date.today()
+    return EARLIEST, today + timedelta(days=366)
 
 
 @dataclass
@@ -131,8 +148,12 @@ def import_files(
     update: bool = False,
     fmt: str | None = None,
     on_progress: ProgressCallback | None = None,
+    time_range: TimeRange | None = None,
 ) -> ImportReport:
     """Import files of `kind_name` (CSV/.gz, JSON Lines, Parquet) in one transaction.
+
+    Timestamps (and each kind's time column) must fall within `time_range`, by default
+    `plausible_time_range()`; no date may be infinite.
 
     Raises ImportRejected (nothing written) when any row is bad, unless `quarantine`
     is set, in which case bad rows are kept in the quarantine table instead. A row whose
@@ -154,6 +175,7 @@ def import_files(
         quarantine=quarantine,
         update=update,
         on_progress=on_progress,
+        time_range=time_range,
     )
 
 
@@ -174,19 +196,21 @@ def import_sources(
     update: bool = False,
     on_progress: ProgressCallback | None = None,
     con: duckdb.DuckDBPyConnection | None = None,
+    time_range: TimeRange | None = None,
 ) -> ImportReport:
     """Validate and load described sources; runs in its own transaction unless `con` is given."""
+    span = time_range or plausible_time_range()
     if con is not None:  # the caller's session
-        return _run(con, table, sources, mapping, quarantine, on_progress, update)
+        return _run(con, table, sources, mapping, quarantine, on_progress, update, span)
     with utc_session(store.con):
         if not quarantine and not update:  # the fast path only ever skips stored keys
             try:
                 with store.transaction() as tx:
-                    return _bulk(tx, table, sources, mapping, on_progress)
+                    return _bulk(tx, table, sources, mapping, on_progress, span)
             except (_Retry, duckdb.Error):
                 pass  # rolled back; the checking path below says precisely what is wrong
         with store.transaction() as tx:
-            return _run(tx, table, sources, mapping, quarantine, on_progress, update)
+            return _run(tx, table, sources, mapping, quarantine, on_progress, update, span)
 
 
 def _bulk(
@@ -195,6 +219,7 @@ def _bulk(
     sources: Sequence[Source],
     mapping: Mapping[str, str],
     on_progress: ProgressCallback | None,
+    span: TimeRange,
 ) -> ImportReport:
     """Fast path: validate while writing straight into the table, then check the new rows.
 
@@ -207,7 +232,7 @@ def _bulk(
     """
     started = datetime.now(UTC)
     report = ImportReport(table.name, new_batch_id(), [s.label for s in sources])
-    plans = [_plan(table, s, mapping, report) for s in sources]
+    plans = [_plan(table, s, mapping, report, span) for s in sources]
     before_max = con.execute(f"SELECT max(rowid) FROM {table.name}").fetchone()[0]  # type: ignore[index]
     new = "TRUE" if before_max is None else f"rowid > {int(before_max)}"
     n = 0
@@ -269,10 +294,12 @@ def _run(
     quarantine: bool,
     on_progress: ProgressCallback | None,
     update: bool = False,
+    span: TimeRange | None = None,
 ) -> ImportReport:
     started = datetime.now(UTC)
     report = ImportReport(table.name, new_batch_id(), [s.label for s in sources])
-    plans = [_plan(table, s, mapping, report) for s in sources]  # column errors before rows
+    span = span or plausible_time_range()
+    plans = [_plan(table, s, mapping, report, span) for s in sources]  # column errors before rows
     # Fast pass without line numbers (numbering serialises DuckDB's parallel CSV reader);
     # only when something is wrong do we read again, numbered, to say where.
     needs_lines = _stage_and_check(con, table, sources, plans, numbered=False, cb=on_progress)
@@ -409,9 +436,17 @@ class _Plan:
     target_to_source: dict[str, str]
     extras: list[str]
     checks: list[_Check]
+    # column -> SQL condition on its typed value that makes it implausible
+    ranges: dict[str, str] = field(default_factory=dict)
 
 
-def _plan(table: Table, src: Source, mapping: Mapping[str, str], report: ImportReport) -> _Plan:
+def _plan(
+    table: Table,
+    src: Source,
+    mapping: Mapping[str, str],
+    report: ImportReport,
+    span: TimeRange | None = None,
+) -> _Plan:
     renamed: dict[str, str] = {}  # target -> source
     for col in src.columns:
         target = mapping.get(col, col)
@@ -448,6 +483,7 @@ def _plan(table: Table, src: Source, mapping: Mapping[str, str], report: ImportR
         )
         extras = []
     checks: list[_Check] = []
+    ranges: dict[str, str] = {}
     for c in table.columns:
         s = renamed.get(c.name)
         label = s if s is not None else c.name
@@ -459,7 +495,40 @@ def _plan(table: Table, src: Source, mapping: Mapping[str, str], report: ImportR
             checks.append(
                 _Check(f"{c.name}:choice", label, f"is not one of: {', '.join(c.choices)}")
             )
-    return _Plan(src, renamed, extras, checks)
+        if s is not None and (bad := _implausible(table, c, span or plausible_time_range())):
+            sql, reason = bad
+            ranges[c.name] = sql
+            checks.append(_Check(f"{c.name}:range", label, reason))
+    return _Plan(src, renamed, extras, checks, ranges)
+
+
+def _implausible(table: Table, c: Column, span: TimeRange) -> tuple[str, str] | None:
+    """(SQL condition, reason) for a time value that cannot be real, or None for other columns.
+
+    Timestamps and each kind's time column must fall within `span`; other dates (a renewal
+    or due date may lie years ahead, 9999-12-31 often means "never") must only be finite.
+    """
+    if c.type not in ("TIMESTAMP", "DATE"):
+        return None
+    v = qi(c.name)
+    lo, hi = span
+    if c.type == "TIMESTAMP" or c.name == table.time_column:
+        first = f"{c.type} '{lo.isoformat()}'"
+        last = f"{c.type} '{hi.isoformat()}'"
+        if c.type == "TIMESTAMP":
+            last = f"{c.type} '{(hi + timedelta(days=1)).isoformat()}'"
+            cond = f"NOT ({v} >= {first} AND {v} < {last})"
+        else:
+            cond = f"NOT ({v} BETWEEN {first} AND {last})"
+        return cond, (
+            f"is outside the plausible range {lo.isoformat()} to {hi.isoformat()} "
+            "(a placeholder such as epoch or infinity is not a time: leave the cell empty "
+            "when unknown, or widen the accepted time range)"
+        )
+    return (
+        f"NOT isfinite({v})",
+        "is not a finite date (leave the cell empty when there is none, e.g. open-ended)",
+    )
 
 
 def _create_stage(con: duckdb.DuckDBPyConnection, table: Table) -> None:
@@ -542,6 +611,8 @@ def _stage_insert_sql(
         if raw is not None and c.choices:
             choices = ", ".join(ql(x) for x in c.choices)
             conds.append(f"CASE WHEN {name} NOT IN ({choices}) THEN '{c.name}:choice' END")
+        if c.name in plan.ranges:
+            conds.append(f"CASE WHEN {plan.ranges[c.name]} THEN '{c.name}:range' END")
     err = f"concat_ws(',', {', '.join(conds)})" if conds else "''"
     raw_json = ", ".join(f"{qi(n)} := {a}" for n, a in raw_alias.items())
     numbered_sql = f"SELECT {', '.join(inner)} FROM ({src.select if numbered else src.fast})"

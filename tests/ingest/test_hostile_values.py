@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 
@@ -88,3 +89,52 @@ def test_csv_headers_differing_in_case_are_refused(db: Path, tmp_path: Path, cli
     )
     err = _refused(cli_failure, db, "events", str(path))
     assert 'e.csv line 1: columns "account_id" and "Account_ID" differ only in case' in err
+
+
+# -- 4. timestamps outside a plausible range ---------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "when", ["infinity", "-infinity", "epoch", "1970-01-01T00:00:00Z", "9999-01-01 00:00:00"]
+)
+@pytest.mark.parametrize("suffix", ["csv", "jsonl"])
+def test_implausible_event_times_are_refused_with_the_line(
+    db: Path, tmp_path: Path, cli_failure, when: str, suffix: str
+) -> None:  # type: ignore[no-untyped-def]
+    rows = [
+        {"account_id": "A1", "event_time": "2024-03-01T10:00:00Z", "event_type": "login"},
+        {"account_id": "A1", "event_time": when, "event_type": "login"},
+    ]
+    path = tmp_path / f"e.{suffix}"
+    if suffix == "csv":
+        write_csv(path, rows)  # type: ignore[arg-type]
+    else:
+        _lines(path, *rows)
+    err = _refused(cli_failure, db, "events", str(path))
+    line = 3 if suffix == "csv" else 2  # the CSV header is line 1
+    assert f'e.{suffix} line {line}, column "event_time": "{when}" is outside' in err
+    assert "1990-01-01" in err
+
+
+def test_dates_refuse_infinity_but_allow_far_renewals(
+    db: Path, tmp_path: Path, cli_failure
+) -> None:  # type: ignore[no-untyped-def]
+    bad = write_csv(tmp_path / "a.csv", [{"account_id": "A3", "renewal_date": "infinity"}])
+    err = _refused(cli_failure, db, "accounts", str(bad))
+    assert 'a.csv line 2, column "renewal_date": "infinity" is not a finite date' in err
+    start = write_csv(tmp_path / "s.csv", [{"account_id": "A3", "start_date": "1970-01-01"}])
+    err = _refused(cli_failure, db, "accounts", str(start))
+    assert 's.csv line 2, column "start_date": "1970-01-01" is outside' in err
+    ok = write_csv(tmp_path / "ok.csv", [{"account_id": "A3", "renewal_date": "2031-06-30"}])
+    with open_store(db) as s:
+        assert import_files(s, "accounts", [ok]).rows_inserted == 1
+
+
+def test_the_plausible_range_is_a_parameter(db: Path, tmp_path: Path) -> None:
+    rows = [{"account_id": "A1", "event_time": "1975-05-05T00:00:00Z", "event_type": "login"}]
+    path = write_csv(tmp_path / "old.csv", rows)  # type: ignore[arg-type]
+    with open_store(db) as s:
+        with pytest.raises(ImportRejected, match="is outside the plausible range"):
+            import_files(s, "events", [path])
+        wide = (dt.date(1960, 1, 1), dt.date(2100, 1, 1))
+        assert import_files(s, "events", [path], time_range=wide).rows_inserted == 1
