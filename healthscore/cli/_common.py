@@ -8,6 +8,7 @@ import csv
 import datetime as dt
 import io
 import json
+import math
 import sys
 from collections.abc import Iterable, Sequence
 from enum import StrEnum
@@ -204,8 +205,18 @@ def emit(
 
 
 def emit_json(value: Any) -> None:
-    """One JSON document on standard output."""
-    sys.stdout.write(json.dumps(value, default=str, indent=2) + "\n")
+    """One JSON document on standard output (NaN and infinities, which JSON lacks, as null)."""
+    sys.stdout.write(json.dumps(_finite(value), default=str, indent=2, allow_nan=False) + "\n")
+
+
+def _finite(value: Any) -> Any:
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(v) for v in value]
+    return value
 
 
 def flatten(value: Any, prefix: str = "") -> list[dict[str, Any]]:
