@@ -35,7 +35,8 @@ Kinds: {kinds}.
   the import before any row is read, naming the column and the columns found. Two columns
   (or JSON keys, in one object or across lines) whose names differ only in case are refused
   with the line where the second appears: names are matched without regard to case.
-* **Values.** Empty = missing. Numbers, whole numbers and booleans (`true/false/1/0`) must parse.
+* **Values.** Empty = missing. Numbers, whole numbers and booleans (`true/false/1/0`) must parse;
+  numbers must be finite (`NaN`, `inf`, `1e309` are refused with their line).
   Categorical fields are compared case-insensitively and stored in lower case. Dates are
   ISO 8601 (`2024-02-29`). Timestamps are ISO 8601 with or without an offset
   (`2024-02-29T10:00:00Z`, `2024-02-29T11:00:00+01:00`, `2024-02-29 10:00:00`); offsets are

@@ -503,14 +503,19 @@ def _plan(
 
 
 def _implausible(table: Table, c: Column, span: TimeRange) -> tuple[str, str] | None:
-    """(SQL condition, reason) for a time value that cannot be real, or None for other columns.
+    """(SQL condition, reason) for a value that cannot be real, or None when any value can be.
 
-    Timestamps and each kind's time column must fall within `span`; other dates (a renewal
+    Numbers must be finite. Timestamps and each kind's time column must fall within `span`; other dates (a renewal
     or due date may lie years ahead, 9999-12-31 often means "never") must only be finite.
     """
+    v = qi(c.name)
+    if c.type == "DOUBLE":  # 1e309, NaN and inf parse, but no amount or score is infinite
+        return (
+            f"NOT isfinite({v})",
+            "is not a finite number (write an amount such as 12.5, or leave the cell empty)",
+        )
     if c.type not in ("TIMESTAMP", "DATE"):
         return None
-    v = qi(c.name)
     lo, hi = span
     if c.type == "TIMESTAMP" or c.name == table.time_column:
         first = f"{c.type} '{lo.isoformat()}'"

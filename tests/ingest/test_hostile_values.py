@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import sys
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from healthscore.errors import ImportRejected
@@ -138,3 +140,64 @@ def test_the_plausible_range_is_a_parameter(db: Path, tmp_path: Path) -> None:
             import_files(s, "events", [path])
         wide = (dt.date(1960, 1, 1), dt.date(2100, 1, 1))
         assert import_files(s, "events", [path], time_range=wide).rows_inserted == 1
+
+
+# -- 7. non-finite numbers ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("number", ["1e309", "NaN", "-inf", "Infinity"])
+def test_non_finite_numbers_are_refused_in_csv(
+    db: Path, tmp_path: Path, cli_failure, number: str
+) -> None:  # type: ignore[no-untyped-def]
+    path = write_csv(tmp_path / "a.csv", [{"account_id": "A3", "mrr": number}])
+    err = _refused(cli_failure, db, "accounts", str(path))
+    assert f'a.csv line 2, column "mrr": "{number}" is not a finite number' in err
+
+
+def test_non_finite_numbers_are_refused_in_json_lines(
+    db: Path, tmp_path: Path, cli_failure
+) -> None:  # type: ignore[no-untyped-def]
+    path = _lines(
+        tmp_path / "a.jsonl",
+        {"account_id": "A3", "mrr": 10},
+        '{"account_id": "A4", "mrr": 1e309}',
+        {"account_id": "A5", "mrr": "NaN"},
+    )
+    err = _refused(cli_failure, db, "accounts", str(path))
+    assert 'a.jsonl line 2, column "mrr"' in err
+    assert 'a.jsonl line 3, column "mrr": "NaN" is not a finite number' in err
+
+
+def test_non_finite_numbers_are_refused_in_parquet(db: Path, tmp_path: Path, cli_failure) -> None:  # type: ignore[no-untyped-def]
+    frame = pd.DataFrame({"account_id": ["A3", "A4"], "mrr": [5.0, float("-inf")]})
+    path = tmp_path / "a.parquet"
+    frame.to_parquet(path, index=False)
+    err = _refused(cli_failure, db, "accounts", str(path))
+    assert 'a.parquet row 2, column "mrr"' in err
+    assert "is not a finite number" in err
+
+
+def _strict_json(text: str) -> object:
+    def refuse(constant: str) -> object:
+        raise AssertionError(f"{constant} is not JSON")
+
+    return json.loads(text, parse_constant=refuse)
+
+
+def test_accounts_as_json_is_valid_json_even_with_infinite_values_stored(
+    db: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from healthscore.cli import main
+
+    with open_store(db) as s:  # as a store filled before non-finite numbers were refused
+        s.con.execute("UPDATE accounts SET mrr = '-inf', arr = 'inf' WHERE account_id = 'A1'")
+        s.con.execute(
+            "INSERT INTO score_snapshots SELECT DATE '2024-03-01', account_id, 'nan', 'green', "
+            "'high', 1.0, NULL, 'v1', now() FROM accounts"
+        )
+    monkeypatch.setattr(sys, "argv", ["healthscore", "accounts", "-f", "json", "--db", str(db)])
+    with pytest.raises(SystemExit) as exc:
+        main()
+    assert exc.value.code in (0, None)
+    rows = _strict_json(capsys.readouterr().out)
+    assert isinstance(rows, list) and rows
