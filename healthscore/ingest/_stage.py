@@ -22,9 +22,11 @@ class Duplicate:
     lines: list[int]
 
 
-def event_hash_sql() -> str:
-    """Provisional event key: hash of event_id when present, else of the typed row."""
-    return f"CASE WHEN event_id IS NOT NULL THEN hash(event_id) ELSE {event_row_hash_sql()} END"
+def event_hash_sql(props: str | None = None) -> str:
+    """Provisional event key: hash of event_id when present, else of the typed row (with
+    `props`, the canonical properties when already computed)."""
+    row = event_row_hash_sql(props=props)
+    return f"CASE WHEN event_id IS NOT NULL THEN hash(event_id) ELSE {row} END"
 
 
 def _key_cols(table: Table) -> list[str]:

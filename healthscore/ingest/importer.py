@@ -34,6 +34,7 @@ from healthscore.ingest._stage import event_hash_sql, keyed_select
 from healthscore.ingest._tz import ordered, utc_session
 from healthscore.ingest.readers import Source, detect_format, open_source, translate_read_error
 from healthscore.store.db import Store
+from healthscore.store.migrations import canonical_pairs_sql
 from healthscore.store.schema import Column, Table, kind
 
 __all__ = [
@@ -591,11 +592,16 @@ def _stage_insert_sql(
         raw_alias[name] = f"_r{j}"
         inner.append(f"{qi(name)} AS _r{j}")
     conds: list[str] = []
+    props_key: str | None = None  # canonical properties for the event key, when cheap
     for c in table.columns:
         s = plan.target_to_source.get(c.name)
         if c.name == "properties" and s is None and plan.extras:
             pairs = ", ".join(f"{qi(e)} := {raw_alias[e]}" for e in plan.extras)
             inner.append(f"CAST(to_json(struct_pack({pairs})) AS VARCHAR) AS {qi(c.name)}")
+            if table.name == "events" and all(src.columns[e] == "VARCHAR" for e in plan.extras):
+                texts = [(e, raw_alias[e]) for e in plan.extras]
+                inner.append(f"{canonical_pairs_sql(texts)} AS _pk")
+                props_key = "_pk"
         elif s is None:
             inner.append(f"CAST(NULL AS {c.type}) AS {qi(c.name)}")
         else:
@@ -632,9 +638,9 @@ def _stage_insert_sql(
         else f"SELECT *, '' AS _err FROM ({numbered_sql})"
     )
     cols = ", ".join(qi(c.name) for c in table.columns)
-    h = f", {event_hash_sql()} AS _h" if table.name == "events" else ""
+    h = f", {event_hash_sql(props_key)} AS _h" if table.name == "events" else ""
     if direct:
-        key = f"{event_hash_sql()} AS event_key, " if table.name == "events" else ""
+        key = f"{event_hash_sql(props_key)} AS event_key, " if table.name == "events" else ""
         rest = ", ".join(qi(c) for c in table.column_names if c != "event_key" or not key)
         return (
             f"INSERT INTO {table.name} ({cols}) SELECT {key}{rest} FROM ({mid}) "

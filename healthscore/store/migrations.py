@@ -16,6 +16,8 @@ from healthscore.store.schema import KINDS, Table
 __all__ = [
     "MIGRATIONS",
     "apply_migrations",
+    "canonical_pairs_sql",
+    "canonical_properties_sql",
     "create_table_sql",
     "event_row_hash_sql",
     "schema_version",
@@ -41,15 +43,36 @@ def canonical_properties_sql(props: str) -> str:
     )
 
 
-def event_row_hash_sql(alias: str = "") -> str:
+def canonical_pairs_sql(pairs: list[tuple[str, str]]) -> str:
+    """`canonical_properties_sql` of the object {key: value} built from text `pairs` of
+    (key, SQL of a VARCHAR value), computed without building and re-parsing the JSON.
+
+    The importers use it for text sources: it is several times cheaper per row, and gives
+    exactly the text `canonical_properties_sql` gives for the stored properties."""
+    if not pairs:
+        return "CAST(NULL AS VARCHAR)"
+    entries = ", ".join(
+        "{'k': " + _literal(k) + f", 'v': trim(CAST({v} AS VARCHAR))}}" for k, v in sorted(pairs)
+    )
+    kept = f"list_filter([{entries}], e -> e.v <> '')"
+    return f"CASE WHEN len({kept}) = 0 THEN NULL ELSE CAST(to_json({kept}) AS VARCHAR) END"
+
+
+def _literal(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def event_row_hash_sql(alias: str = "", props: str | None = None) -> str:
     """Key of an event without event_id: a hash of its typed content, properties canonical.
 
-    Rows without properties hash as they always did.  Changing this formula changes the
+    `props` is the canonical properties already computed (`canonical_pairs_sql`); by default
+    they are derived from the `properties` column.  Rows without properties hash as they
+    always did.  Changing this formula changes the
     keys of stored events: it needs a migration recomputing them (as 006 does), or a
     re-import after the upgrade stores every id-less event a second time.
     """
     p = f"{alias}." if alias else ""
-    props = canonical_properties_sql(f"{p}properties")
+    props = props or canonical_properties_sql(f"{p}properties")
     return f"hash({p}account_id, {p}user_id, {p}event_time, {p}event_type, {p}value, {props})"
 
 

@@ -8,6 +8,7 @@ import duckdb
 
 from healthscore.ingest import import_files
 from healthscore.store import Store, open_store
+from healthscore.store.migrations import event_row_hash_sql
 
 from .helpers import write_csv, write_jsonl
 
@@ -88,3 +89,30 @@ def test_keys_stored_the_old_way_are_recomputed_on_upgrade(tmp_path: Path) -> No
         assert import_files(store, "events", [again]).rows_inserted == 0
         assert import_files(store, "events", [tmp_path / "e1.csv"]).rows_inserted == 0
         assert store.count("events") == 12
+
+
+def test_the_key_from_the_file_equals_the_key_from_the_stored_properties(
+    store: Store, tmp_path: Path
+) -> None:
+    # Imports compute the canonical properties from the source values (cheap); a migration
+    # or a data frame from the stored JSON text: both must agree, whatever the values hold.
+    _accounts(store, tmp_path)
+    values = ['say "hi"', "back\\slash", '{"nested": [1, 2]}', " pad ", "\t", "", "é ü 日本", "0"]
+    rows = [
+        {
+            "account_id": "a1",
+            "event_time": f"2024-03-01T10:00:0{i % 10}Z",
+            "event_type": "login",
+            "z.key": v,
+            "A key": values[(i + 3) % len(values)],
+            "ключ": values[(i + 5) % len(values)],
+        }
+        for i, v in enumerate(values)
+    ]
+    import_files(store, "events", [write_csv(tmp_path / "e.csv", rows)])
+    import_files(store, "events", [write_jsonl(tmp_path / "e.jsonl", rows)], quarantine=True)
+    assert store.count("events") == len(values)
+    differing = store.con.execute(
+        f"SELECT count(*) FROM events WHERE event_key <> {event_row_hash_sql()}"
+    ).fetchone()
+    assert differing == (0,)
