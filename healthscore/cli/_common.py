@@ -205,8 +205,13 @@ def emit(
 
 
 def emit_json(value: Any) -> None:
-    """One JSON document on standard output (NaN and infinities, which JSON lacks, as null)."""
-    sys.stdout.write(json.dumps(_finite(value), default=str, indent=2, allow_nan=False) + "\n")
+    """One JSON document on standard output."""
+    sys.stdout.write(json_text(value))
+
+
+def json_text(value: Any) -> str:
+    """`value` as a JSON document, NaN and infinities (which JSON lacks) written as null."""
+    return json.dumps(_finite(value), default=str, indent=2, allow_nan=False) + "\n"
 
 
 def _finite(value: Any) -> Any:

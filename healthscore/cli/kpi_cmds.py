@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import json
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -19,6 +18,7 @@ from healthscore.cli._common import (
     current_app,
     date_option,
     err,
+    json_text,
     out,
     write_text,
 )
@@ -184,7 +184,7 @@ def kpis_cmd(
         _table(report)
         return
     if fmt is KpiFormat.json:
-        text = json.dumps(report.as_dict(), default=str, indent=2) + "\n"
+        text = json_text(report.as_dict())
     elif fmt is KpiFormat.csv:
         text = _csv(report.rows)
     else:

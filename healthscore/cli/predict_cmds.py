@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -22,6 +21,7 @@ from healthscore.cli._common import (
     emit_json,
     err,
     flatten,
+    json_text,
     out,
     refuse_overwrite,
     write_text,
@@ -155,7 +155,7 @@ def backtest_cmd(
     hs = current_app(ctx, db=db)
     res = backtest(hs.store, horizon_days=horizon_days, capacity=capacity, scorecard=hs.scorecard)
     if json_file is not None:
-        write_text(json_file, json.dumps(res.summary, indent=2, default=str) + "\n")
+        write_text(json_file, json_text(res.summary))
     if html:
         render_backtest_html(res, html)
     if json_file == STDOUT:  # standard output holds that one document
