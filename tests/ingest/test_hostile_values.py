@@ -201,3 +201,12 @@ def test_accounts_as_json_is_valid_json_even_with_infinite_values_stored(
     assert exc.value.code in (0, None)
     rows = _strict_json(capsys.readouterr().out)
     assert isinstance(rows, list) and rows
+
+
+def test_every_json_document_the_cli_writes_maps_non_finite_numbers_to_null() -> None:
+    import numpy as np
+
+    from healthscore.cli._common import json_text
+
+    value = {"nrr": float("nan"), "trend": [float("inf"), 1.5], "arr": np.float64("-inf")}
+    assert _strict_json(json_text(value)) == {"nrr": None, "trend": [None, 1.5], "arr": None}
