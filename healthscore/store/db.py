@@ -73,7 +73,7 @@ def open_store(
     and cached table blocks are evicted, instead of growing toward 80% of RAM."""
     path = Path(path)
     limit = _memory(memory_limit) if memory_limit else None
-    _check_is_store(path, read_only=read_only)
+    _check_is_store(path, new_ok=create and not read_only)
     if not path.exists() and not create:
         raise StoreError(
             f"no store at {path}; create the store there first (empty, or filled with the "
@@ -103,11 +103,12 @@ _DUCKDB_MAGIC = b"DUCK"
 _MAGIC_OFFSET = 8
 
 
-def _check_is_store(path: Path, *, read_only: bool) -> None:
+def _check_is_store(path: Path, *, new_ok: bool) -> None:
     """Refuse an existing path that is not a DuckDB database, saying what it is.
 
     An empty file holds nothing to lose (``touch store.duckdb`` is a common first step), so
-    it is replaced by a new store; opened read-only it is refused, as there is nothing to read.
+    where a store may be created (`new_ok`) it becomes a new one; elsewhere it is refused,
+    as there is nothing to read.
     """
     if path.is_dir():
         raise StoreError(
@@ -122,8 +123,11 @@ def _check_is_store(path: Path, *, read_only: bool) -> None:
     except OSError as exc:
         raise StoreError(f"cannot read store {path}: {exc.strerror or exc}") from exc
     if not head:
-        if read_only:
-            raise StoreError(f"{path} is an empty file, not a healthscore store")
+        if not new_ok:
+            raise StoreError(
+                f"{path} is an empty file, not a healthscore store; create the store there "
+                "first (empty, or filled with the demo data)"
+            )
         path.unlink()  # DuckDB refuses an empty file; it becomes a new store
         return
     if head[_MAGIC_OFFSET : _MAGIC_OFFSET + len(_DUCKDB_MAGIC)] != _DUCKDB_MAGIC:

@@ -102,3 +102,12 @@ def test_demo_into_a_csv_named_as_the_store_fails_cleanly(tmp_path: Path, cli_fa
     assert failed.exit_code == 1
     assert f"{victim} is a text file, not a healthscore store" in failed.stderr
     assert victim.read_bytes() == before
+
+
+def test_an_empty_file_is_refused_where_no_store_may_be_created(tmp_path: Path) -> None:
+    path = tmp_path / "empty.duckdb"
+    path.touch()
+    for kwargs in ({"create": False}, {"read_only": True}):
+        with pytest.raises(StoreError, match="is an empty file, not a healthscore store"):
+            open_store(path, **kwargs)  # type: ignore[arg-type]
+        assert path.exists() and path.stat().st_size == 0
