@@ -210,3 +210,22 @@ def test_every_json_document_the_cli_writes_maps_non_finite_numbers_to_null() ->
 
     value = {"nrr": float("nan"), "trend": [float("inf"), 1.5], "arr": np.float64("-inf")}
     assert _strict_json(json_text(value)) == {"nrr": None, "trend": [None, 1.5], "arr": None}
+
+
+def test_implausible_values_go_to_quarantine_with_their_reason(db: Path, tmp_path: Path) -> None:
+    rows = [
+        {"account_id": "A1", "event_time": "2024-03-01T10:00:00Z", "event_type": "a", "value": "1"},
+        {"account_id": "A1", "event_time": "infinity", "event_type": "b", "value": "2"},
+        {
+            "account_id": "A1",
+            "event_time": "2024-03-02T10:00:00Z",
+            "event_type": "c",
+            "value": "NaN",
+        },
+    ]
+    path = write_csv(tmp_path / "e.csv", rows)  # type: ignore[arg-type]
+    with open_store(db) as s:
+        report = import_files(s, "events", [path], quarantine=True)
+        assert (report.rows_inserted, report.rows_rejected) == (1, 2)
+        stored = s.con.execute("SELECT line, field, value FROM quarantine ORDER BY line").fetchall()
+        assert stored == [(3, "event_time", "infinity"), (4, "value", "NaN")]
