@@ -579,6 +579,38 @@ def _owner(loc: tuple[Any, ...]) -> type[BaseModel] | None:
     return model
 
 
+def _raw_cross_problems(data: dict[str, Any]) -> list[tuple[tuple[Any, ...], str]]:
+    """Groups named twice and segment weights naming no group, read off the raw YAML."""
+    groups = data.get("groups")
+    groups = groups if isinstance(groups, list) else []
+    names: list[Any] = []
+    out: list[tuple[tuple[Any, ...], str]] = []
+    for i, g in enumerate(groups):
+        n = g.get("name") if isinstance(g, dict) else None
+        if isinstance(n, str) and n in names:
+            out.append((("groups", i, "name"), f"group {n!r} appears twice"))
+        names.append(n)
+    segments = data.get("segments")
+    for seg, ov in segments.items() if isinstance(segments, dict) else []:
+        if not isinstance(ov, dict) or not isinstance(ov.get("weights"), dict):
+            continue
+        raw_own = ov.get("groups")
+        own: list[Any] = raw_own if isinstance(raw_own, list) else []
+        known = [n for n in names if isinstance(n, str)] + [
+            g["name"] for g in own if isinstance(g, dict) and isinstance(g.get("name"), str)
+        ]
+        for gname in ov["weights"]:
+            if gname not in known:
+                out.append(
+                    (
+                        ("segments", seg, "weights", gname),
+                        f"segment {seg!r}: unknown group {gname!r} in weights "
+                        f"(groups: {', '.join(dict.fromkeys(known))})",
+                    )
+                )
+    return out
+
+
 def parse_scorecard(text: str, file: str = "<scorecard>") -> Scorecard:
     """Parse and validate scorecard YAML text; errors carry `file line N, path: problem`."""
     try:
@@ -616,6 +648,14 @@ def parse_scorecard(text: str, file: str = "<scorecard>") -> Scorecard:
                 owner = _owner(loc) if plain["type"] == "extra_forbidden" else None
                 at = f"line {line}, {path}" if line else path
                 problems.append((line or 0, f"{at}: {_explain(plain, owner)}"))
+        # Pydantic runs the cross-group checks only on a card whose fields are all valid;
+        # the ones that need no valid field run here too, so one check shows everything.
+        for loc, text in _raw_cross_problems(data):
+            line = _line_for(lines, loc)
+            path = _dotted(loc, data)
+            found = (line or 0, f"{f'line {line}, {path}' if line else path}: {text}")
+            if found not in problems:  # the model's own check may have run and said it
+                problems.append(found)
         ordered = [p for _, p in sorted(problems, key=lambda x: x[0])]
         raise InvalidScorecard(_report(file, ordered), problems=ordered) from None
     card._source = text
