@@ -82,6 +82,7 @@ def _charts(rows: list[dict[str, Any]]) -> list[tuple[str, str]]:
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import FuncFormatter
 
     x = [r["period"] for r in rows]
     charts: list[tuple[str, str]] = []
@@ -148,13 +149,45 @@ def _charts(rows: list[dict[str, Any]]) -> list[tuple[str, str]]:
         ]
         fig, ax = plt.subplots(figsize=(6.4, 3.2))
         level = 0.0
+        levels = []
         for i, (name, v) in enumerate(steps):
             bottom = 0.0 if i == 0 else (level + v if v < 0 else level)
             color = "#6b7280" if i == 0 else ("#dc2626" if v < 0 else "#16a34a")
             ax.bar(name, abs(v), bottom=bottom, color=color)
             level = v if i == 0 else level + v
+            levels.append(level)
+            shown = f"{v:,.0f}" if i == 0 else f"{v:+,.0f}"
+            ax.annotate(
+                shown,
+                (i, max(bottom + abs(v), level)),
+                ha="center",
+                va="bottom",
+                fontsize=7,
+                xytext=(0, 2),
+                textcoords="offset points",
+            )
         ax.bar("closing", r["mrr_end"], color="#6b7280")
-        ax.set_ylabel("MRR")
+        ax.annotate(
+            f"{r['mrr_end']:,.0f}",
+            (len(steps), r["mrr_end"]),
+            ha="center",
+            va="bottom",
+            fontsize=7,
+            xytext=(0, 2),
+            textcoords="offset points",
+        )
+        # The movements are a few percent of MRR: start the axis just below the lowest
+        # level so they can be seen (the opening and closing bars are cut, and say so).
+        low = min([*levels, r["mrr_end"]])
+        high = max(
+            r["mrr_start"] + r["mrr_expansion"] + r["mrr_new"] + r["mrr_reactivated"],
+            r["mrr_end"],
+            *levels,
+        )
+        pad = max(high - low, 1.0) * 0.25
+        ax.set_ylim(max(0.0, low - pad), high + pad)
+        ax.yaxis.set_major_formatter(FuncFormatter(lambda y, _pos: f"{y:,.0f}"))
+        ax.set_ylabel("MRR (axis cut)" if low - pad > 0 else "MRR")
         ax.tick_params(axis="x", labelsize=8)
         charts.append((f"Retention waterfall, {r['period']}", _png(fig)))
     return charts
