@@ -112,6 +112,7 @@ def _print_next_steps(run: DemoRun, console: Console, *, default_db: Path, db: P
         f"healthscore explain {run.example_account or 'ACCOUNT_ID'}{flag}",
         f"healthscore backtest --html backtest.html{flag}",
         f"healthscore insights{flag}",
+        f"healthscore kpis --format html --output kpis.html{flag}",
         f"healthscore status{flag}",
     ):
         console.print(f"  {line}", highlight=False)
