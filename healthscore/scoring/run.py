@@ -136,21 +136,27 @@ def _refuse_future(dates: Sequence[dt.date], today: dt.date | None = None) -> No
         )
 
 
-def _data_lag(store: Store, day: dt.date) -> int:
+def _lag(span: tuple[dt.date, dt.date], day: dt.date) -> int:
     """Days from the store's newest signal to `day` (0 when data reaches it)."""
-    rng = data_date_range(store)
-    return max((day - rng[1]).days, 0) if rng else 0
+    return max((day - span[1]).days, 0)
 
 
-def default_as_of(store: Store, today: dt.date | None = None) -> dt.date:
-    """The last day with data (capped at today): scoring 'now' on a historical store works."""
+def _data_span(store: Store) -> tuple[dt.date, dt.date]:
+    """First and last day of data; read once per run (it scans every signal table)."""
     rng = data_date_range(store)
     if rng is None:
         raise NotEnoughData(
             "the store holds no data to score; import some (`healthscore import`) "
             "or build the demo (`healthscore demo`)"
         )
-    return min(rng[1], today or _today())
+    return rng
+
+
+def default_as_of(
+    store: Store, today: dt.date | None = None, span: tuple[dt.date, dt.date] | None = None
+) -> dt.date:
+    """The last day with data (capped at today): scoring 'now' on a historical store works."""
+    return min((span or _data_span(store))[1], today or _today())
 
 
 def compute_scores(
@@ -158,6 +164,8 @@ def compute_scores(
     dates: Sequence[dt.date],
     scorecard: Scorecard | str | None = None,
     engine: Any = None,
+    *,
+    span: tuple[dt.date, dt.date] | None = None,
 ) -> tuple[ScoreFrames, list[dt.date]]:
     """Score `dates` in memory (nothing written); returns the frames and dates with no accounts.
 
@@ -165,7 +173,7 @@ def compute_scores(
     costs about one query, not 52.
     """
     card = resolve_scorecard(scorecard)
-    scored = score_chunks(store, dates, card, engine, chunks=1)
+    scored = score_chunks(store, dates, card, engine, chunks=1, span=span)
     frames = next(scored.chunks)
     return frames, scored.empty
 
@@ -195,20 +203,17 @@ def score_chunks(
     *,
     chunks: int = 20,
     max_rows: int | None = None,
+    span: tuple[dt.date, dt.date] | None = None,
 ) -> ScoreChunks:
     """Metrics in as few set-based calls as memory allows (one call unless accounts x dates
     exceeds `max_rows`), then the scorecard over about `chunks` groups of dates (with
     `max_rows`, also at most SCORE_ROWS_PER_CHUNK account-dates each), one group at a time:
     the metric and per-measure rows of a large backfill never all exist at once.
     Exact, because scoring compares accounts only within a date (percentile and z-score
-    peers are per date and segment)."""
+    peers are per date and segment). `span` is the store's data range when the caller has
+    read it already."""
     dates = sorted(set(dates))
-    rng = data_date_range(store)
-    if rng is None:
-        raise NotEnoughData(
-            "the store holds no data to score; import some (`healthscore import`) "
-            "or build the demo (`healthscore demo`)"
-        )
+    rng = span or _data_span(store)
     custom = custom_metrics(card)
     cat = catalog(store, engine, custom)
     card.check_metrics(cat)
@@ -282,11 +287,12 @@ def score(
     clock) bounds the dates that may be scored.
     """
     card = resolve_scorecard(scorecard)
-    day = as_of or default_as_of(store, today)
+    span = _data_span(store)
+    day = as_of or default_as_of(store, today, span)
     _refuse_future([day], today)
-    frames, _ = compute_scores(store, [day], card, engine)
+    frames, _ = compute_scores(store, [day], card, engine, span=span)
     write_scores(store, frames, card, [day])
-    return _summary(card, frames, [day], [], _data_lag(store, day))
+    return _summary(card, frames, [day], [], _lag(span, day))
 
 
 def backfill_dates(start: dt.date, end: dt.date, every_days: int = 7) -> list[dt.date]:
@@ -325,7 +331,10 @@ def backfill(
     _refuse_future(days, today)
     # ~20 chunks of dates, each scored and written in one transaction: every snapshot stays
     # atomic, the progress bar moves, and memory holds one chunk's measure rows at a time.
-    run = score_chunks(store, days, card, engine, chunks=20, max_rows=METRIC_ROWS_PER_CALL)
+    span = _data_span(store)
+    run = score_chunks(
+        store, days, card, engine, chunks=20, max_rows=METRIC_ROWS_PER_CALL, span=span
+    )
     last, scored = None, []
     for frames in run.chunks:
         chunk = sorted(set(frames.snapshots["as_of"]))
@@ -339,4 +348,4 @@ def backfill(
     empty = sorted({*run.empty, *(d for d in run.dates if d not in set(scored))})
     if last is None:
         raise NotEnoughData(f"no active account to score between {start} and {end}")
-    return _summary(card, last, scored, empty, _data_lag(store, max(scored)))
+    return _summary(card, last, scored, empty, _lag(span, max(scored)))
