@@ -125,7 +125,10 @@ class App:
         """Open the store now (creating the file when `create`); later calls reuse it."""
         if self._store is None:
             self._store = open_store(
-                self.settings.db, create=create, memory_limit=self.settings.memory_limit
+                self.settings.db,
+                create=create,
+                memory_limit=self.settings.memory_limit,
+                lock_timeout=self.settings.lock_timeout,
             )
             self._owns_store = True
         return self._store

@@ -130,6 +130,12 @@ class Settings(BaseSettings):
         description="Memory the embedded store may use before it spills to disk, e.g. 4GB; "
         "default: DuckDB's own (80% of RAM).",
     )
+    lock_timeout: float = Field(
+        default=30.0,
+        ge=0,
+        description="Seconds to wait for the store when another process (an import, the web "
+        "server) holds it, before giving up with the holder's PID; 0 fails at once.",
+    )
 
     @field_validator("engine", mode="before")
     @classmethod

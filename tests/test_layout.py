@@ -193,10 +193,16 @@ LAYERS: list[set[str]] = [
     {"errors"},
     {"config", "store"},
     {"store.queries", "ingest", "metrics"},
+    {"text"},
     {"portfolio"},
     {"scoring"},
-    {"predict", "demo"},
+    {"predict"},
+    {"actions", "auth"},
+    {"notify"},
+    {"jobs"},
+    {"demo"},
     {"app"},
+    {"web"},
     {"api", "cli"},
 ]
 

@@ -22,6 +22,12 @@ _COMMAND_MODULES = (
     "predict_cmds",
     "metrics_cmds",
     "kpi_cmds",
+    "text_cmds",  # text analyze, feedback
+    "alerts_cmds",  # changes, alerts, plans
+    "daily_cmds",  # daily, notify
+    "auth_cmds",  # users, keys
+    "serve_cmds",  # serve
+    "imports_cmds",  # imports, quarantine
 )
 for _name in _COMMAND_MODULES:
     try:

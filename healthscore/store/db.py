@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -62,6 +63,8 @@ def open_store(
     create: bool = True,
     read_only: bool = False,
     memory_limit: str | None = None,
+    lock_timeout: float = 0.0,
+    on_wait: Callable[[str], None] | None = None,
 ) -> Store:
     """Open (and migrate) the store at `path`; with create=False a missing file is an error.
 
@@ -70,7 +73,11 @@ def open_store(
     file counts as a new store.
 
     `memory_limit` (e.g. "4GB") caps DuckDB's memory: past it, big aggregates spill to disk
-    and cached table blocks are evicted, instead of growing toward 80% of RAM."""
+    and cached table blocks are evicted, instead of growing toward 80% of RAM.
+
+    DuckDB lets one process at a time hold a store file.  When another holds it (an import,
+    the web server), the open retries for up to `lock_timeout` seconds, calling `on_wait`
+    once with who holds it, and then fails naming the holder's PID and what to do."""
     path = Path(path)
     limit = _memory(memory_limit) if memory_limit else None
     _check_is_store(path, new_ok=create and not read_only)
@@ -79,12 +86,7 @@ def open_store(
             f"no store at {path}; create the store there first (empty, or filled with the "
             "demo data), or point the database setting at an existing store file"
         )
-    try:
-        con = duckdb.connect(str(path), read_only=read_only)
-    except duckdb.IOException as exc:
-        raise StoreError(f"cannot open store {path}: {exc}") from exc
-    except duckdb.Error as exc:
-        raise StoreError(f"{path} is not a healthscore (DuckDB) store: {exc}") from exc
+    con = _connect(path, read_only=read_only, lock_timeout=lock_timeout, on_wait=on_wait)
     if limit:
         try:
             con.execute(f"SET memory_limit = '{limit}'")
@@ -94,6 +96,43 @@ def open_store(
     if not read_only:
         apply_migrations(con)
     return Store(path, con)
+
+
+_LOCK_HOLDER = re.compile(r"Conflicting lock is held in (?P<prog>.*?) \(PID (?P<pid>\d+)\)")
+
+
+def _connect(
+    path: Path,
+    *,
+    read_only: bool,
+    lock_timeout: float,
+    on_wait: Callable[[str], None] | None,
+) -> duckdb.DuckDBPyConnection:
+    """duckdb.connect, waiting (with backoff) while another process holds the file's lock."""
+    deadline = time.monotonic() + lock_timeout
+    delay = 0.05
+    told = False
+    while True:
+        try:
+            return duckdb.connect(str(path), read_only=read_only)
+        except duckdb.IOException as exc:
+            holder = _LOCK_HOLDER.search(str(exc))
+            if holder is None:
+                raise StoreError(f"cannot open store {path}: {exc}") from exc
+            who = f"process {holder['pid']} ({holder['prog']})"
+            if time.monotonic() >= deadline:
+                waited = f" after waiting {lock_timeout:g} s" if lock_timeout else ""
+                raise StoreError(
+                    f"store {path} is in use by {who}{waited}; wait for it to finish, stop it, "
+                    "or raise HEALTHSCORE_LOCK_TIMEOUT (seconds)"
+                ) from exc
+            if on_wait is not None and not told:
+                on_wait(f"store {path} is in use by {who}; waiting up to {lock_timeout:g} s")
+                told = True
+            time.sleep(min(delay, max(0.0, deadline - time.monotonic())))
+            delay = min(delay * 2, 1.0)
+        except duckdb.Error as exc:
+            raise StoreError(f"{path} is not a healthscore (DuckDB) store: {exc}") from exc
 
 
 # DuckDB opens a CSV, Parquet or JSON file given as a database as an in-memory database with

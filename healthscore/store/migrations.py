@@ -11,6 +11,7 @@ from collections.abc import Callable
 
 import duckdb
 
+from healthscore.store.migrations_features import FEATURE_MIGRATIONS
 from healthscore.store.schema import KINDS, Table
 
 __all__ = [
@@ -177,6 +178,10 @@ MIGRATIONS: list[tuple[str, Callable[[duckdb.DuckDBPyConnection], None]]] = [
     ("004_import_updates", _m004_import_updates),
     ("005_ticket_escalation_time", _m005_escalation_time),
     ("006_canonical_event_keys", _m006_canonical_event_keys),
+    # Each feature keeps its own steps in its own module (numbers reserved per feature, so
+    # work on several features never collides): text 007-009, actions 010-019, notify
+    # 020-024, auth and tracking 025-029, ingest profiles and batches 030-034, predict 035-039.
+    *FEATURE_MIGRATIONS,
 ]
 
 
