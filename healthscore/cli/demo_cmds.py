@@ -87,6 +87,9 @@ def demo_cmd(
         emit(_segment_rows(run.summary), fmt)
         return
     _print_summary(run.summary, out)
+    for stage in (run.voice, run.actions):
+        for line in (stage or {}).get("lines", []):
+            out.print(line, highlight=False, markup=False)
     # The store the commands find without --db: the settings' own, not this run's option.
     _print_next_steps(run, out, default_db=load_settings().db, db=hs.db_path)
     if not no_serve:

@@ -12,7 +12,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from healthscore.demo.actions import raise_demo_ctas
 from healthscore.demo.build import build_demo, store_is_empty
+from healthscore.demo.voice import analyse_demo_texts
 from healthscore.errors import NotEnoughData, StoreError
 from healthscore.scoring.run import ScoreRun, backfill
 from healthscore.store import Store, open_store
@@ -40,6 +42,9 @@ class DemoRun:
     scored: ScoreRun | None
     example_account: str | None
     warnings: list[str] = field(default_factory=list)
+    # What later stages made of the portfolio; each a summary with printable "lines".
+    voice: dict[str, Any] | None = None
+    actions: dict[str, Any] | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -47,6 +52,8 @@ class DemoRun:
             "scored": None if self.scored is None else self.scored.as_dict(),
             "example_account": self.example_account,
             "warnings": list(self.warnings),
+            "voice": self.voice,
+            "actions": self.actions,
         }
 
 
@@ -92,10 +99,14 @@ def build_and_score(
     last = summary.get("last_date")
     scored: ScoreRun | None = None
     warnings: list[str] = []
+    voice = analyse_demo_texts(store)
+    actions = None
     if last is not None:
         first = last - dt.timedelta(days=weeks * 7)
         try:
             scored = backfill(store, first, last, 7, scorecard, engine, progress=progress)
         except NotEnoughData as exc:  # a tiny portfolio may have nothing active to score
             warnings.append(f"the demo history was not scored: {exc}")
-    return DemoRun(summary, scored, example_account(store), warnings)
+        if scored is not None:
+            actions = raise_demo_ctas(store, last)
+    return DemoRun(summary, scored, example_account(store), warnings, voice, actions)
