@@ -130,6 +130,14 @@ class Settings(BaseSettings):
         description="Memory the embedded store may use before it spills to disk, e.g. 4GB; "
         "default: DuckDB's own (80% of RAM).",
     )
+    rules: Path | None = Field(
+        default=None,
+        description="Rules YAML for calls-to-action; default = the shipped built-in rules.",
+    )
+    notifications: Path | None = Field(
+        default=None,
+        description="Notification channels YAML (SMTP, webhooks); default = none configured.",
+    )
     lock_timeout: float = Field(
         default=30.0,
         ge=0,

@@ -25,7 +25,8 @@ _COMMAND_MODULES = (
     "text_cmds",  # text analyze, feedback
     "alerts_cmds",  # changes, alerts, plans
     "daily_cmds",  # daily, notify
-    "auth_cmds",  # users, keys
+    "auth_cmds",  # users
+    "keys_cmds",  # keys (API keys)
     "serve_cmds",  # serve
     "imports_cmds",  # imports, quarantine
 )

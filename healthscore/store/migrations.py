@@ -180,7 +180,7 @@ MIGRATIONS: list[tuple[str, Callable[[duckdb.DuckDBPyConnection], None]]] = [
     ("006_canonical_event_keys", _m006_canonical_event_keys),
     # Each feature keeps its own steps in its own module (numbers reserved per feature, so
     # work on several features never collides): text 007-009, actions 010-019, notify
-    # 020-024, auth and tracking 025-029, ingest profiles and batches 030-034, predict 035-039.
+    # 020-024, auth (users, audit) 025-029, ingest profiles and batches 030-034, predict 035-039, REST API (keys, tracking, jobs) 040-044.
     *FEATURE_MIGRATIONS,
 ]
 

@@ -1,4 +1,4 @@
-"""Schema steps of the auth feature (names numbered 025-029).
+"""Schema steps of the auth feature: users, sessions, audit (names numbered 025-029).
 
 Each step runs once per store, inside a transaction, and is recorded by name.  A step is
 plain DDL on the DuckDB connection; it must not import healthscore.store.migrations.

@@ -8,6 +8,7 @@ import duckdb
 
 from healthscore.store import (
     migrations_actions,
+    migrations_api,
     migrations_auth,
     migrations_ingest,
     migrations_notify,
@@ -22,4 +23,5 @@ FEATURE_MIGRATIONS: list[tuple[str, Callable[[duckdb.DuckDBPyConnection], None]]
     *migrations_auth.MIGRATIONS,
     *migrations_ingest.MIGRATIONS,
     *migrations_predict.MIGRATIONS,
+    *migrations_api.MIGRATIONS,
 ]
