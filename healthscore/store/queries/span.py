@@ -19,6 +19,13 @@ OBSERVED: dict[str, str] = {
 }
 
 
+# Times before this are placeholders (`epoch` = 1970), not recorded signals; the importer
+# refuses them, but a store may hold rows stored before it did.
+EARLIEST = dt.date(1990, 1, 1)
+# ... and so are times more than this far after today (`infinity`, year 9999).
+HORIZON = dt.timedelta(days=366)
+
+
 class DataRange(NamedTuple):
     """First and last day with a recorded signal."""
 
@@ -26,17 +33,25 @@ class DataRange(NamedTuple):
     last: dt.date
 
 
-def data_range(source: Source, as_of: dt.date | None = None) -> DataRange | None:
+def data_range(
+    source: Source, as_of: dt.date | None = None, *, today: dt.date | None = None
+) -> DataRange | None:
     """First and newest day of any recorded signal (the newest capped at `as_of` when given);
     None when the store holds no signal at all.
 
     This is *the* definition of "the newest data": scoring's default date, its data-lag
-    warning and the outcomes' data end all read it.
+    warning and the outcomes' data end all read it.  Times outside the plausible range
+    (before 1990, or more than a year after `today`) are not signals: one such row, stored
+    before the importer refused them, must not move every score's date.
     """
+    lo_day = ibis.date(EARLIEST)
+    hi_day = ibis.date((today or dt.date.today()) + HORIZON)
     parts = []
     for name, col in OBSERVED.items():
         t = table(source, name)
-        parts.append(t.aggregate(lo=t[col].min().cast("date"), hi=t[col].max().cast("date")))
+        day = t.select(d=t[col].cast("date"))
+        day = day.filter(day.d.between(lo_day, hi_day))
+        parts.append(day.aggregate(lo=day.d.min(), hi=day.d.max()))
     both = ibis.union(*parts)
     row = both.aggregate(lo=both.lo.min(), hi=both.hi.max()).to_pyarrow().to_pylist()[0]
     if row["lo"] is None:
