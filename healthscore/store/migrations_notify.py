@@ -22,10 +22,12 @@ import duckdb
 
 
 def _m020_outbox(con: duckdb.DuckDBPyConnection) -> None:
+    # `seq` orders rows written in the same instant (a CTA opened and changed in one run)
+    con.execute("CREATE SEQUENCE IF NOT EXISTS outbox_seq START 1")
     con.execute(
         """
         CREATE TABLE IF NOT EXISTS outbox (
-          id VARCHAR PRIMARY KEY, topic VARCHAR NOT NULL, key VARCHAR NOT NULL UNIQUE,
+          id VARCHAR PRIMARY KEY, seq BIGINT NOT NULL DEFAULT nextval('outbox_seq'), topic VARCHAR NOT NULL, key VARCHAR NOT NULL UNIQUE,
           payload JSON NOT NULL, created_at TIMESTAMP NOT NULL, status VARCHAR NOT NULL,
           routed_at TIMESTAMP
         )"""

@@ -16,7 +16,22 @@ from typing import Any
 
 import duckdb
 
-__all__ = ["PENDING", "ROUTED", "enqueue", "new_message_id"]
+__all__ = [
+    "DEAD",
+    "PENDING",
+    "RETRY",
+    "ROUTED",
+    "SENDING",
+    "SENT",
+    "claim_due",
+    "digest_id_of",
+    "enqueue",
+    "log_digest",
+    "new_message_id",
+    "pending_rows",
+    "record_attempt",
+    "route",
+]
 
 PENDING = "pending"
 ROUTED = "routed"
@@ -59,3 +74,138 @@ def _json_default(value: object) -> object:
     if isinstance(value, set | frozenset | tuple):
         return list(value)
     raise TypeError(f"outbox payload value of type {type(value).__name__} is not JSON")
+
+
+# -- delivery state (used by healthscore.notify) -----------------------------------------
+
+SENDING = "sending"
+SENT = "sent"
+RETRY = "retry"
+DEAD = "dead"
+
+
+def pending_rows(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
+    """Outbox rows not routed yet, oldest first: id, topic, key, payload (a dict), created_at."""
+    got = con.execute(
+        "SELECT id, topic, key, payload, created_at FROM outbox WHERE status = ? ORDER BY seq",
+        [PENDING],
+    ).fetchall()
+    return [
+        {"id": r[0], "topic": r[1], "key": r[2], "payload": json.loads(r[3]), "created_at": r[4]}
+        for r in got
+    ]
+
+
+def route(
+    con: duckdb.DuckDBPyConnection,
+    outbox_id: str,
+    targets: list[tuple[str, str]],
+    now: dt.datetime,
+) -> None:
+    """Mark a row routed and queue one delivery per (channel, target); none = digest only."""
+    for channel, target in targets:
+        con.execute(
+            "INSERT INTO outbox_deliveries (outbox_id, channel, target, status, attempts, "
+            "next_attempt_at, created_at) VALUES (?, ?, ?, ?, 0, ?, ?)",
+            [outbox_id, channel, target, PENDING, now, now],
+        )
+    con.execute(
+        "UPDATE outbox SET status = ?, routed_at = ? WHERE id = ?", [ROUTED, now, outbox_id]
+    )
+
+
+def claim_due(
+    con: duckdb.DuckDBPyConnection, now: dt.datetime, stale_before: dt.datetime, limit: int
+) -> list[dict[str, Any]]:
+    """Claim deliveries that are due (pending, or retry whose time has come, or a claim
+    older than `stale_before` left by a killed run): mark them sending and return them.
+
+    A claim left by a killed run is sent again: the receiver may see it twice, with the
+    same webhook-id / Message-ID to dedupe on.  A delivery recorded as sent never is."""
+    got = con.execute(
+        """
+        UPDATE outbox_deliveries SET status = ?, claimed_at = ?
+        WHERE rowid IN (
+          SELECT d.rowid FROM outbox_deliveries d
+          WHERE (d.status IN (?, ?) AND d.next_attempt_at <= ?)
+             OR (d.status = ? AND d.claimed_at < ?)
+          ORDER BY d.next_attempt_at, d.created_at LIMIT ?)
+        RETURNING outbox_id, channel, target, attempts""",
+        [SENDING, now, PENDING, RETRY, now, SENDING, stale_before, limit],
+    ).fetchall()
+    if not got:
+        return []
+    ids = sorted({r[0] for r in got})
+    marks = ", ".join("?" for _ in ids)
+    messages = {
+        r[0]: (r[1], r[2], json.loads(r[3]), r[4])
+        for r in con.execute(
+            f"SELECT id, topic, key, payload, seq FROM outbox WHERE id IN ({marks})", ids
+        ).fetchall()
+    }
+    out = []
+    for outbox_id, channel, target, attempts in got:
+        topic, key, payload, seq = messages[outbox_id]
+        out.append(
+            {
+                "outbox_id": outbox_id,
+                "channel": channel,
+                "target": target,
+                "attempts": attempts,
+                "topic": topic,
+                "key": key,
+                "payload": payload,
+                "seq": seq,
+            }
+        )
+    out.sort(key=lambda d: (d["seq"], d["channel"], d["target"]))
+    return out
+
+
+def record_attempt(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    outbox_id: str,
+    channel: str,
+    target: str,
+    attempt: int,
+    at: dt.datetime,
+    ok: bool,
+    status_code: int | None,
+    error: str | None,
+    duration_ms: float,
+    next_attempt_at: dt.datetime | None,
+) -> str:
+    """Record one attempt and the delivery's new state: sent, retry at `next_attempt_at`,
+    or dead when there is none.  Returns that state."""
+    state = SENT if ok else (RETRY if next_attempt_at is not None else DEAD)
+    con.execute(
+        "INSERT INTO outbox_attempts VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [outbox_id, channel, target, attempt, at, ok, status_code, error, duration_ms],
+    )
+    con.execute(
+        "UPDATE outbox_deliveries SET status = ?, attempts = ?, claimed_at = NULL, "
+        "sent_at = CASE WHEN ? THEN ? ELSE sent_at END, last_error = ?, "
+        "next_attempt_at = coalesce(?, next_attempt_at) "
+        "WHERE outbox_id = ? AND channel = ? AND target = ?",
+        [state, attempt, ok, at, error, next_attempt_at, outbox_id, channel, target],
+    )
+    return state
+
+
+def log_digest(
+    con: duckdb.DuckDBPyConnection,
+    digest_id: str,
+    owner: str,
+    period: dt.date,
+    outbox_ids: list[str],
+) -> None:
+    """Remember which CTA events went into a digest, so the next one does not repeat them."""
+    for oid in outbox_ids:
+        con.execute("INSERT INTO digest_log VALUES (?, ?, ?, ?)", [digest_id, owner, period, oid])
+
+
+def digest_id_of(con: duckdb.DuckDBPyConnection, key: str) -> str | None:
+    """The outbox id of the row with `key` (None when there is none)."""
+    row = con.execute("SELECT id FROM outbox WHERE key = ?", [key]).fetchone()
+    return str(row[0]) if row else None
