@@ -1,0 +1,336 @@
+"""Writes of the Segment-compatible tracking calls: events, accounts, contacts, links, pending.
+
+One call of `record_calls` runs in the caller's transaction and does, in order:
+
+1. drops messages whose id is already recorded (``tracking_messages``) or repeated in the
+   batch (the first one wins): a retried request stores nothing twice;
+2. group calls upsert accounts (traits fill the named columns, the rest `properties`;
+   a trait not sent keeps the stored value) and link the user to the account;
+3. identify calls keep the user's traits, and link the user when they name a group;
+4. every linked user of this call becomes (or updates) a contact of its account;
+5. track calls become events (``event_id`` = messageId, ``event_key`` = hash of it, as an
+   import of the same id computes) when their account is known, else wait in
+   ``tracking_pending`` with the reason; pending calls resolved by this call's links and
+   accounts move into events;
+6. each new message id is recorded with its outcome.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+__all__ = [
+    "ACCOUNT_TRAITS",
+    "CONTACT_TRAITS",
+    "Calls",
+    "Outcome",
+    "count_pending",
+    "record_calls",
+]
+
+# account column -> type, for traits of group calls; the rest go to `properties`.
+ACCOUNT_TRAITS = {
+    "name": "VARCHAR",
+    "segment": "VARCHAR",
+    "plan": "VARCHAR",
+    "industry": "VARCHAR",
+    "persona": "VARCHAR",
+    "mrr": "DOUBLE",
+    "arr": "DOUBLE",
+    "seats_purchased": "INTEGER",
+    "start_date": "DATE",
+    "renewal_date": "DATE",
+    "owner_csm": "VARCHAR",
+}
+CONTACT_TRAITS = {
+    "email": "VARCHAR",
+    "name": "VARCHAR",
+    "role": "VARCHAR",
+    "persona": "VARCHAR",
+    "created_at": "TIMESTAMP",
+}
+
+
+@dataclass
+class Calls:
+    """The rows of one request, already mapped from Segment's messages.
+
+    `tracks`: message_id, user_id, account_id (None: from the user's link), event_time,
+    event_type, value, properties (JSON text).  `identifies`: message_id, user_id,
+    account_id, traits (JSON object text of the contact's columns and others).
+    `groups`: message_id, user_id, account_id, account (dict of ACCOUNT_TRAITS values),
+    properties (JSON text).
+    """
+
+    tracks: list[tuple[Any, ...]] = field(default_factory=list)
+    identifies: list[tuple[Any, ...]] = field(default_factory=list)
+    groups: list[tuple[Any, ...]] = field(default_factory=list)
+
+
+@dataclass
+class Outcome:
+    stored: int = 0
+    duplicates: int = 0
+    pending: list[dict[str, str]] = field(default_factory=list)
+    resolved: int = 0
+    accounts: int = 0
+    contacts: int = 0
+
+
+_TRACK_COLS = [
+    "message_id",
+    "user_id",
+    "account_id",
+    "event_time",
+    "event_type",
+    "value",
+    "properties",
+]
+
+
+def _new_ids(con: duckdb.DuckDBPyConnection, ids: list[str]) -> set[str]:
+    if not ids:
+        return set()
+    frame = pd.DataFrame({"message_id": ids})
+    con.register("_trk_ids", frame)
+    try:
+        known = {
+            r[0]
+            for r in con.execute(
+                "SELECT i.message_id FROM _trk_ids i JOIN tracking_messages m USING (message_id)"
+            ).fetchall()
+        }
+    finally:
+        con.unregister("_trk_ids")
+    return set(ids) - known
+
+
+def _link(con: duckdb.DuckDBPyConnection, user_id: str, account_id: str, at: dt.datetime) -> None:
+    con.execute("DELETE FROM tracking_links WHERE user_id = ?", [user_id])
+    con.execute("INSERT INTO tracking_links VALUES (?, ?, ?)", [user_id, account_id, at])
+
+
+def _upsert_account(
+    con: duckdb.DuckDBPyConnection, account_id: str, values: dict[str, Any], props: str | None
+) -> bool:
+    """Insert or update one account; True when it is new."""
+    cols = [c for c in ACCOUNT_TRAITS if values.get(c) is not None]
+    exists = con.execute("SELECT 1 FROM accounts WHERE account_id = ?", [account_id]).fetchone()
+    if exists:
+        sets = [f"{c} = ?" for c in cols]
+        args = [values[c] for c in cols]
+        if props is not None:
+            # New traits win over stored ones of the same name; others are kept.
+            sets.append(
+                "properties = CAST(json_merge_patch(coalesce(properties, '{}'), ?) AS VARCHAR)"
+            )
+            args.append(props)
+        if sets:
+            con.execute(
+                f"UPDATE accounts SET {', '.join(sets)} WHERE account_id = ?", [*args, account_id]
+            )
+        return False
+    names = ["account_id", *cols, "properties"]
+    marks = ", ".join("?" for _ in names)
+    con.execute(
+        f"INSERT INTO accounts ({', '.join(names)}) VALUES ({marks})",
+        [account_id, *(values[c] for c in cols), props],
+    )
+    return True
+
+
+def _upsert_contacts(con: duckdb.DuckDBPyConnection, users: set[str]) -> int:
+    """Make every linked user in `users` a contact of its account, with its identify traits."""
+    n = 0
+    for user_id in sorted(users):
+        link = con.execute(
+            "SELECT l.account_id FROM tracking_links l JOIN accounts a USING (account_id) "
+            "WHERE l.user_id = ?",
+            [user_id],
+        ).fetchone()
+        if link is None:
+            continue
+        traits_row = con.execute(
+            "SELECT traits FROM tracking_users WHERE user_id = ?", [user_id]
+        ).fetchone()
+        traits = traits_row[0] if traits_row else "{}"
+        typed = ", ".join(
+            f"try_cast(json_extract_string(?, '$.{c}') AS {t}) AS {c}"
+            for c, t in CONTACT_TRAITS.items()
+        )
+        con.execute("DELETE FROM contacts WHERE contact_id = ?", [user_id])
+        con.execute(
+            f"INSERT INTO contacts (contact_id, account_id, {', '.join(CONTACT_TRAITS)}, properties) "
+            f"SELECT ?, ?, {', '.join(CONTACT_TRAITS)}, ? FROM (SELECT {typed})",
+            [user_id, link[0], *([traits] * len(CONTACT_TRAITS)), _other_traits(con, traits)],
+        )
+        n += 1
+    return n
+
+
+def _other_traits(con: duckdb.DuckDBPyConnection, traits: str) -> str | None:
+    import json
+
+    data = json.loads(traits)
+    rest = {k: v for k, v in data.items() if k not in CONTACT_TRAITS}
+    return json.dumps(rest, sort_keys=True, default=str) if rest else None
+
+
+def _merge_traits(
+    con: duckdb.DuckDBPyConnection, user_id: str, traits: str, at: dt.datetime
+) -> None:
+    """Keep a user's identify traits; newer values of a trait replace older ones."""
+    if con.execute("SELECT 1 FROM tracking_users WHERE user_id = ?", [user_id]).fetchone():
+        con.execute(
+            "UPDATE tracking_users SET traits = CAST(json_merge_patch(traits, ?) AS VARCHAR), "
+            "updated_at = ? WHERE user_id = ?",
+            [traits, at, user_id],
+        )
+    else:
+        con.execute("INSERT INTO tracking_users VALUES (?, ?, ?)", [user_id, traits, at])
+
+
+def _insert_events(con: duckdb.DuckDBPyConnection, view: str) -> int:
+    """Insert the rows of `view` (with account_id set) not stored yet; their count."""
+    row = con.execute(
+        f"INSERT INTO events (event_key, event_id, account_id, user_id, event_time, event_type, "
+        f"value, properties) SELECT hash(v.message_id), v.message_id, v.account_id, v.user_id, "
+        f"v.event_time, v.event_type, v.value, v.properties FROM {view} v "
+        "WHERE NOT EXISTS (SELECT 1 FROM events e WHERE e.event_key = hash(v.message_id))"
+    ).fetchone()
+    return int(row[0]) if row else 0
+
+
+def record_calls(con: duckdb.DuckDBPyConnection, calls: Calls, received_at: dt.datetime) -> Outcome:
+    """Store one request's calls (see the module docstring); runs in the caller's transaction."""
+    out = Outcome()
+    ordered: list[tuple[str, str]] = (
+        [(g[0], "group") for g in calls.groups]
+        + [(i[0], "identify") for i in calls.identifies]
+        + [(t[0], "track") for t in calls.tracks]
+    )
+    fresh = _new_ids(con, [m for m, _ in ordered])
+    seen: set[str] = set()
+    keep: set[str] = set()
+    for mid, _ in ordered:
+        if mid in fresh and mid not in seen:
+            keep.add(mid)
+        seen.add(mid)
+    out.duplicates = len(ordered) - len(keep)
+    outcomes: dict[str, str] = {}
+    touched_users: set[str] = set()
+    new_accounts: set[str] = set()
+
+    for mid, user_id, account_id, values, props in calls.groups:
+        if mid not in keep:
+            continue
+        if _upsert_account(con, account_id, values, props):
+            out.accounts += 1
+        new_accounts.add(account_id)
+        if user_id:
+            _link(con, user_id, account_id, received_at)
+            touched_users.add(user_id)
+        outcomes[mid] = "stored"
+
+    for mid, user_id, account_id, traits in calls.identifies:
+        if mid not in keep:
+            continue
+        _merge_traits(con, user_id, traits, received_at)
+        if account_id:
+            _link(con, user_id, account_id, received_at)
+        touched_users.add(user_id)
+        outcomes[mid] = "stored"
+
+    out.contacts = _upsert_contacts(con, touched_users)
+
+    tracks = [t for t in calls.tracks if t[0] in keep]
+    if tracks:
+        frame = pd.DataFrame(tracks, columns=_TRACK_COLS)
+        frame["event_time"] = pd.to_datetime(frame["event_time"])
+        frame["value"] = frame["value"].astype("float64")
+        con.register("_trk_in", frame)
+        try:
+            con.execute(
+                "CREATE OR REPLACE TEMP TABLE _trk AS SELECT i.message_id, i.user_id, "
+                "coalesce(i.account_id, l.account_id) AS account_id, "
+                "CAST(i.event_time AS TIMESTAMP) AS event_time, i.event_type, "
+                "CAST(i.value AS DOUBLE) AS value, i.properties, "
+                "CASE WHEN coalesce(i.account_id, l.account_id) IS NULL THEN "
+                "'no account: send a group call linking user ' || coalesce(i.user_id, '?') || "
+                "' to its account, or a groupId in the call''s context' "
+                "WHEN a.account_id IS NULL THEN 'unknown account ' || "
+                "coalesce(i.account_id, l.account_id) || ': send a group call for it or import it' "
+                "END AS reason "
+                "FROM _trk_in i LEFT JOIN tracking_links l ON l.user_id = i.user_id "
+                "LEFT JOIN accounts a ON a.account_id = coalesce(i.account_id, l.account_id)"
+            )
+        finally:
+            con.unregister("_trk_in")
+        con.execute(
+            "CREATE OR REPLACE TEMP VIEW _trk_ok AS SELECT * FROM _trk WHERE reason IS NULL"
+        )
+        out.stored = _insert_events(con, "_trk_ok")
+        for mid, reason in con.execute(
+            "SELECT message_id, reason FROM _trk WHERE reason IS NOT NULL ORDER BY message_id"
+        ).fetchall():
+            out.pending.append({"messageId": mid, "reason": reason})
+        con.execute(
+            "INSERT INTO tracking_pending SELECT message_id, user_id, account_id, event_time, "
+            "event_type, value, properties, reason, ? FROM _trk WHERE reason IS NOT NULL",
+            [received_at],
+        )
+        for (mid,) in con.execute("SELECT message_id FROM _trk WHERE reason IS NULL").fetchall():
+            outcomes[mid] = "stored"
+        for p in out.pending:
+            outcomes[p["messageId"]] = "pending"
+        con.execute("DROP VIEW _trk_ok")
+        con.execute("DROP TABLE _trk")
+
+    if touched_users or new_accounts:
+        out.resolved = _resolve_pending(con)
+
+    if outcomes:
+        frame = pd.DataFrame(
+            [(m, c, received_at, outcomes[m]) for m, c in ordered if m in outcomes],
+            columns=["message_id", "call", "received_at", "outcome"],
+        ).drop_duplicates("message_id")
+        con.register("_trk_msgs", frame)
+        try:
+            con.execute(
+                "INSERT INTO tracking_messages SELECT message_id, call, "
+                "CAST(received_at AS TIMESTAMP), outcome FROM _trk_msgs"
+            )
+        finally:
+            con.unregister("_trk_msgs")
+    return out
+
+
+def _resolve_pending(con: duckdb.DuckDBPyConnection) -> int:
+    """Move pending track calls whose account is now known into events."""
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _trk_res AS SELECT p.message_id, p.user_id, "
+        "coalesce(p.account_id, l.account_id) AS account_id, p.event_time, p.event_type, "
+        "p.value, p.properties FROM tracking_pending p "
+        "LEFT JOIN tracking_links l ON l.user_id = p.user_id "
+        "JOIN accounts a ON a.account_id = coalesce(p.account_id, l.account_id)"
+    )
+    moved = _insert_events(con, "_trk_res")
+    con.execute(
+        "DELETE FROM tracking_pending WHERE message_id IN (SELECT message_id FROM _trk_res)"
+    )
+    con.execute(
+        "UPDATE tracking_messages SET outcome = 'stored' "
+        "WHERE message_id IN (SELECT message_id FROM _trk_res)"
+    )
+    con.execute("DROP TABLE _trk_res")
+    return moved
+
+
+def count_pending(con: duckdb.DuckDBPyConnection) -> int:
+    row = con.execute("SELECT count(*) FROM tracking_pending").fetchone()
+    return int(row[0]) if row else 0
