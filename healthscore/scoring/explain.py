@@ -14,10 +14,13 @@ from typing import Any
 import pandas as pd
 
 from healthscore.errors import HealthscoreError, NotEnoughData
+from healthscore.metrics.families.sentiment import INTENT_DAYS
 from healthscore.portfolio.lifetime import account_lifetimes
 from healthscore.store import Store
 from healthscore.store.queries import accounts as account_queries
 from healthscore.store.queries import scores as score_queries
+from healthscore.store.queries import texts as text_queries
+from healthscore.store.queries._backend import has_table
 
 __all__ = ["Change", "Explanation", "explain", "format_value"]
 
@@ -80,6 +83,34 @@ class Explanation:
     changes: list[Change] = field(default_factory=list)
     # mrr, expected_lifetime_months, lifetime_source, cltv, monthly_churn_rate as of `as_of`
     lifetime: dict[str, Any] = field(default_factory=dict)
+    # What customers said (from the text analysis): sentiment per month, the most negative
+    # and most positive recent quotes, and flagged cancellation or competitor intent.
+    voice: dict[str, Any] = field(default_factory=dict)
+
+    def voice_lines(self) -> list[str]:
+        """The voice of the customer as plain lines for a terminal (user text: no markup)."""
+        v = self.voice
+        if not v or not v.get("months"):
+            return []
+        lines = ["What customers said (text sentiment -1 to 1, per month):"]
+        lines.append(
+            "  "
+            + "  ".join(
+                f"{m['month']} {m['avg_score']:+.2f} ({m['texts']})" for m in v["months"][-6:]
+            )
+        )
+        for flag in v.get("intent", []):
+            lines.append(
+                f"  FLAG {flag['kind']} intent, {flag['source']} {flag['date']}: "
+                f"\u201c{flag['evidence']}\u201d (until {flag['expires_on']} unless repeated)"
+            )
+        for side in ("negative", "positive"):
+            for q in v.get("quotes", {}).get(side, []):
+                lines.append(
+                    f"  {'-' if side == 'negative' else '+'} \u201c{q['evidence']}\u201d "
+                    f"({q['source']}, {q['date']}, {q['score']:+.2f})"
+                )
+        return lines
 
     def as_dict(self) -> dict[str, Any]:
         d = dict(self.__dict__)
@@ -187,6 +218,7 @@ def explain(
         account=_clean(account),
         groups=groups,
         lifetime=_lifetime(store, account_id, day),
+        voice=_voice(store, account_id, day),
     )
     prev = score_queries.previous_score(store, account_id, day)
     if prev is not None:
@@ -209,6 +241,54 @@ def _lifetime(store: Store, account_id: str, day: dt.date) -> dict[str, Any]:
             "monthly_churn_rate": lt.monthly_churn_rate,
         }
     )
+
+
+_SOURCE_NAME = {"surveys": "survey", "tickets": "ticket", "interactions": "CSM note",
+                "judgements": "CSM judgement"}  # fmt: skip
+
+
+def _voice(store: Store, account_id: str, day: dt.date, months: int = 12) -> dict[str, Any]:
+    """Sentiment per month over the year up to the snapshot, recent quotes, intent flags."""
+    if not has_table(store, "text_analysis"):
+        return {}
+    hist = text_queries.sentiment_history(store, account_id, as_of=day)
+    if hist.empty:
+        return {}
+    when = pd.to_datetime(hist["occurred_at"])
+    first = (pd.Timestamp(day) - pd.DateOffset(months=months - 1)).to_period("M")
+    hist = hist.assign(month=when.dt.to_period("M"))
+    hist = hist[hist["month"] >= first]
+    by = hist.groupby("month").agg(
+        texts=("score", "size"),
+        avg_score=("score", "mean"),
+        negative=("label", lambda s: int((s == "negative").sum())),
+    )
+    month_rows = [
+        {"month": str(m), "texts": int(r.texts), "avg_score": round(float(r.avg_score), 3),
+         "negative": int(r.negative)}
+        for m, r in by.iterrows()
+    ]  # fmt: skip
+
+    def source(src: Any, detail: Any) -> str:
+        name = _SOURCE_NAME.get(str(src), str(src))
+        return f"{detail.upper()} {name}" if src == "surveys" and isinstance(detail, str) else name
+
+    q = text_queries.account_quotes(store, account_id, limit=3, as_of=day, days=180)
+    quotes: dict[str, list[dict[str, Any]]] = {"negative": [], "positive": []}
+    for r in q.itertuples(index=False):
+        quotes[str(r.side)].append(
+            {"evidence": r.evidence, "source": source(r.source, r.detail),
+             "date": pd.Timestamp(r.occurred_at).date().isoformat(), "score": _f(r.score),
+             "text_id": r.text_id}
+        )  # fmt: skip
+    flags = text_queries.intent_flags(store, day, decay_days=INTENT_DAYS, accounts=[account_id])
+    intent = [
+        {"kind": r.kind, "source": source(r.source, r.detail),
+         "date": pd.Timestamp(r.occurred_at).date().isoformat(), "evidence": r.evidence,
+         "mentions": int(r.mentions), "expires_on": r.expires_on.isoformat()}
+        for r in flags.itertuples(index=False)
+    ]  # fmt: skip
+    return {"months": month_rows, "quotes": quotes, "intent": intent}
 
 
 def _units(store: Store) -> dict[str, str | None]:
