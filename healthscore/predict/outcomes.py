@@ -50,8 +50,9 @@ class Outcomes:
     data_start: dt.date
     data_end: dt.date
     grace_days: int
-    billing_end: dt.date  # latest subscription start seen: the billing data's "today"
+    billing_end: dt.date  # the billing export's "today" (docs/outcomes.md), capped at as_of
     activity_start: dt.date | None = None  # first product event (None = no events)
+    billing_reason: str = ""  # why billing_end is that day, in words
 
     @property
     def observation_start(self) -> dt.date:
@@ -94,19 +95,28 @@ def derive_outcomes(
     grace_days: int = 7,
     mrr_tolerance: float = 0.01,
     as_of: dt.date | None = None,
+    billing_date: dt.date | None = None,
 ) -> Outcomes:
     """Churn, renewal, expansion and contraction events from the subscriptions table.
 
     `source` is a Store or an Ibis backend.  Churn is only reported when its date plus the
-    grace gap lies on or before the data end (later ends are right-censored).
+    grace gap lies on or before the billing export's "today" (later ends are
+    right-censored).  That day is `billing_date` when given, else the day a billing
+    snapshot was imported, else the data end; never the newest subscription start
+    (docs/outcomes.md).
     """
     data_start, data_end = data_range(source, as_of)
+    if billing_date is not None:
+        today = _inputs.BillingToday(billing_date, f"the billing date given, {billing_date}")
+    else:
+        today = _inputs.billing_today(source, data_end)
+    if today.day is not None and today.day > data_end:
+        # A snapshot describes its export day even when no other signal reaches it.
+        data_end = today.day if as_of is None else min(today.day, as_of)
+    billing_end = min(today.day or data_end, data_end)
     subs = _inputs.subscription_rows(source, data_end)
     subs["start_date"] = pd.to_datetime(subs["start_date"]).dt.date
     subs["end_date"] = pd.to_datetime(subs["end_date"]).dt.date
-    subs["mrr"] = subs["mrr"].fillna(0.0)
-    subs = subs[subs["end_date"] > subs["start_date"]].reset_index(drop=True)
-    billing_end = min(max(subs["start_date"]), data_end) if len(subs) else data_start
     events = _inputs.subscription_changes(
         source,
         until=data_end,
@@ -116,7 +126,14 @@ def derive_outcomes(
     )
     activity_start = _inputs.first_event_day(source)
     return Outcomes(
-        events, subs, data_start, data_end, int(grace_days), billing_end, activity_start
+        events,
+        subs,
+        data_start,
+        data_end,
+        int(grace_days),
+        billing_end,
+        activity_start,
+        today.reason,
     )
 
 

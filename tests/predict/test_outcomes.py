@@ -26,9 +26,9 @@ ROWS = [
     # d: still a customer: its term ends after the data end (right-censored)
     ("d", D(2024, 1, 1), D(2024, 6, 1), 10.0),
     ("d", D(2024, 6, 1), D(2024, 7, 1), 10.0),
-    # e: ended 05-30, too close to the billing data's end (06-01) to know with a 7-day grace
-    ("e", D(2024, 4, 1), D(2024, 5, 30), 10.0),
-    # f: open-ended row
+    # e: ended 06-15, too close to the data end (06-20) to know with a 7-day grace
+    ("e", D(2024, 4, 1), D(2024, 6, 15), 10.0),
+    # f: open-ended row (so the rows are a billing snapshot, read up to the data end)
     ("f", D(2024, 1, 1), None, 5.0),
 ]
 
@@ -44,7 +44,8 @@ def _events(o, kind):
 def test_churn_renewal_expansion_contraction(tmp_path: Path, subs_store) -> None:
     o = derive_outcomes(_store(tmp_path, subs_store), grace_days=7)
     assert o.data_end == D(2024, 6, 20)
-    assert o.billing_end == D(2024, 6, 1)
+    # The billing "today" is the data end, not the newest start (06-01).
+    assert o.billing_end == D(2024, 6, 20)
     assert _events(o, "churn") == [("a", D(2024, 3, 1)), ("b", D(2024, 4, 1)), ("c", D(2024, 4, 1))]
     assert ("a", D(2024, 2, 1)) in _events(o, "renewal")
     assert ("b", D(2024, 2, 5)) in _events(o, "renewal")
@@ -59,12 +60,12 @@ def test_grace_gap_and_right_censoring(tmp_path: Path, subs_store) -> None:
     churn = _events(o, "churn")
     # Without grace, b's 4-day gap is a churn (and a reactivation later).
     assert ("b", D(2024, 2, 1)) in churn
-    # e's end (05-30) is before the billing end (06-01): known with no grace.
-    assert ("e", D(2024, 5, 30)) in churn
+    # e's end (06-15) is before the billing end (06-20): known with no grace.
+    assert ("e", D(2024, 6, 15)) in churn
     # d and f never churn: d's last term ends after the data, f is open-ended.
     assert not any(a in ("d", "f") for a, _ in churn)
     graced = derive_outcomes(_store(tmp_path, subs_store, "o2"), grace_days=7)
-    assert ("e", D(2024, 5, 30)) not in _events(graced, "churn")
+    assert ("e", D(2024, 6, 15)) not in _events(graced, "churn")
 
 
 def test_as_of_only_knows_the_past(tmp_path: Path, subs_store) -> None:
@@ -79,13 +80,13 @@ def test_as_of_only_knows_the_past(tmp_path: Path, subs_store) -> None:
 
 def test_labels_and_resolved_windows(tmp_path: Path, subs_store) -> None:
     o = derive_outcomes(_store(tmp_path, subs_store), grace_days=7)
-    obs = o.active_at([D(2024, 2, 10), D(2024, 5, 10)])
+    obs = o.active_at([D(2024, 2, 10), D(2024, 5, 20)])
     assert set(obs[obs["as_of"] == D(2024, 2, 10)]["account_id"]) == {"a", "b", "c", "d", "f"}
     y = label_observations(o, obs, horizon_days=30)
     got = {(r.as_of, r.account_id) for r, v in zip(obs.itertuples(), y, strict=True) if v}
     assert got == {(D(2024, 2, 10), "a")}  # a churns 03-01, within 30 days of 02-10
     mask = resolved_mask(obs, o, 30)
-    # known until 06-01 - 7 = 05-25: windows ending after it are unresolved.
+    # known until 06-20 - 7 = 06-13: windows ending after it are unresolved.
     assert list(pd.Series(mask).groupby(obs["as_of"].to_numpy()).all()) == [True, False]
 
 
