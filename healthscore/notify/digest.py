@@ -11,7 +11,9 @@ gives its state), so digests need nothing but the rows the actions feature write
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import importlib
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -84,6 +86,28 @@ def _by_priority(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return sorted(items, key=lambda p: (-float(p.get("priority") or 0), str(p.get("account_id"))))
 
 
+def _live_ctas(store: Store) -> dict[str, dict[str, Any]] | None:
+    """The CTAs in force (not closed, not held back) by id, from the actions feature when it
+    is installed and its tables exist; None otherwise (the outbox then tells the state)."""
+    try:
+        actions = importlib.import_module("healthscore.actions")
+    except ModuleNotFoundError as exc:
+        if exc.name != "healthscore.actions":
+            raise
+        return None
+    lister = getattr(actions, "list_ctas", None)
+    if lister is None or "ctas" not in store.ibis().list_tables():
+        return None
+    out: dict[str, dict[str, Any]] = {}
+    for cta in lister(store):
+        if dataclasses.is_dataclass(cta) and not isinstance(cta, type):
+            row = dataclasses.asdict(cta)
+        else:
+            row = dict(vars(cta))
+        out[str(row["id"])] = row
+    return out
+
+
 def digest_contents(
     store: Store, as_of: dt.date, day: dt.date, channels: Channels
 ) -> tuple[dict[str, dict[str, Any]], dict[str, list[str]]]:
@@ -105,17 +129,22 @@ def digest_contents(
             {"new": [], "overdue": [], "deferred": [], "band_changes": [], "renewals": []},
         )
 
+    live = _live_ctas(store)
     for cid, ev in latest.items():
-        if _closed(ev):
+        if _closed(ev) or (live is not None and cid not in live):
             continue
+        # the CTA table is the truth for state (a snooze or a deferral writes no outbox row)
         p = ev["payload"]
+        if live is not None:
+            p = {**p, **_brief(live[cid]), "owner": live[cid].get("owner")}
         owner = str(p.get("owner") or "")
         ids = ids_of[cid]
         if not any(i in seen for i in ids):
             section(owner)["new"].append(_brief(p))
             carried.setdefault(owner, []).extend(ids)
         due = _as_date(p.get("due"))
-        if due is not None and due < day:
+        waiting = str(p.get("status") or "").lower() == "snoozed" or _deferred(p)
+        if due is not None and due < day and not waiting:
             section(owner)["overdue"].append(_brief(p))
         if _deferred(p):
             section(owner)["deferred"].append(_brief(p))

@@ -68,10 +68,12 @@ def _cta_line(p: dict[str, Any]) -> str:
 
 
 def _num(v: Any) -> str:
+    """1,800 / 17,110 / 42.5 / 0.37: whole numbers from 100 on, three significant digits below."""
     try:
-        return f"{float(v):,.4g}"
+        x = float(v)
     except (TypeError, ValueError):
         return str(v)
+    return f"{x:,.0f}" if abs(x) >= 100 else f"{x:.3g}"
 
 
 def _item_line(key: str, item: dict[str, Any]) -> str:

@@ -16,7 +16,7 @@ from healthscore.store import Store, open_store
 from healthscore.store.outbox import enqueue
 from healthscore.store.queries.outbox import delivery_attempts, recent_deliveries
 
-from .conftest import Mailbox, Receiver
+from .receivers import Mailbox, Receiver
 
 T0 = dt.datetime(2026, 11, 30, 6, 0, 0)
 
@@ -211,7 +211,7 @@ def test_a_refusing_and_a_hanging_webhook_do_not_block_the_others(
 
 
 def test_a_dead_smtp_relay_is_retried_not_raised(store: Store) -> None:
-    from .conftest import free_port
+    from .receivers import free_port
 
     ch = parse_channels(
         f"smtp: {{host: 127.0.0.1, port: {free_port()}, from: hs@example.com, timeout: 1}}\n"
