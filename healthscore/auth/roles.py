@@ -52,10 +52,12 @@ PERMISSIONS: dict[Role, frozenset[str]] = {
 
 
 class _HasIdentity(Protocol):
-    username: str
-    display_name: str
-    email: str | None
-
+    @property
+    def username(self) -> str: ...
+    @property
+    def display_name(self) -> str: ...
+    @property
+    def email(self) -> str | None: ...
     @property
     def role(self) -> Role | str: ...
 

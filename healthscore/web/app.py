@@ -20,6 +20,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from healthscore.app import App
 from healthscore.errors import HealthscoreError, NotEnoughData, StoreError
+from healthscore.web.background import Jobs
 from healthscore.web.deps import BadCsrf, Forbidden, LoginRequired, NotFound
 from healthscore.web.security import LoginLimiter, Signer
 from healthscore.web.store_access import open_request_store
@@ -55,12 +56,13 @@ def create_app(hs: App, *, secret: str | None = None) -> FastAPI:
     api = FastAPI(
         title="healthscore",
         summary="Customer health: portfolio, accounts, calls-to-action, scorecards.",
-        docs_url="/api/docs",
+        docs_url=None,  # the REST API serves its own offline docs page
         redoc_url=None,
     )
     api.state.hs = hs
     api.state.signer = Signer(secret or _session_secret(hs))
     api.state.login_limiter = LoginLimiter()
+    api.state.jobs = Jobs(hs.settings)
     api.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     _add_handlers(api)

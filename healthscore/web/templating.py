@@ -73,6 +73,22 @@ def _signed(value: Any, digits: int = 0) -> str:
     return f"{float(value):+,.{digits}f}"
 
 
+def _tone(band: str | None, bands: list[str]) -> str:
+    """The colour family of a band: the worst is 'bad', the best 'good', others 'warn'."""
+    if not band or band not in bands:
+        return "none"
+    i = bands.index(band)
+    return "bad" if i == 0 else "good" if i == len(bands) - 1 else "warn"
+
+
+def _arrow(delta: Any) -> str:
+    if delta is None or (isinstance(delta, float) and math.isnan(delta)):
+        return ""
+    d = float(delta)
+    return "↑" if d >= 1 else "↓" if d <= -1 else "→"
+
+
+TEMPLATES.env.globals.update(tone=_tone, arrow=_arrow)
 TEMPLATES.env.filters.update(money=_money, num=_num, pct=_pct, date=_date, signed=_signed)
 
 

@@ -15,10 +15,10 @@ from healthscore.web.security import Session
 from healthscore.web.store_access import get_store
 from healthscore.web.templating import render
 
-router = APIRouter()
+router = APIRouter(include_in_schema=False)  # pages, not API
 
 
-def _safe_next(target: str | None) -> str:
+def safe_next(target: str | None) -> str:
     """Only a path on this site (no scheme, no host): never an open redirect."""
     if not target:
         return "/"
@@ -32,8 +32,8 @@ def _safe_next(target: str | None) -> str:
 def login_page(request: Request, next: str = "/", store: Store = Depends(get_store)) -> Response:
     user = optional_user(request, store)
     if user is not None:
-        return RedirectResponse(_safe_next(next), status_code=303)
-    return render(request, "login.html", {"next": _safe_next(next), "error": None}, user=None)
+        return RedirectResponse(safe_next(next), status_code=303)
+    return render(request, "login.html", {"next": safe_next(next), "error": None}, user=None)
 
 
 @router.post("/login")
@@ -57,7 +57,7 @@ def login(
             request,
             "login.html",
             {
-                "next": _safe_next(next),
+                "next": safe_next(next),
                 "error": f"Too many failed sign-ins; try again in {wait} seconds.",
                 "username": username,
             },
@@ -71,7 +71,7 @@ def login(
             request,
             "login.html",
             {
-                "next": _safe_next(next),
+                "next": safe_next(next),
                 "error": "Wrong username or password (or the user is disabled).",
                 "username": username,
             },
@@ -79,7 +79,7 @@ def login(
             status_code=401,
         )
     limiter.succeeded(name, address)
-    response = RedirectResponse(_safe_next(next), status_code=303)
+    response = RedirectResponse(safe_next(next), status_code=303)
     epoch = session_epoch(store, user.username) or 0
     signer.start_session(request, response, Session(user.username, epoch))
     return response
