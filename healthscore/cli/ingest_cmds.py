@@ -34,7 +34,11 @@ from healthscore.ingest import (
     parse_mapping,
     store_status,
 )
+from healthscore.ingest.options import build_spec
 from healthscore.store import KINDS
+
+# Exit codes a scheduler can tell apart (documented in the import command's help).
+EXIT_KEPT_BACK = 3
 
 
 class FileFormat(StrEnum):
@@ -86,7 +90,37 @@ def _stdin_as_file(paths: list[Path], fmt: str | None) -> Iterator[list[Path]]:
         yield [target if p == Path("-") else p for p in paths]
 
 
+def _print_mapping(r: ImportReport) -> None:
+    """Every import says how it read each file: a field from which column, and how."""
+    for label, lines in r.mapping.items():
+        if not lines:
+            continue
+        err.print(
+            f"mapping of {label}" + (f" (profile {r.profile})" if r.profile else "") + ":",
+            markup=False,
+            highlight=False,
+        )
+        for line in lines:
+            err.print(f"  {line}", markup=False, highlight=False)
+
+
 def _print_report(r: ImportReport) -> None:
+    _print_mapping(r)
+    for n in r.notes:
+        err.print(f"note: {n}", markup=False, highlight=False)
+    if r.dry_run:
+        err.print(
+            f"dry run, nothing written: {r.kind}: {r.rows_read:,} row(s) read, "
+            f"{r.rows_inserted:,} would be new, {r.rows_updated:,} updated, "
+            f"{r.rows_duplicate:,} already stored, {r.rows_rejected:,} with problems",
+            highlight=False,
+            markup=False,
+        )
+        for p in r.problems:
+            err.print(f"  {p}", highlight=False, markup=False)
+        for w in r.warnings:
+            err.print(f"warning: {w}", highlight=False, markup=False)
+        return
     err.print(
         f"{r.kind}: {r.rows_inserted:,} new, "
         + (f"{r.rows_updated:,} updated, " if r.rows_updated else "")
@@ -95,7 +129,8 @@ def _print_report(r: ImportReport) -> None:
         highlight=False,
     )
     for w in r.warnings:
-        err.print(f"[yellow]warning:[/] {w}", highlight=False)
+        err.print("[yellow]warning:[/] ", end="", highlight=False)
+        err.print(w, highlight=False, markup=False)
     if r.rows_rejected:
         for p in r.problems:
             err.print(f"  {p}", highlight=False, markup=False)
@@ -109,7 +144,10 @@ def _print_report(r: ImportReport) -> None:
 def import_(
     ctx: typer.Context,
     kind: Annotated[
-        str, typer.Argument(help=f"What the files hold: churnsim, {', '.join(KINDS)}.")
+        str,
+        typer.Argument(
+            help=f"What the files hold: churnsim, links (external ids), {', '.join(KINDS)}."
+        ),
     ],
     files: Annotated[list[Path], typer.Argument(help="Files (or a ChurnSim folder); - = stdin.")],
     map_: Annotated[
@@ -134,16 +172,82 @@ def import_(
         FileFormat | None,
         typer.Option("--format", help="csv, jsonl or parquet (default: from the name)."),
     ] = None,
+    profile: Annotated[
+        str | None,
+        typer.Option(
+            "--profile",
+            help="A shipped export profile (stripe, zendesk-tickets, …; see `healthscore "
+            "imports profiles`) or your own YAML file.",
+        ),
+    ] = None,
+    set_: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--set", help="A constant field: field=value, e.g. survey_type=nps. Repeatable."
+        ),
+    ] = None,
+    value: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--value",
+            help="Map values of a field: field:source=stored[,source2=stored2], e.g. "
+            "status:Solved=resolved. Case-insensitive. Repeatable.",
+        ),
+    ] = None,
+    date_format: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--date-format",
+            help="How dates are written: us, dayfirst, iso, epoch_s, epoch_ms, epoch or a "
+            "strptime pattern; for every date field, or one: field=format. Repeatable.",
+        ),
+    ] = None,
+    source: Annotated[
+        str | None,
+        typer.Option("--source", help="Name of the tool the file came from, kept with the batch."),
+    ] = None,
+    dry_run: Annotated[
+        bool,
+        typer.Option(
+            "--dry-run", help="Show the mapping, row count and first problems; write nothing."
+        ),
+    ] = False,
+    dedupe: Annotated[
+        bool,
+        typer.Option(
+            "--dedupe",
+            help="Skip events already stored under another id handling (with an id then, "
+            "none now, or the reverse) instead of refusing the import.",
+        ),
+    ] = False,
     db: DbOption = None,
 ) -> None:
     """Import CSV (or .csv.gz), JSON Lines or Parquet files of one KIND, or a ChurnSim folder.
 
+    Columns are matched ignoring case, spaces, _ and - (AccountId = account_id) and a few
+    synonyms; the mapping used is printed. Rows name their account by id, a registered
+    external id, the account's name or a contact's e-mail, in that order.
+
+    Exit codes: 0 imported (also a header-only file: 0 rows, with a note); 1 refused,
+    nothing written (bad rows, unreadable or 0-byte file, mapping typo); 2 usage error;
+    3 imported, but --quarantine kept rows back (or --dry-run found problems).
+
     Example: healthscore import events events.csv.gz --map ts=event_time --quarantine
     Example: healthscore import tickets tickets-today.csv --update
+    Example: healthscore import subscriptions stripe_subscriptions.csv --profile stripe
+    Example: healthscore import surveys nps.csv --set survey_type=nps --date-format us
     """
     columns = load_mapping_file(mapping) if mapping else {}
     columns.update(parse_mapping(map_))
     fmt = file_format.value if file_format is not None else None
+    spec = build_spec(
+        kind,
+        profile=profile,
+        constants=set_,
+        values=value,
+        date_formats=date_format,
+        source=source,
+    )
     s = current_app(ctx, db=db).open_store(create=True)
     with _progress_callback() as cb:
         if kind == "churnsim":
@@ -153,17 +257,35 @@ def import_(
                 _print_report(r)
             return
         with _stdin_as_file(list(files), fmt) as paths:
-            report = import_files(
-                s,
-                kind,
-                paths,
-                mapping=columns,
-                quarantine=quarantine,
-                update=update,
-                fmt=fmt,
-                on_progress=cb,  # type: ignore[arg-type]
-            )
-        _print_report(report)
+            if kind == "links":
+                from healthscore.ingest.links import import_links
+
+                report = import_links(
+                    s,
+                    paths,
+                    spec,
+                    mapping=columns,
+                    fmt=fmt,
+                    quarantine=quarantine,
+                    dry_run=dry_run,
+                )
+            else:
+                report = import_files(
+                    s,
+                    kind,
+                    paths,
+                    mapping=columns,
+                    quarantine=quarantine,
+                    update=update,
+                    fmt=fmt,
+                    on_progress=cb,  # type: ignore[arg-type]
+                    spec=spec,
+                    dry_run=dry_run,
+                    dedupe=dedupe,
+                )
+    _print_report(report)
+    if report.rows_rejected:
+        raise typer.Exit(EXIT_KEPT_BACK)
 
 
 @app.command()

@@ -374,6 +374,7 @@ def scorecard_check(
     card = load_scorecard(file)
     custom = custom_metrics(card)  # custom metric errors need no store to be found
     checked = "metric names not checked (no store)"
+    segment_warning: str | None = None
     hs = current_app(ctx, db=db)
     if hs.db_path.exists():
         try:
@@ -383,6 +384,7 @@ def scorecard_check(
         else:
             card.check_metrics(cat)
             checked = f"all metrics found in the catalogue of {hs.db_path}"
+            segment_warning = _segment_warning(card, hs.store)
     total = sum(g.weight for g in card.groups)
     if fmt is not OutputFormat.table:
         groups = [
@@ -404,6 +406,7 @@ def scorecard_check(
                 "version": card.version,
                 "stored_version": card.stored_version,
                 "metrics_checked": checked,
+                "segment_warning": segment_warning,
                 "bands": [{"name": b.name, "min": b.min} for b in card.bands],
                 "min_coverage": card.min_coverage,
                 "groups": groups,
@@ -440,6 +443,27 @@ def scorecard_check(
         parts += [f"{k} {v:g}" for k, v in ov.measure_weights.items()]
         parts += [f"replaces group {g.name}" for g in ov.groups]
         out.print(f"segment {seg}: {', '.join(parts) or 'no changes'}", highlight=False)
+    if segment_warning:
+        err.print("[yellow]warning:[/] ", end="", highlight=False)
+        err.print(segment_warning, markup=False, highlight=False)
+
+
+def _segment_warning(card: Any, store: Any) -> str | None:
+    """Overrides for segments the store does not have never apply: say so, and list the
+    segments it has (matched ignoring case, so `SMB` meets `smb:`)."""
+    from healthscore.store.queries.accounts import known_segments
+
+    if not card.segments:
+        return None
+    known = known_segments(store)
+    missing = card.unmatched_segments(known)
+    if not missing:
+        return None
+    have = ", ".join(known) if known else "none (no account has a segment)"
+    return (
+        f"segment override(s) {', '.join(missing)} match no segment in the store, so they "
+        f"never apply; the store's segments: {have}"
+    )
 
 
 def _measure_summary(m: Any) -> str:

@@ -79,11 +79,13 @@ def record_batch(
     rows_rejected: int,
     status: str,
     rows_updated: int = 0,
+    profile: str | None = None,
+    source_name: str | None = None,
 ) -> None:
     con.execute(
         "INSERT INTO import_batches (batch_id, kind, files, started_at, finished_at, rows_read, "
-        "rows_inserted, rows_duplicate, rows_rejected, status, rows_updated) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "rows_inserted, rows_duplicate, rows_rejected, status, rows_updated, profile, "
+        "source_name) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
             batch_id,
             kind,
@@ -96,5 +98,7 @@ def record_batch(
             rows_rejected,
             status,
             rows_updated,
+            profile,
+            source_name,
         ],
     )

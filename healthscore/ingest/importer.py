@@ -32,7 +32,13 @@ from healthscore.ingest._sql import (
 )
 from healthscore.ingest._stage import event_hash_sql, keyed_select
 from healthscore.ingest._tz import ordered, utc_session
+from healthscore.ingest.batches import record_rows, save_replaced
+from healthscore.ingest.dedupe import cross_id_check
+from healthscore.ingest.links import register_ids
+from healthscore.ingest.prepare import ImportSpec, Prepared, prepare_source
 from healthscore.ingest.readers import Source, detect_format, open_source, translate_read_error
+from healthscore.ingest.report import ImportReport
+from healthscore.ingest.resolve import RESOLVE_ORDER, failure_lines, resolve_refs
 from healthscore.store.db import Store
 from healthscore.store.migrations import canonical_pairs_sql
 from healthscore.store.schema import Column, Table, kind
@@ -77,26 +83,6 @@ def plausible_time_range(today: date | None = None) -> TimeRange:
     One such row would move every "newest data" date, and with it every score."""
     today = today or date.today()
     return EARLIEST, today + timedelta(days=366)
-
-
-@dataclass
-class ImportReport:
-    """What an import did; `problems` holds the first messages, `rows_rejected` the total."""
-
-    kind: str
-    batch_id: str
-    files: list[str]
-    rows_read: int = 0
-    rows_inserted: int = 0
-    rows_duplicate: int = 0
-    rows_updated: int = 0
-    rows_rejected: int = 0
-    problems: list[str] = field(default_factory=list)
-    problem_count: int = 0
-    warnings: list[str] = field(default_factory=list)
-
-    def as_dict(self) -> dict[str, object]:
-        return dict(self.__dict__)
 
 
 @dataclass(frozen=True)
@@ -150,8 +136,16 @@ def import_files(
     fmt: str | None = None,
     on_progress: ProgressCallback | None = None,
     time_range: TimeRange | None = None,
+    spec: ImportSpec | None = None,
+    dry_run: bool = False,
+    dedupe: bool = False,
 ) -> ImportReport:
     """Import files of `kind_name` (CSV/.gz, JSON Lines, Parquet) in one transaction.
+
+    Columns are matched forgivingly (see `mapping.py`); `spec` adds a profile's or the
+    command line's value maps, constants, date formats and derived values.  `dry_run`
+    does everything but commit.  `dedupe` skips events stored before under another id
+    handling instead of refusing them.
 
     Timestamps (and each kind's time column) must fall within `time_range`, by default
     `plausible_time_range()`; no date may be infinite.
@@ -165,19 +159,66 @@ def import_files(
     if not paths:
         raise ImportRejected(f"import {kind_name}: give at least one file")
     resolved = [Path(p) for p in paths]
-    sources = []
+    spec = spec or ImportSpec()
+    prepared: list[Prepared] = []
     for p in resolved:
-        sources.append(open_source(store.con, p, detect_format(p, fmt)))
+        src = open_source(store.con, p, detect_format(p, fmt))
+        prepared.append(prepare_source(table, src, spec, dict(mapping or {})))
+    opts = _Opts(
+        mappings=[pr.mapping for pr in prepared],
+        account_by=spec.account_by,
+        dedupe=dedupe,
+        dry_run=dry_run,
+        profile=spec.profile,
+        source_name=spec.source_name,
+        lines={pr.source.label: pr.lines for pr in prepared},
+        after=_register_ids(prepared, spec) if spec.external_ids else None,
+    )
     return import_sources(
         store,
         table,
-        sources,
+        [pr.source for pr in prepared],
         mapping=mapping or {},
-        quarantine=quarantine,
+        quarantine=quarantine or dry_run,
         update=update,
         on_progress=on_progress,
         time_range=time_range,
+        opts=opts,
     )
+
+
+AfterHook = Callable[[duckdb.DuckDBPyConnection, "ImportReport"], None]
+
+
+@dataclass
+class _Opts:
+    """What the file importer adds to the shared pipeline (ChurnSim needs none of it)."""
+
+    mappings: list[dict[str, str]] | None = None
+    account_by: tuple[str, ...] = RESOLVE_ORDER
+    dedupe: bool = False
+    dry_run: bool = False
+    profile: str | None = None
+    source_name: str | None = None
+    lines: dict[str, list[str]] = field(default_factory=dict)
+    after: AfterHook | None = None
+
+
+class _DryRun(Exception):
+    """Roll the dry run's transaction back, carrying its report out."""
+
+    def __init__(self, report: ImportReport):
+        self.report = report
+
+
+def _register_ids(prepared: Sequence[Prepared], spec: ImportSpec) -> AfterHook:
+    """After an accounts import: remember each account's ids in other tools."""
+
+    def hook(con: duckdb.DuckDBPyConnection, report: ImportReport) -> None:
+        for pr in prepared:
+            register_ids(con, pr, spec, report)
+
+    return hook
 
 
 _BAD_ROW = "healthscore: bad row (re-checking to report it)"
@@ -198,20 +239,48 @@ def import_sources(
     on_progress: ProgressCallback | None = None,
     con: duckdb.DuckDBPyConnection | None = None,
     time_range: TimeRange | None = None,
+    opts: _Opts | None = None,
 ) -> ImportReport:
     """Validate and load described sources; runs in its own transaction unless `con` is given."""
     span = time_range or plausible_time_range()
+    o = opts or _Opts()
     if con is not None:  # the caller's session
-        return _run(con, table, sources, mapping, quarantine, on_progress, update, span)
+        return _run(con, table, sources, mapping, quarantine, on_progress, update, span, o)
     with utc_session(store.con):
-        if not quarantine and not update:  # the fast path only ever skips stored keys
+        if not quarantine and not update and not o.dry_run:  # the fast path skips stored keys
             try:
                 with store.transaction() as tx:
-                    return _bulk(tx, table, sources, mapping, on_progress, span)
+                    return _bulk(tx, table, sources, mapping, on_progress, span, o)
             except (_Retry, duckdb.Error):
                 pass  # rolled back; the checking path below says precisely what is wrong
-        with store.transaction() as tx:
-            return _run(tx, table, sources, mapping, quarantine, on_progress, update, span)
+        try:
+            with store.transaction() as tx:
+                report = _run(tx, table, sources, mapping, quarantine, on_progress, update, span, o)
+                if o.dry_run:
+                    raise _DryRun(report)
+                return report
+        except _DryRun as dry:
+            dry.report.dry_run = True
+            return dry.report
+
+
+def _new_report(table: Table, sources: Sequence[Source], o: _Opts) -> ImportReport:
+    report = ImportReport(table.name, new_batch_id(), [s.label for s in sources])
+    report.profile, report.source_name = o.profile, o.source_name
+    report.mapping = {s.label: o.lines.get(s.label, []) for s in sources}
+    return report
+
+
+def _mappings(
+    mapping: Mapping[str, str], sources: Sequence[Source], o: _Opts
+) -> list[Mapping[str, str]]:
+    return list(o.mappings) if o.mappings is not None else [mapping] * len(sources)
+
+
+def _max_rowid(con: duckdb.DuckDBPyConnection, table: Table) -> str:
+    """SQL condition telling rows appended from now on (rowids above every stored one)."""
+    before = con.execute(f"SELECT max(rowid) FROM {table.name}").fetchone()[0]  # type: ignore[index]
+    return "TRUE" if before is None else f"rowid > {int(before)}"
 
 
 def _bulk(
@@ -221,6 +290,7 @@ def _bulk(
     mapping: Mapping[str, str],
     on_progress: ProgressCallback | None,
     span: TimeRange,
+    o: _Opts,
 ) -> ImportReport:
     """Fast path: validate while writing straight into the table, then check the new rows.
 
@@ -232,8 +302,9 @@ def _bulk(
     every committed one.
     """
     started = datetime.now(UTC)
-    report = ImportReport(table.name, new_batch_id(), [s.label for s in sources])
-    plans = [_plan(table, s, mapping, report, span) for s in sources]
+    report = _new_report(table, sources, o)
+    maps = _mappings(mapping, sources, o)
+    plans = [_plan(table, s, m, report, span) for s, m in zip(sources, maps, strict=True)]
     before_max = con.execute(f"SELECT max(rowid) FROM {table.name}").fetchone()[0]  # type: ignore[index]
     new = "TRUE" if before_max is None else f"rowid > {int(before_max)}"
     n = 0
@@ -271,7 +342,12 @@ def _bulk(
                     f"(SELECT {qi(key)} FROM {table.name} WHERE NOT ({new}))"
                 ).fetchone()[0]  # type: ignore[index]
             )
+    if table.name == "events":
+        dup += cross_id_check(con, new, o.dedupe, report)
     report.rows_read, report.rows_inserted, report.rows_duplicate = n, n - dup, dup
+    record_rows(con, table, report.batch_id, new)
+    if o.after:
+        o.after(con, report)
     record_batch(
         con,
         report.batch_id,
@@ -283,6 +359,8 @@ def _bulk(
         rows_duplicate=dup,
         rows_rejected=0,
         status="committed",
+        profile=report.profile,
+        source_name=report.source_name,
     )
     return report
 
@@ -296,23 +374,37 @@ def _run(
     on_progress: ProgressCallback | None,
     update: bool = False,
     span: TimeRange | None = None,
+    o: _Opts | None = None,
 ) -> ImportReport:
     started = datetime.now(UTC)
-    report = ImportReport(table.name, new_batch_id(), [s.label for s in sources])
+    o = o or _Opts()
+    report = _new_report(table, sources, o)
     span = span or plausible_time_range()
-    plans = [_plan(table, s, mapping, report, span) for s in sources]  # column errors before rows
+    maps = _mappings(mapping, sources, o)
+    # column errors before rows
+    plans = [_plan(table, s, m, report, span) for s, m in zip(sources, maps, strict=True)]
     # Fast pass without line numbers (numbering serialises DuckDB's parallel CSV reader);
     # only when something is wrong do we read again, numbered, to say where.
-    needs_lines = _stage_and_check(con, table, sources, plans, numbered=False, cb=on_progress)
+    needs_lines = _stage_and_check(
+        con, table, sources, plans, numbered=False, cb=on_progress, by=o.account_by
+    )
     report.rows_read = int(con.execute("SELECT count(*) FROM _stage").fetchone()[0])  # type: ignore[index]
     if report.rows_read == 0:
-        raise ImportRejected(
-            f"{', '.join(report.files)}: no rows to import (only a header, or empty)"
+        # A quiet day's export (a header and no rows) is not a failure: a scheduler runs on.
+        report.notes.append(
+            f"{', '.join(report.files)}: no rows to import (only a header); nothing written"
         )
+        con.execute("DROP TABLE _stage; DROP TABLE _problems")
+        _record(con, table, report, started)
+        return report
     if needs_lines:
-        _stage_and_check(con, table, sources, plans, numbered=True, cb=on_progress)
+        notes = _stage_and_check(
+            con, table, sources, plans, numbered=True, cb=on_progress, by=o.account_by
+        )
+        report.notes = [n for n in notes if n]
     _summarise(con, table, sources, report)
     if report.problem_count and not quarantine:
+        noted = "".join(f"\n  {n}" for n in report.notes)
         shown = "\n  ".join(report.problems)
         more = (
             f"\n  … and {report.problem_count - len(report.problems)} more"
@@ -323,8 +415,8 @@ def _run(
             f"{table.name} import rejected: {report.problem_count} problem(s) in "
             f"{report.rows_rejected} row(s); nothing was imported "
             "(fix the file, or import with quarantine on to load the good rows and keep the "
-            f"rejected ones aside):\n  {shown}{more}",
-            problems=report.problems,
+            f"rejected ones aside):{noted}\n  {shown}{more}",
+            problems=[*report.notes, *report.problems],
         )
     good = "_err = ''"
     if report.problem_count:
@@ -338,16 +430,31 @@ def _run(
         )
     if on_progress:
         on_progress(f"writing {table.name}", None)
+    new = _max_rowid(con, table)
     with _polled(con, f"writing {table.name}", on_progress):
         final = f"({keyed_select(con, table, '_stage', good)})"
         if update:
             final = _keep_unsupplied(con, table, final, _supplied(table, plans))
+            save_replaced(con, table, final, report.batch_id)
             report.rows_updated = delete_changed_rows(con, table, final)
         report.rows_inserted = insert_new_rows(con, table, final) - report.rows_updated
+    if table.name == "events":
+        report.rows_inserted -= cross_id_check(con, new, o.dedupe, report)
     report.rows_duplicate = (
         report.rows_read - report.rows_rejected - report.rows_inserted - report.rows_updated
     )
     con.execute("DROP TABLE _stage; DROP TABLE _problems; DROP TABLE IF EXISTS _update")
+    record_rows(con, table, report.batch_id, new)
+    if o.after:
+        o.after(con, report)
+    _record(con, table, report, started)
+    return report
+
+
+def _record(
+    con: duckdb.DuckDBPyConnection, table: Table, report: ImportReport, started: datetime
+) -> None:
+    status = "committed_with_quarantine" if report.rows_rejected else "committed"
     record_batch(
         con,
         report.batch_id,
@@ -358,10 +465,11 @@ def _run(
         rows_inserted=report.rows_inserted,
         rows_duplicate=report.rows_duplicate,
         rows_rejected=report.rows_rejected,
-        status="committed_with_quarantine" if report.rows_rejected else "committed",
+        status="empty" if report.rows_read == 0 else status,
         rows_updated=report.rows_updated,
+        profile=report.profile,
+        source_name=report.source_name,
     )
-    return report
 
 
 def _supplied(table: Table, plans: Sequence[_Plan]) -> set[str]:
@@ -406,8 +514,12 @@ def _stage_and_check(
     *,
     numbered: bool,
     cb: ProgressCallback | None,
-) -> bool:
-    """Stage every source and collect its problems; True when there are any."""
+    by: tuple[str, ...] = RESOLVE_ORDER,
+) -> list[str]:
+    """Stage every source and collect its problems.
+
+    Returns the summary lines of account references not resolved (see `resolve.py`) and,
+    when there are problems but no such lines, one empty string: truthy either way."""
     _create_stage(con, table)
     con.execute(
         "CREATE OR REPLACE TEMP TABLE _problems (file INTEGER, line BIGINT, field VARCHAR, "
@@ -424,9 +536,48 @@ def _stage_and_check(
         _collect_row_problems(con, plan, i)
     if cb:
         cb("checking keys and references", None)
+    notes = _resolve_accounts(con, table, plans, by)
     _collect_duplicates(con, table, plans)
     _collect_references(con, table, plans)
-    return bool(con.execute("SELECT count(*) FROM _problems").fetchone()[0])  # type: ignore[index]
+    if con.execute("SELECT count(*) FROM _problems").fetchone()[0]:  # type: ignore[index]
+        return notes or [""]
+    return notes
+
+
+def _resolve_accounts(
+    con: duckdb.DuckDBPyConnection, table: Table, plans: Sequence[_Plan], by: tuple[str, ...]
+) -> list[str]:
+    """Account references that are no stored id: resolved by external id, name or e-mail
+    (in `by`'s order), ambiguous ones made problems, all failures summarised."""
+    if table.references.get("account_id") != "accounts":
+        return []
+    unknown = (
+        "SELECT account_id AS ref, _file, _line FROM _stage s WHERE _err = '' AND account_id "
+        "IS NOT NULL AND NOT EXISTS (SELECT 1 FROM accounts a WHERE a.account_id = s.account_id)"
+    )
+    if not con.execute(f"SELECT count(*) FROM ({unknown})").fetchone()[0]:  # type: ignore[index]
+        return []
+    steps = tuple(b for b in by if b != "id")
+    resolve_refs(con, unknown, steps)
+    con.execute(
+        "UPDATE _stage SET account_id = r.account_id FROM _resolved r "
+        "WHERE _stage.account_id = r.ref AND r.n = 1 AND _stage._err = ''"
+    )
+    if table.name == "events":  # the content key of id-less events names the account
+        con.execute(
+            f"UPDATE _stage SET _h = {event_hash_sql()} WHERE event_id IS NULL AND account_id "
+            "IN (SELECT account_id FROM _resolved WHERE n = 1)"
+        )
+    field_name = _source_name(plans, "account_id")
+    con.execute(
+        f"INSERT INTO _problems SELECT _file, _line, {ql(field_name)}, account_id, "
+        "'matches ' || _n || ' accounts by ' || replace(_step, '_', ' ') || ' (' || "
+        "array_to_string(_accounts[1:3], ', ') || '); give the account id', "
+        f"{_row_json(table)} FROM (SELECT s.*, r.n AS _n, r.step AS _step, r.accounts AS "
+        "_accounts FROM _stage s JOIN _resolved r ON r.ref = s.account_id "
+        "WHERE r.n > 1 AND s._err = '')"
+    )
+    return failure_lines(con, unknown, field_name, by)
 
 
 @dataclass
@@ -739,7 +890,9 @@ def _collect_references(
             f"'is not a known {ref_kind[:-1]} (import {ref_kind} first)', {_row_json(table)} "
             "FROM _stage s "
             f"WHERE _err = '' AND {qi(col)} IS NOT NULL AND NOT EXISTS "
-            f"(SELECT 1 FROM {ref.name} r WHERE r.{qi(ref_key)} = s.{qi(col)})"
+            f"(SELECT 1 FROM {ref.name} r WHERE r.{qi(ref_key)} = s.{qi(col)}) "
+            f"AND NOT EXISTS (SELECT 1 FROM _problems p WHERE p.file = s._file "
+            f"AND p.line = s._line AND p.field = {ql(field_name)})"
         )
 
 

@@ -360,10 +360,25 @@ class Scorecard(_Strict):
             out.append(g.model_copy(update={"weight": weight, "measures": measures}))
         return out
 
+    def segment_key(self, segment: str | None) -> str | None:
+        """The override `segment` falls under, matched ignoring case and spacing (`SMB`
+        and `Mid Market` as exported meet `smb:` and `mid-market:`), or None."""
+        if segment is None:
+            return None
+        if segment in self.segments:
+            return segment
+        return _segment_keys(self).get(_fold(segment))
+
+    def unmatched_segments(self, known: list[str]) -> list[str]:
+        """Overrides no stored segment falls under (so they would never apply)."""
+        used = {self.segment_key(k) for k in known}
+        return [s for s in self.segments if s not in used]
+
     def resolve(self, segment: str | None) -> list[Group]:
         """The groups (with weights) that apply to accounts of `segment`."""
-        if segment is not None and segment in self.segments:
-            return self._resolve_groups(segment, self.segments[segment])
+        key = self.segment_key(segment)
+        if key is not None:
+            return self._resolve_groups(key, self.segments[key])
         return list(self.groups)
 
     def band_of(self, score: float | None) -> str | None:
@@ -691,3 +706,12 @@ _NORMALIZERS: dict[str, type[BaseModel]] = {
     "percentile": Percentile,
     "zscore": ZScore,
 }
+
+
+def _fold(segment: str) -> str:
+    """A segment's matching form: lower case, spaces, `_` and `-` dropped."""
+    return "".join(ch for ch in segment.lower() if ch not in " _-\t")
+
+
+def _segment_keys(card: Scorecard) -> dict[str, str]:
+    return {_fold(k): k for k in card.segments}
