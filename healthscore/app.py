@@ -205,9 +205,7 @@ class App:
 def _as_overrides(settings: Settings) -> dict[str, object]:
     """A Settings' values as `load_settings` overrides (secrets unwrapped, None dropped)."""
     values: dict[str, object] = {
-        "db": settings.db,
-        "engine": settings.engine.get_secret_value(),
-        "scorecard": settings.scorecard,
-        "memory_limit": settings.memory_limit,
+        name: getattr(settings, name) for name in type(settings).model_fields
     }
+    values["engine"] = settings.engine.get_secret_value()
     return {k: v for k, v in values.items() if v is not None}

@@ -17,11 +17,11 @@ import difflib
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
-from pydantic_settings import BaseSettings, EnvSettingsSource, SettingsConfigDict
+from pydantic_settings import BaseSettings, EnvSettingsSource, NoDecode, SettingsConfigDict
 from pydantic_settings.sources import PydanticBaseSettingsSource
 from pydantic_settings.sources.utils import parse_env_vars
 
@@ -138,12 +138,30 @@ class Settings(BaseSettings):
         default=None,
         description="Notification channels YAML (SMTP, webhooks); default = none configured.",
     )
+    intent_decay_days: int = Field(
+        default=90,
+        ge=1,
+        description="Days a cancellation or competitor intent read in a customer's text stays "
+        "raised unless repeated.",
+    )
+    competitors: Annotated[tuple[str, ...], NoDecode] = Field(
+        default=(),
+        description="Competitor product names (comma-separated) that text analysis flags, on "
+        "top of its built-in list.",
+    )
     lock_timeout: float = Field(
         default=30.0,
         ge=0,
         description="Seconds to wait for the store when another process (an import, the web "
         "server) holds it, before giving up with the holder's PID; 0 fails at once.",
     )
+
+    @field_validator("competitors", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return tuple(name.strip() for name in value.split(",") if name.strip())
+        return value
 
     @field_validator("engine", mode="before")
     @classmethod

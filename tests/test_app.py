@@ -156,3 +156,22 @@ def test_scoring_reads_today_from_the_apps_clock(scored_db: Path, tmp_path: Path
         # With no date given, the default is the last data day capped at the clock's today.
         run = api.score(hs)
         assert run.dates == [early]
+
+
+def test_a_db_option_keeps_every_other_setting(tmp_path: Path) -> None:
+    from healthscore.config import load_settings
+
+    settings = load_settings(
+        {
+            "HEALTHSCORE_NOTIFICATIONS": str(tmp_path / "channels.yaml"),
+            "HEALTHSCORE_RULES": str(tmp_path / "rules.yaml"),
+            "HEALTHSCORE_LOCK_TIMEOUT": "5",
+            "HEALTHSCORE_COMPETITORS": "Gainsight, ChurnZero,",
+        }
+    )
+    moved = App(settings).replace(db=tmp_path / "other.duckdb")
+    assert moved.settings.db == tmp_path / "other.duckdb"
+    assert moved.settings.notifications == tmp_path / "channels.yaml"
+    assert moved.settings.rules == tmp_path / "rules.yaml"
+    assert moved.settings.lock_timeout == 5
+    assert moved.settings.competitors == ("Gainsight", "ChurnZero")

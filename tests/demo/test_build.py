@@ -70,12 +70,23 @@ def test_cli_builds_a_store_and_refuses_to_overwrite(tmp_path: Path, cli_failure
         assert store.count("events") != counts["events"]
 
 
-def test_cli_without_no_serve_explains_the_dashboard(tmp_path: Path) -> None:
+def test_cli_with_no_serve_builds_and_exits(tmp_path: Path) -> None:
     result = CliRunner().invoke(
-        app, ["demo", "--db", str(tmp_path / "x.duckdb"), "--accounts", "20", "--months", "3"]
+        app,
+        [
+            "demo",
+            "--db",
+            str(tmp_path / "x.duckdb"),
+            "--accounts",
+            "20",
+            "--months",
+            "3",
+            "--no-serve",
+        ],
     )
     assert result.exit_code == 0, result.output
-    assert "web app" in result.output
+    assert "Next steps" in result.output
+    assert "sign in" not in result.output
 
 
 def test_cli_will_not_force_over_a_foreign_file(tmp_path: Path, cli_failure) -> None:  # type: ignore[no-untyped-def]
