@@ -56,6 +56,11 @@ _REQUEST = re.compile(
     r"i want|any update)\b",
     re.I,
 )
+_SIGN_OFF = re.compile(
+    r"(?:^|(?<=[.!?\n]))\s*(many thanks|thanks( a lot| so much| again| in advance)?|thank you"
+    r"( so much| again| in advance)?|cheers|ty|thx)( team| all| guys| folks)?\s*[!.]*\s*$",
+    re.I,
+)
 _OUT_OF = re.compile(
     r"\b(\d{1,2}(?:\.\d)?)\s*(?:/|out of)\s*(10|5)\b(?!\s*(seats|users|accounts|days|%))", re.I
 )
@@ -149,6 +154,11 @@ def score_text(text: str) -> SentimentResult:
             fired.append(rule.group)
     for g in list(_GREETING.finditer(work)):
         work = _blank(work, g.start(), g.end())
+    sign_off = _SIGN_OFF.search(work)
+    if sign_off and len(work[: sign_off.start()].split()) >= 3:
+        # "... is broken. Thanks" signs off; it does not praise.
+        work = _blank(work, sign_off.start(), sign_off.end())
+        fired.append("courtesy")
     if _REQUEST.search(text):
         # "How do I ...? Thanks!" is a question with manners, not praise.
         for t in list(_THANKS.finditer(work)):

@@ -91,4 +91,4 @@ class FeatureCatalog:
         found = {
             int(k[1:]) for m in self._regex.finditer(text) for k, v in m.groupdict().items() if v
         }
-        return tuple(self.names[i] for i in sorted(found))
+        return tuple(sorted(self.names[i] for i in found))
