@@ -1,4 +1,6 @@
-"""A small real demo store, scored, with one API key per scope; the real web app over it."""
+"""A small real demo store, scored, with one API key per scope; the real web app over it.
+
+Built once per test session (tests add rows with fresh ids, so they do not disturb each other)."""
 
 from __future__ import annotations
 
@@ -69,7 +71,7 @@ def make_app(db: Path) -> App:
     return App.from_env({}, db=db, clock=lambda: dt.date(2026, 11, 15))
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]:
     from healthscore.web import create_app
 

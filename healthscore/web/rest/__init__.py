@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import Response
+from fastapi.routing import APIRoute
 from starlette.routing import Match
 
 from healthscore.app import App
@@ -16,7 +17,7 @@ from healthscore.web.rest import accounts, jobs, keys, records, tracking
 from healthscore.web.rest.docs import install_docs
 from healthscore.web.rest.problems import ApiProblem, ProblemRoute, problem_response
 
-__all__ = ["ROUTERS", "mount"]
+__all__ = ["ROUTERS", "api_routes", "mount"]
 
 ROUTERS: tuple[APIRouter, ...] = (
     accounts.router,
@@ -33,9 +34,10 @@ def mount(api: FastAPI, hs: App) -> None:
     """Add the REST API, the tracking endpoints and the docs page to `api` (serving `hs`)."""
     if getattr(api.state, "hs", None) is None:
         api.state.hs = hs
-    for router in ROUTERS:
+    routers = [*ROUTERS, *_optional_routers()]
+    for router in routers:
         api.include_router(router)
-    _optional_routers(api)
+    api.state.rest_routers = routers
     api.state.api_error_response = problem_response
     install_docs(api)
     fallback = APIRouter(route_class=ProblemRoute)
@@ -50,10 +52,18 @@ def mount(api: FastAPI, hs: App) -> None:
     api.include_router(fallback)
 
 
-def _optional_routers(api: FastAPI) -> None:
+def api_routes(api: FastAPI) -> list[APIRoute]:
+    """Every REST route mounted on `api` (FastAPI includes routers lazily, so
+    ``api.routes`` does not list them one by one)."""
+    routers: list[APIRouter] = getattr(api.state, "rest_routers", [])
+    return [r for router in routers for r in router.routes if isinstance(r, APIRoute)]
+
+
+def _optional_routers() -> list[APIRouter]:
     """Routers over features that may not be installed yet (e.g. calls-to-action)."""
     import importlib
 
+    found = []
     for name in ("ctas",):
         try:
             module = importlib.import_module(f"healthscore.web.rest.{name}")
@@ -61,15 +71,16 @@ def _optional_routers(api: FastAPI) -> None:
             if exc.name not in (f"healthscore.web.rest.{name}", "healthscore.actions"):
                 raise
             continue
-        api.include_router(module.router)
+        found.append(module.router)
+    return found
 
 
 def _unmatched(api: FastAPI, request: Request) -> ApiProblem:
     """404 for an unknown address, 405 (with Allow) for a known one and another method."""
     allowed: set[str] = set()
-    for route in api.router.routes:
-        methods = getattr(route, "methods", None)
-        if not methods or getattr(route, "include_in_schema", True) is False:
+    for route in api_routes(api):
+        methods = route.methods or set()
+        if not methods:
             continue
         match, _ = route.matches({**request.scope, "method": next(iter(methods))})
         if match is Match.FULL:

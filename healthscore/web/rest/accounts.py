@@ -19,10 +19,11 @@ from healthscore.errors import HealthscoreError
 from healthscore.store import Store
 from healthscore.store.queries import account_snapshot, find_account, latest_snapshot_date
 from healthscore.store.queries.api_records import account_record, score_history
+from healthscore.web.rest._store import rest_store as get_store
 from healthscore.web.rest._util import app_for, clean
 from healthscore.web.rest.auth import ReadKey
 from healthscore.web.rest.problems import PROBLEM_RESPONSES, ApiProblem, ProblemRoute
-from healthscore.web.store_access import StampedCache, get_store, store_stamp
+from healthscore.web.store_access import StampedCache, store_stamp
 
 __all__ = ["resolve_account", "router"]
 

@@ -16,8 +16,8 @@ from fastapi import Depends, Request
 
 from healthscore.auth.keys import ApiKey, Scope, verify_key
 from healthscore.store import Store
+from healthscore.web.rest._store import rest_store as get_store
 from healthscore.web.rest.problems import ApiProblem
-from healthscore.web.store_access import get_store
 
 __all__ = ["credentials", "require_scope", "route_scope"]
 

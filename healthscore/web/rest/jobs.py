@@ -30,10 +30,11 @@ from healthscore.config import Settings
 from healthscore.errors import HealthscoreError, ImportRejected
 from healthscore.store import KINDS, Store
 from healthscore.store import jobs as job_rows
+from healthscore.web.rest._store import open_rest_store as open_request_store
+from healthscore.web.rest._store import rest_store as get_store
 from healthscore.web.rest._util import clean
 from healthscore.web.rest.auth import IngestKey
 from healthscore.web.rest.problems import PROBLEM_RESPONSES, ApiProblem, ProblemRoute
-from healthscore.web.store_access import get_store, open_request_store
 
 __all__ = ["JobRunner", "router"]
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from healthscore.auth.keys import ApiKey, Scope, create_key, list_keys, revoke_key
 from healthscore.store import Store
+from healthscore.web.rest._store import rest_store as get_store
 from healthscore.web.rest.auth import AdminKey
 from healthscore.web.rest.problems import PROBLEM_RESPONSES, ProblemRoute
-from healthscore.web.store_access import get_store
 
 __all__ = ["router"]
 
@@ -36,6 +36,8 @@ class NewKeyOut(KeyOut):
 
 
 class KeyIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     name: str = Field(min_length=1, max_length=200, description="Who or what uses the key.")
     scopes: list[Scope] = Field(min_length=1, description="read, write, ingest, admin.")
 

@@ -16,16 +16,16 @@ from pathlib import Path as FilePath
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from healthscore.auth.keys import ApiKey
 from healthscore.store import Store
 from healthscore.store.queries.api_records import account_rows, contact_exists
+from healthscore.web.rest._store import rest_store as get_store
 from healthscore.web.rest._util import clean
 from healthscore.web.rest.accounts import AccountId, resolve_account
 from healthscore.web.rest.auth import ReadKey, WriteKey
 from healthscore.web.rest.problems import PROBLEM_RESPONSES, ApiProblem, ProblemRoute
-from healthscore.web.store_access import get_store
 
 __all__ = ["create_rows", "router"]
 
@@ -107,6 +107,8 @@ def _list(store: Store, kind: str, account_id: str, limit: int, offset: int) -> 
 
 
 class NoteIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     notes: str = Field(min_length=1, max_length=20_000, description="The note's text.")
     kind: Literal["call", "meeting", "email", "qbr"] = Field(
         "call", description="What the touch was."
@@ -157,6 +159,8 @@ def create_note(
 
 
 class JudgementIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     measure: str = Field(
         min_length=1,
         max_length=200,
@@ -204,6 +208,8 @@ def create_judgement(
 
 
 class SurveyIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     survey_type: Literal["nps", "csat", "ces"]
     score: float = Field(description="NPS 0-10, CSAT 1-5, CES 1-7.")
     comment: str | None = Field(None, max_length=20_000)
@@ -265,6 +271,8 @@ def create_survey(
 
 
 class ContactIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     contact_id: str | None = Field(
         None, min_length=1, max_length=200, description="Default: a new id."
     )

@@ -39,9 +39,9 @@ from healthscore.auth.keys import ApiKey, Scope, verify_key
 from healthscore.ingest.importer import plausible_time_range
 from healthscore.store import Store
 from healthscore.store.tracking import ACCOUNT_TRAITS, Calls, Outcome, record_calls
+from healthscore.web.rest._store import rest_store as get_store
 from healthscore.web.rest.auth import check_scope, credentials
 from healthscore.web.rest.problems import PROBLEM_RESPONSES, ApiProblem, ProblemRoute
-from healthscore.web.store_access import get_store
 
 __all__ = ["BATCH_LIMIT", "CALL_LIMIT", "router"]
 
