@@ -24,7 +24,7 @@ from healthscore.errors import ImportRejected
 from healthscore.ingest._sql import qi
 from healthscore.ingest._tz import utc_session
 from healthscore.ingest.importer import ImportReport, ProgressCallback, import_sources
-from healthscore.ingest.readers import Source, detect_format, open_source
+from healthscore.ingest.readers import Source, detect_format, open_source, translate_read_error
 from healthscore.store.db import Store
 from healthscore.store.schema import KINDS
 
@@ -61,6 +61,16 @@ def _derived(con: duckdb.DuckDBPyConnection, base: Source, build: Callable[[str]
     return Source(base.path, base.label, base.fmt, cols, select, base.unit, fast)
 
 
+def _materialise(con: duckdb.DuckDBPyConnection, src: Source, name: str, sql: str) -> str:
+    """A temporary table of `sql` over `src` (a small lookup table), read now so that a bad
+    byte in it is reported with its own file and line, not the file it is joined to."""
+    try:
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {sql}")
+    except duckdb.Error as exc:
+        raise translate_read_error(exc, src.path, src.label, src.fmt) from None
+    return name
+
+
 def _need(src: Source, *cols: str) -> None:
     missing = [c for c in cols if c not in src.columns]
     if missing:
@@ -90,6 +100,15 @@ def import_churnsim(
     _need(sub, "account_id", "product", "start_date", "mrr")
     _need(ev, "account_id", "event_time")
 
+    # Each account's first subscription start, read (and any read error reported) as the
+    # subscription file's, not as the account file's it is joined to.
+    first_start = _materialise(
+        con,
+        sub,
+        "_churnsim_first_start",
+        f"SELECT CAST(account_id AS VARCHAR) AS account_id, "
+        f"min(CAST(start_date AS VARCHAR)) AS first_start FROM ({sub.fast}) GROUP BY 1",
+    )
     extra = [c for c in acc.columns if c != "account_id"]
     props = ", ".join(f"{qi(c)} := CAST(a.{qi(c)} AS VARCHAR)" for c in extra)
     props_sql = f"CAST(to_json(struct_pack({props})) AS VARCHAR)" if props else "NULL"
@@ -101,8 +120,7 @@ def import_churnsim(
             f"SELECT a._line, CAST(a.account_id AS VARCHAR) AS account_id, {segment} AS segment, "
             f"f.first_start AS start_date, "
             f"{props_sql} AS properties "
-            f"FROM ({rows}) a LEFT JOIN (SELECT CAST(account_id AS VARCHAR) AS account_id, "
-            f"min(CAST(start_date AS VARCHAR)) AS first_start FROM ({sub.fast}) GROUP BY 1) f "
+            f"FROM ({rows}) a LEFT JOIN {first_start} f "
             f"ON f.account_id = CAST(a.account_id AS VARCHAR)"
         ),
     )
@@ -135,8 +153,9 @@ def import_churnsim(
         et = raw["event_type"]
         _need(et, "event_type_id", "event_type_name")
         type_expr = "CAST(t.event_type_name AS VARCHAR)"
+        types = _materialise(con, et, "_churnsim_event_types", et.fast)
         join = (
-            f"LEFT JOIN ({et.select}) t "
+            f"LEFT JOIN {types} t "
             "ON CAST(t.event_type_id AS VARCHAR) = CAST(e.event_type_id AS VARCHAR)"
         )
     else:
