@@ -9,6 +9,7 @@ import datetime as dt
 import io
 import json
 import math
+import re
 import sys
 from collections.abc import Iterable, Sequence
 from enum import StrEnum
@@ -26,6 +27,7 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 from rich.table import Table as RichTable
+from rich.text import Text
 
 from healthscore.app import App
 from healthscore.config import BadSetting, terminal_columns
@@ -44,9 +46,44 @@ def _width(stream: Any) -> int | None:
     return 200
 
 
+# A leading style label: "[bold red]error:[/] ...", "[yellow]warning:[/] ...".
+_LABEL = re.compile(r"\[(?P<style>[a-z][a-z ]*)\](?P<label>[^\[\]]*)\[/\]")
+
+
+class PlainConsole(Console):
+    """A console that never reads user text as Rich markup.
+
+    Messages carry user data (a cell `[/oops]`, a column named `[/bold]`, an account
+    `[bold]12`); as markup those raise `MarkupError` or are silently changed.  So a string
+    is printed as it is, except for one leading style label (``[bold red]error:[/] ...``),
+    the house style for a message's kind, whose label text is ours.  Table cells and
+    titles are plain too.  To print real markup, pass a `rich.text.Text` built from it.
+    """
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(markup=False, **kwargs)
+
+    def print(self, *objects: Any, markup: bool | None = None, **kwargs: Any) -> None:  # type: ignore[override]
+        if markup is not False:
+            objects = tuple(_labelled(o) for o in objects)
+        super().print(*objects, markup=False, **kwargs)
+
+
+def _labelled(obj: Any) -> Any:
+    """A string whose leading ``[style]label[/]`` is styled and whose rest is plain text."""
+    if isinstance(obj, str) and (m := _LABEL.match(obj)):
+        return Text.assemble((m["label"], m["style"]), obj[m.end() :])
+    return obj
+
+
+def print_error(exc: BaseException) -> None:
+    """The one line a failed command prints on stderr: the message as plain text."""
+    err.print(Text.assemble(("error:", "bold red"), " ", str(exc)), highlight=False)
+
+
 # Results go to stdout; progress and messages to stderr so pipes stay clean.
-out = Console(soft_wrap=True, width=_width(sys.stdout))
-err = Console(stderr=True, soft_wrap=True, width=_width(sys.stderr))
+out = PlainConsole(soft_wrap=True, width=_width(sys.stdout))
+err = PlainConsole(stderr=True, soft_wrap=True, width=_width(sys.stderr))
 
 
 class OutputFormat(StrEnum):
@@ -150,7 +187,28 @@ def open_output(path: Path) -> Any:
     """A text stream for `--output PATH`; `-` is standard output (left open)."""
     if path == STDOUT:
         return contextlib.nullcontext(sys.stdout)
-    return path.open("w", encoding="utf-8", newline="")
+    check_output_path(path)
+    try:
+        return path.open("w", encoding="utf-8", newline="")
+    except OSError as exc:
+        raise HealthscoreError(f"cannot write {path}: {exc.strerror or exc}") from None
+
+
+def check_output_path(path: Path) -> None:
+    """Refuse an output path that is a directory or lies in a missing folder, by name
+    (instead of IsADirectoryError or FileNotFoundError)."""
+    if path == STDOUT:
+        return
+    if path.is_dir():
+        raise HealthscoreError(
+            f"{path} is a directory; name a file to write, e.g. {path / 'report.html'}"
+        )
+    parent = path.parent
+    if not parent.is_dir():
+        what = "is not a folder" if parent.exists() else "does not exist"
+        raise HealthscoreError(
+            f"cannot write {path}: the folder {parent} {what}; create it first or name another path"
+        )
 
 
 def write_text(path: Path, text: str) -> None:
@@ -160,6 +218,7 @@ def write_text(path: Path, text: str) -> None:
 
 
 def refuse_overwrite(path: Path, force: bool) -> None:
+    check_output_path(path)
     if path != STDOUT and path.exists() and not force:
         raise HealthscoreError(f"{path} exists; pass --force to overwrite it")
 
@@ -167,7 +226,8 @@ def refuse_overwrite(path: Path, force: bool) -> None:
 def progress(transient: bool = True) -> Progress:
     """A progress bar on stderr; silent when stderr is not a terminal."""
     return Progress(
-        TextColumn("[bold]{task.description}"),
+        # The description names user files: plain text, not markup.
+        TextColumn("{task.description}", style="bold", markup=False),
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.text import Text
 
 from healthscore.cli._app import app, scorecard_app
 from healthscore.cli._common import (
@@ -233,9 +234,14 @@ def explain_cmd(
         return
     name = ex.account.get("name") or ex.account_id
     score = "not scored" if ex.score is None else f"{ex.score:.0f} {ex.band}"
+    # Names and ids are user text: styled pieces, never markup.
     out.print(
-        f"[bold]{name}[/] ({ex.account_id}) as of {ex.as_of}: score [bold]{score}[/], "
-        f"confidence {ex.confidence} (coverage {ex.coverage:.0%})",
+        Text.assemble(
+            (str(name), "bold"),
+            f" ({ex.account_id}) as of {ex.as_of}: score ",
+            (score, "bold"),
+            f", confidence {ex.confidence} (coverage {ex.coverage:.0%})",
+        ),
         highlight=False,
     )
     out.print(f"  {ex.confidence_note}", highlight=False)
