@@ -291,6 +291,18 @@ def run_daily(
             report.stages.append(StageResult(name, "failed", str(exc).splitlines()[0]))
             report.exit_code = code
             raise DailyFailed(f"daily job stopped at {name}: {exc}", code, report) from exc
+        except Exception as exc:
+            # A bug, not a user mistake; a scheduler still needs the stage's exit code, and
+            # cron mail one line rather than a traceback.
+            what = f"{type(exc).__name__}: {exc}"
+            report.stages.append(StageResult(name, "failed", f"unexpected error: {what}"))
+            report.exit_code = code
+            raise DailyFailed(
+                f"daily job stopped at {name}: unexpected error ({what}); this is a bug in "
+                "healthscore, please report it with the command that failed",
+                code,
+                report,
+            ) from exc
 
     if watch is not None:
         report.stages.append(stage("import", EXIT_IMPORT, lambda: _import(store, watch, dry_run)))
