@@ -86,3 +86,30 @@ def test_an_unknown_kind_or_job_is_404_and_a_bad_name_422(api: Api) -> None:
         headers=api.auth("ingest"),
     )
     assert "format" in assert_problem(r, 422)["detail"]
+
+
+def test_a_shipped_profile_maps_an_export(api: Api) -> None:
+    csv = (
+        "Response ID,Person properties,Score,Comment,Response timestamp\n"
+        "dl-1,ACC-0001,9,Love the new reports,1761998400\n"
+    )
+    csv = csv.replace("Person properties", "person_properties.account_id")
+    r = api.client.post(
+        "/api/v1/imports/surveys?profile=delighted-nps",
+        files={"file": ("responses.csv", csv.encode(), "text/csv")},
+        headers=api.auth("ingest"),
+    )
+    assert r.status_code == 202, r.text
+    job = _wait(api, r.json()["job_id"])
+    assert job["status"] == "succeeded", job
+    with open_store(api.db) as store:
+        row = store.con.execute(
+            "SELECT account_id, survey_type, score, comment FROM surveys WHERE response_id = 'dl-1'"
+        ).fetchone()
+    assert row == ("ACC-0001", "nps", 9.0, "Love the new reports")
+    bad = api.client.post(
+        "/api/v1/imports/surveys/ndjson?profile=nosuchtool",
+        content=b"{}\n",
+        headers=api.auth("ingest"),
+    )
+    assert "nosuchtool" in assert_problem(bad, 422)["detail"]

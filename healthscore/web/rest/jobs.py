@@ -102,6 +102,7 @@ class JobRunner:
 
     def _run(self, task: _Task) -> None:
         from healthscore.ingest import import_files
+        from healthscore.ingest.options import build_spec
 
         with open_request_store(self._settings) as store:
             job_rows.update_job(store, task.job_id, status="running", started_at=_now())
@@ -116,6 +117,7 @@ class JobRunner:
                     quarantine=bool(task.options.get("quarantine")),
                     update=bool(task.options.get("update")),
                     fmt=task.options.get("format"),
+                    spec=build_spec(task.kind, profile=task.options.get("profile")),
                 )
             result = {
                 "status": "succeeded",
@@ -214,8 +216,22 @@ QuarantineParam = Annotated[
 UpdateParam = Annotated[bool, Query(description="Replace stored rows whose content changed.")]
 
 
-def _options(kind: str, mapping: str | None, quarantine: bool, update: bool) -> dict[str, Any]:
+ProfileParam = Annotated[
+    str | None,
+    Query(
+        description="A shipped export profile (stripe, zendesk-tickets, hubspot, …: as "
+        "`--profile`); files of your own profiles are for the CLI.",
+        max_length=100,
+        pattern=r"^[A-Za-z0-9_-]+$",
+    ),
+]
+
+
+def _options(
+    kind: str, mapping: str | None, quarantine: bool, update: bool, profile: str | None
+) -> dict[str, Any]:
     from healthscore.ingest import parse_mapping
+    from healthscore.ingest.options import build_spec
 
     if kind not in KINDS:
         raise ApiProblem(
@@ -223,10 +239,19 @@ def _options(kind: str, mapping: str | None, quarantine: bool, update: bool) -> 
             "Not found",
             f"unknown data kind {kind!r}; expected one of: {', '.join(sorted(KINDS))}",
         )
+    if profile:
+        if FilePath(profile).exists():  # find_profile would read a file of the server
+            raise ApiProblem(
+                422,
+                "Invalid request",
+                f"profile {profile!r}: only shipped profiles can be named over the API",
+            )
+        build_spec(kind, profile=profile)  # an unknown profile fails now, not in the job
     return {
         "mapping": parse_mapping([mapping] if mapping else None),
         "quarantine": quarantine,
         "update": update,
+        "profile": profile,
     }
 
 
@@ -296,6 +321,7 @@ async def import_file(
     mapping: MapParam = None,
     quarantine: QuarantineParam = False,
     update: UpdateParam = False,
+    profile: ProfileParam = None,
     format: Annotated[
         Literal["csv", "jsonl", "parquet"] | None,
         Query(description="The file's format; default: from its name."),
@@ -303,7 +329,7 @@ async def import_file(
 ) -> JSONResponse:
     """Queue an import of `file` as `kind`; poll `GET /api/v1/jobs/{job_id}` (the
     `Location` header) for its report or the importer's located messages."""
-    options = _options(kind, mapping, quarantine, update)
+    options = _options(kind, mapping, quarantine, update, profile)
     name = FilePath(file.filename or "upload").name or "upload"
     if format is None:
         from healthscore.ingest.readers import detect_format
@@ -340,9 +366,10 @@ async def import_ndjson(
     mapping: MapParam = None,
     quarantine: QuarantineParam = False,
     update: UpdateParam = False,
+    profile: ProfileParam = None,
 ) -> JSONResponse:
     """Queue an import of the body (one JSON object per line) as `kind`."""
-    options = {**_options(kind, mapping, quarantine, update), "format": "jsonl"}
+    options = {**_options(kind, mapping, quarantine, update, profile), "format": "jsonl"}
     folder = FilePath(tempfile.mkdtemp(prefix="healthscore-job-"))
     try:
         path = folder / "body.jsonl"
