@@ -9,12 +9,14 @@ changes raise `IllegalTransition`.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from healthscore.actions.facts import gather_facts
+from healthscore.actions.changes import describe_change
+from healthscore.actions.facts import gather_facts, metric_labels
 from healthscore.actions.lifecycle import apply_change, now_utc
 from healthscore.actions.model import (
     CTA_TYPES,
@@ -26,12 +28,15 @@ from healthscore.actions.model import (
     Step,
     StepNotFound,
 )
+from healthscore.actions.plans import auto_complete_milestones
 from healthscore.actions.rules import RuleSet, load_rules
 from healthscore.actions.run import AlertRun, apply_rules, requeue
 from healthscore.errors import HealthscoreError, NotEnoughData
 from healthscore.store import Store
+from healthscore.store.changes import replace_changes
 from healthscore.store.ctas import locked_cta, tick_step_row
 from healthscore.store.queries import snapshot_dates
+from healthscore.store.queries.changes import change_rows, latest_detection_date
 from healthscore.store.queries.ctas import cta_events, cta_rows, cta_steps
 
 __all__ = [
@@ -41,8 +46,10 @@ __all__ = [
     "cta_history",
     "default_as_of",
     "get_cta",
+    "list_changes",
     "list_ctas",
     "resolve_rules",
+    "rule_table",
     "run_alerts",
     "snooze_cta",
     "tick_step",
@@ -85,10 +92,67 @@ def run_alerts(
     ruleset = resolve_rules(rules)
     day = as_of or default_as_of(store)
     facts = gather_facts(store, day)
-    from healthscore.store.changes import replace_changes
-
     replace_changes(store, day, facts.changes)
-    return apply_rules(store, facts, ruleset, mode=mode, at=at)
+    completed = auto_complete_milestones(store, facts.frame, day)
+    run = apply_rules(store, facts, ruleset, mode=mode, at=at)
+    run.milestones_completed = len(completed)
+    return run
+
+
+def list_changes(
+    store: Store,
+    *,
+    account_id: str | None = None,
+    since: dt.date | None = None,
+    as_of: dt.date | None = None,
+) -> list[dict[str, Any]]:
+    """Detected changes in words, newest first: those of the run on `as_of` (detected now
+    and stored when that date has none), else of the newest run (or of the newest scored
+    date when nothing was detected yet)."""
+    newest = latest_detection_date(store)
+    day = as_of or newest or default_as_of(store)
+    if as_of is not None or newest is None:
+        # Detect for that date now (and keep it): `changes --as-of` need not wait for a run.
+        facts = gather_facts(store, day)
+        replace_changes(store, day, facts.changes)
+        labels = facts.labels
+    else:
+        labels = metric_labels(store)
+    found = change_rows(store, detected_on=day, account_id=account_id, since=since)
+    out = []
+    for r in found.to_dict("records"):
+        good = _good_direction(str(r["metric"]), str(r["direction"]))
+        out.append(
+            {
+                "account_id": r["account_id"],
+                "metric": r["metric"],
+                "kind": r["kind"],
+                "direction": r["direction"],
+                "good": good,
+                "before": r["before_value"],
+                "after": r["after_value"],
+                "size": r["size"],
+                "z": None if pd.isna(r["z"]) else r["z"],
+                "started": _as_date(r["started"]),
+                "detected_on": _as_date(r["detected_on"]),
+                "words": describe_change(r, labels.get(str(r["metric"]))),
+                "evidence": json.loads(r["evidence"]) if isinstance(r["evidence"], str) else [],
+            }
+        )
+    return out
+
+
+_LOWER_IS_BETTER = ("support_tickets", "days_since", "resolution", "late", "overdue", "failed")
+
+
+def _good_direction(metric: str, direction: str) -> bool:
+    """Whether the change is good news (an adoption jump, NPS rising, first value)."""
+    worse_up = any(w in metric for w in _LOWER_IS_BETTER)
+    return (direction == "up") != worse_up
+
+
+def _as_date(v: Any) -> dt.date | None:
+    return None if v is None or pd.isna(v) else pd.Timestamp(v).date()
 
 
 def _cta(row: dict[str, Any], steps: pd.DataFrame | None = None) -> Cta:
@@ -272,3 +336,31 @@ def tick_step(store: Store, cta_id: int, step_no: int, *, actor: str) -> Cta:
             after={"step": step_no},
         )
     return get_cta(store, cta_id)
+
+
+def rule_table(store: Store, rules: RulesArg = None) -> list[dict[str, Any]]:
+    """The rules with their hold-out share, CTAs opened and false-alarm rate (the share of
+    the CTAs people closed that they closed as "not valid")."""
+    from healthscore.store.queries.ctas import cta_worked, effectiveness_rows
+
+    ruleset = resolve_rules(rules)
+    ctas = effectiveness_rows(store)
+    closed = cta_worked(store)["closed_by_people"]
+    out = []
+    for r in ruleset.rules:
+        mine = ctas[ctas["rule"] == r.name] if not ctas.empty else ctas
+        people = mine[mine["id"].isin(closed)] if not mine.empty else mine
+        n = len(people)
+        out.append(
+            {
+                "rule": r.name,
+                "type": r.type,
+                "enabled": r.enabled,
+                "holdout": r.holdout,
+                "reason": r.reason,
+                "opened": len(mine),
+                "closed_by_people": n,
+                "false_alarm_rate": float((people["outcome"] == "not_valid").mean()) if n else None,
+            }
+        )
+    return out

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -44,8 +45,8 @@ CHANGE_KINDS = ("drop", "spike", "decline", "rise", "shift", "first_value")
 class DetectionSettings:
     """Thresholds of detection; the defaults suit weekly points of 28/90-day windows."""
 
-    z: float = 3.0  # robust z of the newest point to count as a drop or spike
-    min_relative: float = 0.25  # and at least this relative change against the baseline
+    z: float = 3.5  # robust z of the newest point to count as a drop or spike
+    min_relative: float = 0.3  # and at least this relative change against the baseline
     sustained_points: int = 4  # weeks of steady decline (or rise)
     shift_z: float = 3.0  # mean difference of a level shift, in robust deviations
     shift_recent_points: int = 6  # a level shift must start within this many recent points
@@ -97,9 +98,12 @@ def detect_changes(
         values, accounts, dates = _series(hist, metric)
         if not accounts or len(dates) < cfg.min_history + 1 or dates[-1] != as_of:
             continue
-        found += _point_changes(values, accounts, dates, metric, cfg)
-        found += _sustained(values, accounts, dates, metric, cfg)
-        found += _shifts(values, accounts, dates, metric, cfg)
+        with warnings.catch_warnings():
+            # Accounts with no history of a metric give all-NaN rows; they are masked out.
+            warnings.simplefilter("ignore", RuntimeWarning)
+            found += _point_changes(values, accounts, dates, metric, cfg)
+            found += _sustained(values, accounts, dates, metric, cfg)
+            found += _shifts(values, accounts, dates, metric, cfg)
     if "adoption_ttfv_reached" in hist.columns:
         found += _first_value(hist, as_of)
     if not found:
@@ -287,11 +291,13 @@ def _shifts(
     n = values.shape[1]
     ok = np.sum(~np.isnan(values), axis=1) >= n - 1
     split, _ = _best_split(values, 2)
-    means_before = np.array(
-        [np.nanmean(values[i, : split[i]]) if ok[i] else np.nan for i in range(len(values))]
-    )
-    means_after = np.array(
-        [np.nanmean(values[i, split[i] :]) if ok[i] else np.nan for i in range(len(values))]
+    filled = np.where(np.isnan(values), np.nanmean(values, axis=1, keepdims=True), values)
+    csum = np.cumsum(filled, axis=1)
+    rows_ = np.arange(len(values))
+    left = csum[rows_, np.maximum(split - 1, 0)]
+    means_before = np.where(ok & (split > 0), left / np.maximum(split, 1), np.nan)
+    means_after = np.where(
+        ok & (split < n), (csum[:, -1] - left) / np.maximum(n - split, 1), np.nan
     )
     with np.errstate(all="ignore"):
         med = np.nanmedian(values, axis=1)
@@ -381,12 +387,15 @@ _KIND_WORDS = {
 def describe_change(row: dict[str, object], label: str | None = None) -> str:
     """A detection in words: 'Active days (28d) dropped from 18 to 6 (-67 %) since 2026-10-24'."""
     name = label or str(row["metric"])
+    started = row["started"]
+    if started is not None and not isinstance(started, str):
+        started = pd.Timestamp(started).date()  # type: ignore[arg-type]
     if row["kind"] == "first_value":
-        return f"first value reached by {row['started']}"
+        return f"first value reached by {started}"
     before, after = float(row["before_value"]), float(row["after_value"])  # type: ignore[arg-type]
     size = float(row["size"])  # type: ignore[arg-type]
     verb = _KIND_WORDS.get(str(row["kind"]), str(row["kind"]))
     if row["kind"] == "shift":
         verb = "shifted up" if after > before else "shifted down"
     pct = f" ({size * 100:+.0f} %)" if abs(before) > 1e-9 else ""
-    return f"{name} {verb} from {before:.3g} to {after:.3g}{pct} since {row['started']}"
+    return f"{name} {verb} from {before:.3g} to {after:.3g}{pct} since {started}"

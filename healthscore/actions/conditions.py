@@ -184,6 +184,9 @@ def _metric(spec: dict[str, Any], facts: Facts) -> Match:
         mask = series.isna()
         return Match(mask, lambda ids: {a: [f"no data for {facts.label(name)}"] for a in ids})
     mask, used = _compare(series, spec, facts)
+    if isinstance(spec.get("say"), str):
+        say = spec["say"]
+        return Match(mask, lambda ids: {a: [say.replace("{value}", _fmt(series[a]))] for a in ids})
     return Match(mask, _value_words(facts.label(name), series, used))
 
 
@@ -378,6 +381,7 @@ def _judgement_gap(spec: dict[str, Any], facts: Facts) -> Match:
 def _event(spec: dict[str, Any], facts: Facts) -> Match:
     kind = spec["kind"]
     within = int(spec.get("within_days", 7))
+    min_days = int(spec.get("min_days", 0))
     since = facts.as_of - dt.timedelta(days=within)
     idx = facts.frame.index
     rows: list[tuple[str, str, str | None]] = []  # account, words, contact
@@ -410,7 +414,12 @@ def _event(spec: dict[str, Any], facts: Facts) -> Match:
                     )
                 )
         else:
-            late = m[done.isna() & due.notna() & (due < facts.as_of) & (due >= since)]
+            late = m[
+                done.isna()
+                & due.notna()
+                & (due < facts.as_of - dt.timedelta(days=min_days))
+                & (due >= since)
+            ]
             for r in late.to_dict("records"):
                 d = pd.Timestamp(r["due_date"]).date()
                 rows.append(
@@ -444,7 +453,13 @@ def _event(spec: dict[str, Any], facts: Facts) -> Match:
                 )
             elif kind == "payment_late":
                 paid = r.get("paid_date")
-                if paid is None or pd.isna(paid):
+                unpaid = paid is None or pd.isna(paid)
+                late_days = (
+                    (facts.as_of - d).days if unpaid else (pd.Timestamp(paid).date() - d).days
+                )
+                if late_days < max(min_days, 1):
+                    continue
+                if unpaid:
                     rows.append(
                         (
                             r["account_id"],
@@ -460,6 +475,31 @@ def _event(spec: dict[str, Any], facts: Facts) -> Match:
                             None,
                         )
                     )
+    elif kind in ("nps_detractor", "nps_promoter"):
+        answers = facts.nps_answers
+        when = pd.to_datetime(answers["responded_at"]).dt.date
+        answers = answers[when >= since]
+        answers = (
+            answers[answers["score"] <= 6]
+            if kind == "nps_detractor"
+            else answers[answers["score"] >= 9]
+        )
+        for r in answers.to_dict("records"):
+            who = (
+                r["name"]
+                if isinstance(r.get("name"), str)
+                else (r.get("contact_id") or "a contact")
+            )
+            said = (
+                f": '{r['comment']}'" if isinstance(r.get("comment"), str) and r["comment"] else ""
+            )
+            rows.append(
+                (
+                    r["account_id"],
+                    f"NPS {r['score']:g} from {who} on {pd.Timestamp(r['responded_at']).date()}{said}",
+                    r.get("contact_id"),
+                )
+            )
     found: dict[str, list[str]] = {}
     contacts: dict[str, list[str]] = {}
     for a, w, c in rows:

@@ -25,6 +25,7 @@ from healthscore.store.queries.ctas import (
     account_facts,
     contacts_of,
     milestone_moments,
+    nps_answers,
     overdue_invoices,
     promoter_contacts,
     referrers,
@@ -32,13 +33,15 @@ from healthscore.store.queries.ctas import (
 )
 from healthscore.store.queries.engagement import first_value_times
 
-__all__ = ["Facts", "gather_facts"]
+__all__ = ["Facts", "gather_facts", "history_dates", "metric_labels"]
 
 HISTORY_WEEKS = 12
 # Touches per month below which a segment's accounts churn more (insights' bins), as days
 # between touches; a segment where insights finds no healthy cadence uses the default.
 _CADENCE_DAYS = {"0.25-0.5": 120, "0.5-1": 60, "1-2": 30, "2-4": 15, ">= 4": 8}
 DEFAULT_CADENCE_DAYS = 30
+# The cadence found for one outcomes object (a replay passes the same one for every date).
+_CADENCE_CACHE: dict[int, dict[str, Any]] = {}
 
 
 class Facts:
@@ -53,6 +56,7 @@ class Facts:
         labels: dict[str, str],
         snapshot_day: dt.date | None,
         churn_source: str,
+        outcomes: Any = None,
     ):
         self.store = store
         self.as_of = as_of
@@ -61,6 +65,7 @@ class Facts:
         self.labels = labels
         self.snapshot_day = snapshot_day
         self.churn_source = churn_source
+        self._outcomes = outcomes
 
     def label(self, metric: str) -> str:
         return self.labels.get(metric, metric)
@@ -99,6 +104,12 @@ class Facts:
         return fv[fv["first_value_at"].dt.date <= self.as_of]
 
     @cached_property
+    def nps_answers(self) -> pd.DataFrame:
+        """NPS answers of the last 90 days: account_id, contact_id, name, score, comment,
+        responded_at."""
+        return nps_answers(self.store, self.as_of - dt.timedelta(days=90), self.as_of)
+
+    @cached_property
     def promoters(self) -> pd.DataFrame:
         return promoter_contacts(self.store, self.as_of)
 
@@ -116,7 +127,12 @@ class Facts:
             from healthscore.predict.insights import _cadence  # one definition of the cadence
             from healthscore.predict.outcomes import derive_outcomes
 
-            found = _cadence(self.store, derive_outcomes(self.store, as_of=self.as_of))
+            oc = self._outcomes or derive_outcomes(self.store, as_of=self.as_of)
+            key = id(oc)
+            if key not in _CADENCE_CACHE:
+                _CADENCE_CACHE.clear()  # one replay at a time: keep only the newest
+                _CADENCE_CACHE[key] = _cadence(self.store, oc)
+            found = _CADENCE_CACHE[key]
         except Exception:  # no interactions or outcomes: the default cadence applies
             found = {}
         out: dict[str, float] = {}
@@ -127,7 +143,7 @@ class Facts:
         return out
 
 
-def _history_dates(as_of: dt.date, weeks: int) -> list[dt.date]:
+def history_dates(as_of: dt.date, weeks: int) -> list[dt.date]:
     return sorted(as_of - dt.timedelta(days=7 * k) for k in range(weeks + 1))
 
 
@@ -138,10 +154,17 @@ def gather_facts(
     metrics: pd.DataFrame | None = None,
     history_weeks: int = HISTORY_WEEKS,
     snapshots: pd.DataFrame | None = None,
+    outcomes: Any = None,
+    calibrate: bool = True,
+    labels: dict[str, str] | None = None,
 ) -> Facts:
-    """The facts of `as_of`.  `metrics` may hold precomputed weekly metric rows (a replay
-    computes every date once); `snapshots` the stored score rows likewise."""
-    dates = _history_dates(as_of, history_weeks)
+    """The facts of `as_of`.
+
+    A replay over many dates passes what it computed once: `metrics` (weekly metric rows
+    covering every date and its history), `snapshots` (stored score rows), `outcomes`
+    (churn events) and `labels` (metric labels).  `calibrate=False` skips calibrating the
+    churn probability on the score history (a replay that only counts firings)."""
+    dates = history_dates(as_of, history_weeks)
     if metrics is None:
         metrics = compute_metrics(store.ibis(), dates)
     hist = metrics[pd.to_datetime(metrics["as_of"]).dt.date.isin(dates)].copy()
@@ -178,16 +201,39 @@ def gather_facts(
     frame["arr"] = frame["arr"].fillna(0.0)
     snapshot_day = _newest(snaps, as_of)
     frame = _attach_scores(frame, snaps, snapshot_day)
-    prob, source = _churn_probability(store, snaps, frame, as_of)
+    if outcomes is None and calibrate:
+        outcomes = _outcomes(store, as_of)
+    if calibrate:
+        prob, source = _churn_probability(snaps, frame, as_of, outcomes)
+    else:
+        prob = ((100 - frame["score"].fillna(50)) / 200).clip(0.01, 0.5)
+        source = "uncalibrated: (100 - score) / 200 (replay)"
     frame["churn_probability"] = prob
     changes = detect_changes(hist, as_of, [m for m in KEY_METRICS if m in hist.columns])
     changes = changes[changes["account_id"].isin(frame.index)]
+    if labels is None:
+        labels = metric_labels(store)
+    return Facts(store, as_of, frame, changes, labels, snapshot_day, source, outcomes)
+
+
+def metric_labels(store: Store) -> dict[str, str]:
+    """Metric name -> its label in words (for evidence), plus the score."""
     try:
         labels = {m.name: m.label or m.name for m in metric_catalog(store.ibis())}
-    except Exception:
+    except Exception:  # a store without the tables the catalogue reads: names stand in
         labels = {}
     labels.setdefault("score", "health score")
-    return Facts(store, as_of, frame, changes, labels, snapshot_day, source)
+    return labels
+
+
+def _outcomes(store: Store, as_of: dt.date) -> Any:
+    """Churn and renewal events knowable on `as_of` (None for a store without them)."""
+    try:
+        from healthscore.predict.outcomes import derive_outcomes
+
+        return derive_outcomes(store, as_of=as_of)
+    except Exception:  # no subscriptions: no outcomes to calibrate or to find cadences on
+        return None
 
 
 def _newest(snaps: pd.DataFrame, as_of: dt.date) -> dt.date | None:
@@ -220,7 +266,7 @@ def _attach_scores(frame: pd.DataFrame, snaps: pd.DataFrame, day: dt.date | None
 
 
 def _churn_probability(
-    store: Store, snaps: pd.DataFrame, frame: pd.DataFrame, as_of: dt.date, horizon: int = 90
+    snaps: pd.DataFrame, frame: pd.DataFrame, as_of: dt.date, outcomes: Any, horizon: int = 90
 ) -> tuple[pd.Series, str]:
     """Each account's chance of churning within `horizon` days, from its score, calibrated on
     this store's own history: the share of earlier snapshots with a similar score whose
@@ -234,12 +280,9 @@ def _churn_probability(
     labelled = snaps[snaps["as_of"] <= as_of - dt.timedelta(days=horizon)].dropna(subset=["score"])
     if len(labelled) < 50:
         return fallback, "uncalibrated: (100 - score) / 200, too little scored history to calibrate"
-    try:
-        from healthscore.predict.outcomes import derive_outcomes
-
-        churn = derive_outcomes(store, as_of=as_of).of("churn")
-    except Exception:
+    if outcomes is None:
         return fallback, "uncalibrated: no churn outcomes in the store"
+    churn = outcomes.of("churn")
     first = labelled[["account_id", "as_of"]].merge(
         churn[["account_id", "date"]].rename(columns={"date": "churned"}),
         on="account_id",

@@ -14,10 +14,10 @@ from typing import Any
 import duckdb
 
 from healthscore.actions.model import AUTO_RESOLVED, OUTCOMES, IllegalTransition
-from healthscore.store.ctas import add_event, update_cta_row
+from healthscore.store.ctas import add_event, add_events, update_cta_row, update_cta_states
 from healthscore.store.outbox import enqueue
 
-__all__ = ["TRANSITIONS", "apply_change", "now_utc", "outbox_payload"]
+__all__ = ["TRANSITIONS", "apply_change", "apply_changes", "now_utc", "outbox_payload"]
 
 TRANSITIONS: dict[str, frozenset[str]] = {
     "open": frozenset({"in_progress", "snoozed", "closed"}),
@@ -129,3 +129,66 @@ def apply_change(
             now=at,
         )
     return new
+
+
+def _checked(
+    row: dict[str, Any], changes: dict[str, Any], at: dt.datetime, on: dt.date | None
+) -> dict[str, Any]:
+    """The CTA's new state after `changes`, or IllegalTransition (nothing is written)."""
+    new_status = changes.get("status", row["status"])
+    if row["status"] == "closed":
+        raise IllegalTransition(f"call-to-action {row['id']} is closed; it can no longer change")
+    if new_status != row["status"] and new_status not in TRANSITIONS[row["status"]]:
+        raise IllegalTransition(
+            f"call-to-action {row['id']} is {row['status'].replace('_', ' ')}; it cannot become "
+            f"{new_status.replace('_', ' ')}"
+        )
+    changes = dict(changes)
+    if new_status == "closed":
+        if changes.get("outcome") not in (*OUTCOMES, AUTO_RESOLVED):
+            raise IllegalTransition(
+                f"closing call-to-action {row['id']} needs an outcome: {', '.join(OUTCOMES)}"
+            )
+        changes.setdefault("closed_on", on or at.date())
+    if new_status != "snoozed" and row["status"] == "snoozed":
+        changes.setdefault("snoozed_until", None)
+    new = {**row, **changes}
+    new["version"] = int(row["version"]) + 1
+    new["updated_at"] = at
+    return new
+
+
+def apply_changes(
+    con: duckdb.DuckDBPyConnection,
+    items: list[tuple[dict[str, Any], dict[str, Any], str, str]],
+    *,
+    at: dt.datetime | None = None,
+    on: dt.date | None = None,
+    notify: bool = True,
+) -> list[dict[str, Any]]:
+    """Many changes at once, each (row, changes, actor, action): the same checks, history
+    and outbox rows as `apply_change`, written in a few statements (a daily run or a replay
+    moves hundreds of CTAs)."""
+    at = at or now_utc()
+    news = [_checked(row, changes, at, on) for row, changes, _, _ in items]
+    update_cta_states(con, news)
+    add_events(
+        con,
+        [
+            (int(row["id"]), at, actor, action, _tracked(row), _tracked(new))
+            for (row, _, actor, action), new in zip(items, news, strict=True)
+        ],
+    )
+    if notify:
+        for new in news:
+            if new["held_back"]:
+                continue
+            topic = "cta.closed" if new["status"] == "closed" else "cta.changed"
+            enqueue(
+                con,
+                topic=topic,
+                key=f"cta:{new['id']}:{new['status']}:{new['version']}",
+                payload=outbox_payload(new),
+                now=at,
+            )
+    return news

@@ -41,6 +41,8 @@ EVENT_KINDS = (
     "first_value",
     "payment_late",
     "payment_failed",
+    "nps_detractor",
+    "nps_promoter",
 )
 CHANGE_KINDS = ("drop", "spike", "decline", "rise", "shift", "first_value")
 OUTCOME_KINDS = ("churn", "band_recovery", "usage_recovery")
@@ -51,7 +53,7 @@ GATING = ("nps", "csat", "sentiment", "score", "band", "judgement", "churn_proba
 
 # Each condition is a mapping with one of these keys; the value's allowed keys follow.
 CONDITION_KINDS: dict[str, tuple[str, ...]] = {
-    "metric": ("name", *COMPARATORS, "missing"),
+    "metric": ("name", *COMPARATORS, "missing", "say"),
     "score": COMPARATORS,
     "band": (),
     "trend": ("days", *COMPARATORS),
@@ -59,7 +61,7 @@ CONDITION_KINDS: dict[str, tuple[str, ...]] = {
     "churn_probability": COMPARATORS,
     "driver": ("group", "measure", "top"),
     "segment_rank": ("metric", "below_percentile", "above_percentile"),
-    "event": ("kind", "within_days"),
+    "event": ("kind", "within_days", "min_days"),
     "renewal_within_days": (),
     "tenure_days": COMPARATORS,
     "touch_overdue": (),
@@ -126,6 +128,7 @@ class Rule:
     ask: str | None = None
     ask_cooldown_days: int = 90
     effort_hours: float | None = None
+    expire_days: int | None = None
     line: int = 0
 
 
@@ -263,15 +266,17 @@ class _Checker:
         rules: list[Rule] = []
         seen: set[str] = set()
         for i, r in enumerate(raw):
-            rule = self.rule(("rules", i), r, defaults, playbooks)
-            if rule is None:
-                continue
-            if rule.name in seen:
+            name = r.get("name") if isinstance(r, dict) else None
+            if isinstance(name, str) and name.strip() in seen:
                 self.bad(
-                    ("rules", i, "name"), f"rule {rule.name!r} appears twice; rule names are unique"
+                    ("rules", i, "name"),
+                    f"rule {name.strip()!r} appears twice; rule names are unique",
                 )
-            seen.add(rule.name)
-            rules.append(rule)
+            if isinstance(name, str):
+                seen.add(name.strip())
+            rule = self.rule(("rules", i), r, defaults, playbooks)
+            if rule is not None:
+                rules.append(rule)
         if self.problems:
             return None
         return RuleSet(tuple(rules), playbooks, capacity, file, text)
@@ -403,6 +408,7 @@ class _Checker:
         "playbook",
         "ask",
         "effort_hours",
+        "expire_days",
     )
 
     def rule(
@@ -565,6 +571,15 @@ class _Checker:
                 "owner is csm (the account's CSM), a name, or a mapping {segment: name, default: name}",
             )
             ok = False
+        expire = r.get("expire_days")
+        if expire is not None and (
+            not isinstance(expire, int) or isinstance(expire, bool) or expire < 1
+        ):
+            self.bad(
+                (*loc, "expire_days"), f"got {expire!r}; expire_days must be a whole number ≥ 1"
+            )
+            ok = False
+            expire = None
         effort = r.get("effort_hours")
         if effort is not None and (not _num(effort) or effort < 0):
             self.bad((*loc, "effort_hours"), f"got {effort!r}; must be a number ≥ 0")
@@ -592,6 +607,7 @@ class _Checker:
             ask=ask,
             ask_cooldown_days=int(cooldown),
             effort_hours=None if effort is None else float(effort),
+            expire_days=expire,
             line=self.line(loc),
         )
 
@@ -660,6 +676,11 @@ class _Checker:
                     vloc,
                     "a metric condition needs `name:` (a metric of `healthscore metrics list`)",
                 )
+            if "say" in value and not isinstance(value["say"], str):
+                self.bad(
+                    (*vloc, "say"),
+                    "say is the evidence in words, e.g. 'no first value yet' ({value} = the value)",
+                )
             if "missing" in value and not isinstance(value["missing"], bool):
                 self.bad((*vloc, "missing"), "missing is true or false")
             elif "missing" not in value and not any(op in value for op in COMPARATORS):
@@ -704,6 +725,9 @@ class _Checker:
                     f"got {k!r}; {_closest(str(k), EVENT_KINDS)}events: {', '.join(EVENT_KINDS)}",
                 )
             self._days((*vloc, "within_days"), value.get("within_days", 7))
+            self._days((*vloc, "min_days"), value.get("min_days", 0))
+            if isinstance(k, str) and k.startswith("nps"):
+                used.add("nps")
         elif kind == "driver":
             if "group" not in value and "measure" not in value:
                 self.bad(vloc, "a driver condition needs `group:` or `measure:` (of the scorecard)")

@@ -20,23 +20,30 @@ import pandas as pd
 from healthscore.actions.engine import Firing, RuleFailure, evaluate_rules
 from healthscore.actions.facts import Facts
 from healthscore.actions.holdout import held_back
-from healthscore.actions.lifecycle import apply_change, now_utc
+from healthscore.actions.lifecycle import apply_changes, now_utc, outbox_payload
 from healthscore.actions.model import AUTO_RESOLVED, SYSTEM
 from healthscore.actions.queue import plan_queue
 from healthscore.actions.rules import Capacity, Rule, RuleSet, load_rules
 from healthscore.store import Store
 from healthscore.store.ctas import (
     account_segments_of,
+    add_asks,
+    add_events,
+    add_fires,
+    add_steps_many,
     fires_since,
+    insert_ctas,
     latest_capacity,
     next_cta_id,
     open_cta_rows,
     recent_asks,
     record_run,
+    refresh_ctas,
     rule_states,
     set_deferred,
     set_rule_states,
 )
+from healthscore.store.outbox import enqueue
 
 __all__ = ["AlertRun", "apply_rules", "requeue"]
 
@@ -63,6 +70,7 @@ class AlertRun:
     per_rule: dict[str, dict[str, int]] = field(default_factory=dict)
     churn_probability: str = ""
     changes: int = 0
+    milestones_completed: int = 0
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -148,8 +156,12 @@ def apply_rules(
     *,
     mode: str = "live",
     at: dt.datetime | None = None,
+    notify: bool = True,
 ) -> AlertRun:
-    """Evaluate every enabled rule on `facts` and bring the stored CTAs up to date."""
+    """Evaluate every enabled rule on `facts` and bring the stored CTAs up to date.
+
+    `notify=False` writes no outbox rows for the CTAs it opens (a replay of history, whose
+    notifications are long past)."""
     as_of = facts.as_of
     at = at or now_utc()
     rules = ruleset.enabled()
@@ -173,6 +185,7 @@ def apply_rules(
         new_fires: list[tuple[Any, ...]] = []
         asks: list[tuple[Any, ...]] = []
         notices: list[tuple[int, dict[str, Any], str]] = []
+        closing: list[tuple[dict[str, Any], dict[str, Any], str, str]] = []
         for rule in rules:
             if rule.name not in fired:
                 continue  # it failed: its state and CTAs stay as they were
@@ -310,50 +323,61 @@ def apply_rules(
                     notices.append((cta_id, new, str(info.get("name"))))
                 existing[(rule.name, acc)] = new
                 stats["opened"] += 1
-            if rule.auto_resolve:
-                for (rname, acc), row in list(existing.items()):
-                    if rname != rule.name or acc in matched or acc not in frame.index:
-                        continue
-                    if row["status"] == "closed" or row["opened_on"] > as_of:
-                        continue
-                    apply_change(
-                        con,
+            for (rname, acc), row in list(existing.items()):
+                if rname != rule.name or row["status"] == "closed" or row["opened_on"] >= as_of:
+                    continue
+                if rule.auto_resolve and acc not in matched and acc in frame.index:
+                    note = "the condition recovered"
+                elif (
+                    rule.expire_days is not None
+                    and row["status"] == "open"
+                    and (as_of - row["opened_on"]).days >= rule.expire_days
+                ):
+                    note = f"expired: nobody started it within {rule.expire_days} days"
+                else:
+                    continue
+                closing.append(
+                    (
                         row,
-                        actor=SYSTEM,
-                        action="auto-resolved",
-                        changes={
-                            "status": "closed",
-                            "outcome": AUTO_RESOLVED,
-                            "note": "the condition recovered",
-                        },
-                        at=at,
-                        on=as_of,
-                        account_name=str(frame.at[acc, "name"]),
+                        {"status": "closed", "outcome": AUTO_RESOLVED, "note": note},
+                        SYSTEM,
+                        "auto-resolved",
                     )
-                    del existing[(rname, acc)]
-                    stats["resolved"] += 1
+                )
+                del existing[(rname, acc)]
+                stats["resolved"] += 1
             run.per_rule[rule.name] = stats
             run.fired += stats["fired"]
             run.opened += stats["opened"]
             run.updated += stats["updated"]
             run.resolved += stats["resolved"]
             run.held_back += stats["held_back"]
-        for key, row in list(existing.items()):
+        insert_ctas(con, opened)
+        refresh_ctas(con, refreshed)
+        add_events(con, events)
+        add_steps_many(con, steps)
+        add_fires(con, new_fires)
+        add_asks(con, asks)
+        for cta_id, new, name in notices if notify else []:
+            enqueue(
+                con,
+                topic="cta.opened",
+                key=f"cta:{cta_id}:open:1",
+                payload=outbox_payload(new, name),
+                now=at,
+            )
+        for row in list(existing.values()):
             if (
                 row["status"] == "snoozed"
                 and row.get("snoozed_until") is not None
                 and row["snoozed_until"] <= as_of
             ):
-                existing[key] = apply_change(
-                    con,
-                    row,
-                    actor=SYSTEM,
-                    action="woke",
-                    changes={"status": "open"},
-                    at=at,
-                    on=as_of,
-                )
+                closing.append((row, {"status": "open"}, SYSTEM, "woke"))
                 run.woke += 1
+        for new in apply_changes(con, closing, at=at, on=as_of, notify=notify):
+            key = (new["rule"], new["account_id"])
+            if new["status"] != "closed":
+                existing[key] = new
         run.deferred = requeue(con, mode, ruleset, list(existing.values()), facts)
         record_run(
             con,

@@ -25,6 +25,7 @@ __all__ = [
     "add_fires",
     "add_steps",
     "add_steps_many",
+    "avert_churn",
     "delete_mode",
     "fires_since",
     "insert_cta",
@@ -41,6 +42,7 @@ __all__ = [
     "set_rule_states",
     "tick_step_row",
     "update_cta_row",
+    "update_cta_states",
 ]
 
 CTA_COLUMNS = (
@@ -454,3 +456,50 @@ def latest_capacity(con: duckdb.DuckDBPyConnection, mode: str) -> dict[str, Any]
         return None
     value = json.loads(got[0])
     return value if isinstance(value, dict) else None
+
+
+def avert_churn(
+    con: duckdb.DuckDBPyConnection, account_id: str, after: dt.date, until: dt.date
+) -> list[str]:
+    """The demo's simulated save: the account's last subscription, ending between `after`
+    and `until` with nothing after it, runs on instead (its end cleared).  The ids changed."""
+    got = con.execute(
+        """
+        UPDATE subscriptions SET end_date = NULL
+        WHERE account_id = ? AND end_date > ? AND end_date <= ?
+          AND NOT EXISTS (
+            SELECT 1 FROM subscriptions s2
+            WHERE s2.account_id = subscriptions.account_id AND s2.start_date >= subscriptions.end_date)
+        RETURNING subscription_id""",
+        [account_id, after, until],
+    ).fetchall()
+    return [str(r[0]) for r in got]
+
+
+_STATE_COLUMNS = (
+    "status",
+    "owner",
+    "snoozed_until",
+    "snooze_reason",
+    "outcome",
+    "note",
+    "closed_on",
+    "version",
+    "updated_at",
+)
+
+
+def update_cta_states(con: duckdb.DuckDBPyConnection, rows: Sequence[dict[str, Any]]) -> None:
+    """Write the lifecycle columns of many CTAs in one statement (their new full state)."""
+    if not rows:
+        return
+    cols = ("id", *_STATE_COLUMNS)
+    frame = pd.DataFrame([[r.get(c) for c in cols] for r in rows], columns=list(cols))
+    for c in ("snoozed_until", "closed_on"):
+        frame[c] = pd.to_datetime(frame[c]).dt.date
+    con.register("_hs_states", frame)
+    try:
+        sets = ", ".join(f"{c} = s.{c}" for c in _STATE_COLUMNS)
+        con.execute(f"UPDATE ctas SET {sets} FROM _hs_states s WHERE ctas.id = s.id")
+    finally:
+        con.unregister("_hs_states")

@@ -18,8 +18,12 @@ __all__ = [
     "cta_events",
     "cta_rows",
     "cta_steps",
+    "cta_worked",
     "driver_rows",
+    "effectiveness_rows",
+    "metric_history",
     "milestone_moments",
+    "nps_answers",
     "overdue_invoices",
     "promoter_contacts",
     "referrers",
@@ -204,3 +208,82 @@ def driver_rows(source: Source, as_of: dt.date) -> pd.DataFrame:
     m = table(source, "score_measures")
     m = m.filter((m.as_of == ibis.date(as_of)) & m.normalized.notnull())
     return frame(m.select("account_id", "group_name", "measure", "normalized", "effective_weight"))
+
+
+def nps_answers(source: Source, start: dt.date, end: dt.date) -> pd.DataFrame:
+    """NPS answers from `start` to `end` (days, inclusive): account_id, contact_id, name (of
+    the contact), score, comment, responded_at."""
+    v = table(source, "surveys")
+    v = v.filter(
+        (v.survey_type == "nps")
+        & v.score.notnull()
+        & (v.responded_at >= ibis.timestamp(dt.datetime.combine(start, dt.time())))
+        & (v.responded_at < _day_end(end))
+    )
+    c = table(source, "contacts").select(c_id="contact_id", name="name")
+    j = v.left_join(c, v.contact_id == c.c_id)
+    return frame(
+        j.select(
+            account_id=j.account_id.cast("string"),
+            contact_id=j.contact_id,
+            name=j.name,
+            score=j.score,
+            comment=j.comment,
+            responded_at=j.responded_at,
+        )
+    )
+
+
+def effectiveness_rows(source: Source, mode: str = "live") -> pd.DataFrame:
+    """Every CTA of `mode`, held-back ones included, with what judging its outcome needs."""
+    c = table(source, "ctas")
+    return frame(
+        c.filter(c.mode == mode).select(
+            "id",
+            "account_id",
+            "rule",
+            "type",
+            "held_back",
+            "opened_on",
+            "outcome_kind",
+            "outcome_days",
+            "band_at_open",
+            "usage_at_open",
+            "status",
+            "outcome",
+        )
+    )
+
+
+def cta_worked(source: Source, system: str = "healthscore") -> dict[str, set[int]]:
+    """CTA ids a person acted on ("by_people") and ids a person closed ("closed_by_people")."""
+    e = table(source, "cta_events")
+    people = e.filter(e.actor != system)
+    acted = people.select("cta_id").distinct().to_pyarrow().column(0).to_pylist()
+    closed = (
+        (people.filter(people.action == "closed").select("cta_id").distinct().to_pyarrow())
+        .column(0)
+        .to_pylist()
+    )
+    return {"by_people": {int(i) for i in acted}, "closed_by_people": {int(i) for i in closed}}
+
+
+def metric_history(
+    source: Source, metric: str, days: list[dt.date]
+) -> dict[tuple[str, dt.date], float]:
+    """(account, day) -> the metric's raw value in the newest snapshot on or before each day,
+    from the scored measures (only metrics the scorecard scores)."""
+    m = table(source, "score_measures")
+    got = frame(m.filter(m.metric == metric).select("as_of", "account_id", "raw_value"))
+    if got.empty:
+        return {}
+    got["as_of"] = pd.to_datetime(got["as_of"])
+    got = got.sort_values("as_of")
+    out: dict[tuple[str, dt.date], float] = {}
+    for day in days:
+        upto = got[got["as_of"] <= pd.Timestamp(day)]
+        last = upto.groupby("account_id")["raw_value"].last()
+        for acc, v in last.items():
+            if pd.notna(v):
+                out[(str(acc), day)] = float(v)
+    return out
