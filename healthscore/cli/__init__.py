@@ -29,6 +29,7 @@ _COMMAND_MODULES = (
     "keys_cmds",  # keys (API keys)
     "serve_cmds",  # serve
     "imports_cmds",  # imports, quarantine
+    "store_cmds",  # vacuum
 )
 for _name in _COMMAND_MODULES:
     try:
