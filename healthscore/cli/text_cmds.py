@@ -133,18 +133,16 @@ def analyze_cmd(
     from healthscore.text.batch import store_catalog
     from healthscore.text.features import FeatureCatalog
 
-    catalog = (
-        store_catalog(current_app(ctx, db=db).store)
-        if db is not None
-        else FeatureCatalog.from_records([])
-    )
+    hs = current_app(ctx, db=db)
+    catalog = store_catalog(hs.store) if db is not None else FeatureCatalog.from_records([])
+    competitors = tuple(getattr(hs.settings, "competitors", ()))
     rows: list[dict[str, Any]] = []
     n = 0
     for line in _lines(file):
         if not line.strip():
             continue
         passed, text = _row(line, field)
-        a = analyze(text, features=catalog, source=source).as_dict()
+        a = analyze(text, features=catalog, source=source, competitors=competitors).as_dict()
         a.pop("method")
         result = {**passed, **{k: a[k] for k in RESULT_FIELDS}}
         n += 1
@@ -203,12 +201,18 @@ def run_cmd(
     """
     from healthscore.text.batch import analyse_store
 
-    store = current_app(ctx, db=db).store
+    hs = current_app(ctx, db=db)
+    store = hs.store
 
     def progress(done: int, total: int) -> None:
         err.print(f"  {done:,} of {total:,} texts", highlight=False)
 
-    res = analyse_store(store, full=full, progress=progress if sys.stderr.isatty() else None)
+    res = analyse_store(
+        store,
+        full=full,
+        competitors=tuple(getattr(hs.settings, "competitors", ())),
+        progress=progress if sys.stderr.isatty() else None,
+    )
     labels = ", ".join(f"{k} {v:,}" for k, v in sorted(res.labels.items())) or "none"
     out.print(
         f"{res.texts:,} texts: {res.analysed:,} analysed ({labels}), {res.unchanged:,} "

@@ -30,6 +30,9 @@ _INLINE_QUOTE = re.compile(r"\s>\s.*$", re.S)
 _URL = re.compile(r"https?://\S+|www\.\S+")
 _EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+\.[\w.-]+\b")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_WHITE = re.compile(r"\s")
+_LETTER = re.compile(r"[^\W\d_]")
+_LONG_TOKEN = re.compile(r"\S{200}")
 _SPACES = re.compile(r"[ \t\u00a0]+")
 _LINES = re.compile(r"\s*\n\s*")
 
@@ -56,13 +59,12 @@ def _decode(raw: object) -> str | None:
 def _looks_binary(text: str) -> bool:
     """Mostly not letters, or riddled with undecodable bytes: an attachment, not a comment."""
     sample = text[:4000]
-    visible = [c for c in sample if not c.isspace()]
-    if len(visible) < 12:
+    visible = len(sample) - len(_WHITE.findall(sample))
+    if visible < 12:
         return False
-    letters = sum(c.isalpha() for c in visible)
+    letters = len(_LETTER.findall(sample))
     bad = sample.count("\ufffd") + len(_CONTROL.findall(sample))
-    longest = max((len(w) for w in sample.split()), default=0)
-    return letters / len(visible) < 0.45 or bad / len(visible) > 0.05 or longest > 200
+    return letters / visible < 0.45 or bad / visible > 0.05 or bool(_LONG_TOKEN.search(sample))
 
 
 def clean_text(raw: object) -> Cleaned:

@@ -2,6 +2,12 @@
 
 Rules are data (see STYLE.md): the YAML files say what customer-feedback language means;
 this module only compiles them.  Nothing is read at import time.
+
+Speed: Python's regex engine tries every alternative at every position, so a hundred rules
+scanned over every text would dominate the analysis.  Each rule therefore carries the
+literal words its pattern is built from; a rule none of whose words occurs in the text
+cannot match (every branch of every pattern contains one) and is not run.  A test holds the
+gated and the ungated readings equal on the evaluation set.
 """
 
 from __future__ import annotations
@@ -14,9 +20,96 @@ from typing import Any
 
 import yaml
 
-__all__ = ["IntentRules", "PhraseRule", "Rules", "rules"]
+__all__ = ["GATES", "Gated", "IntentRules", "PhraseRule", "Rules", "rules"]
 
 _HERE = Path(__file__).parent
+
+
+class _Switch:
+    """Whether gates are used (tests turn them off to prove they change nothing)."""
+
+    on = True
+
+
+GATES = _Switch()
+
+
+@dataclass(frozen=True)
+class Gated:
+    """A compiled pattern and the literal words one of which any match contains."""
+
+    pattern: re.Pattern[str]
+    words: frozenset[str]
+
+    def may_match(self, present: frozenset[str]) -> bool:
+        """Whether the pattern can match a text holding the `present` literal words."""
+        return not GATES.on or not self.words or not self.words.isdisjoint(present)
+
+    def search(self, text: str, present: frozenset[str]) -> bool:
+        return self.may_match(present) and self.pattern.search(text) is not None
+
+
+_COMMON = frozenset(
+    ["a", "an", "and", "are", "as", "at", "be", "but", "by", "do", "for", "from", "had", "has", "have", "i", "in", "is", "it", "its", "my", "no", "not", "of", "on", "or", "our", "so", "the", "to", "us", "was", "we", "were", "with", "you"]
+)
+
+
+def _cost(words: frozenset[str]) -> tuple[int, int, int]:
+    """How weak a gate is: common words and short words pass nearly every text."""
+    return (sum(w in _COMMON for w in words), -min(len(w) for w in words), len(words))
+
+
+def _required(items: Any) -> frozenset[str] | None:
+    """Words one of which every match of the parsed sequence `items` contains, or None.
+
+    A walk over `re`'s own parse tree: runs of literal letters are words; an alternation
+    requires one of its branches' words; a group or a repeat of at least one requires what
+    its body requires; of several such requirements the most selective is kept."""
+    candidates: list[frozenset[str]] = []
+    run: list[str] = []
+
+    def flush() -> None:
+        if len(run) >= 2:
+            candidates.append(frozenset({"".join(run)}))
+        run.clear()
+
+    for op, arg in items:
+        name = str(op)
+        if name == "LITERAL":
+            ch = chr(arg).lower()
+            if ch.isalnum():
+                run.append(ch)
+                continue
+            flush()
+        elif name == "AT":
+            continue  # \b and anchors take no room
+        elif name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"):
+            flush()
+            low, _high, sub = arg
+            if low >= 1 and (req := _required(sub)):
+                candidates.append(req)
+        elif name in ("SUBPATTERN", "ATOMIC_GROUP"):
+            flush()
+            sub = arg[-1]
+            if req := _required(sub):
+                candidates.append(req)
+        elif name == "BRANCH":
+            flush()
+            reqs = [_required(branch) for branch in arg[1]]
+            if all(reqs):
+                candidates.append(frozenset().union(*[r for r in reqs if r]))
+        else:
+            flush()
+    flush()
+    return min(candidates, key=_cost) if candidates else None
+
+
+def _gated(source: str) -> Gated:
+    from re import _parser  # type: ignore[attr-defined]  # the stdlib's regex parser
+
+    compiled = re.compile(source, re.I)
+    words = _required(_parser.parse(source, re.I))
+    return Gated(compiled, words or frozenset())
 
 
 @dataclass(frozen=True)
@@ -24,17 +117,22 @@ class PhraseRule:
     """A phrase whose meaning replaces VADER's reading of its words."""
 
     group: str
-    pattern: re.Pattern[str]
+    gated: Gated
     valence: float
+
+    @property
+    def pattern(self) -> re.Pattern[str]:
+        return self.gated.pattern
 
 
 @dataclass(frozen=True)
 class IntentRules:
-    cancellation: tuple[re.Pattern[str], ...]
-    cancellation_guards: tuple[re.Pattern[str], ...]
-    competitor: tuple[re.Pattern[str], ...]
-    competitor_context: tuple[re.Pattern[str], ...]
-    competitor_guards: tuple[re.Pattern[str], ...]
+    cancellation: tuple[Gated, ...]
+    cancellation_guards: tuple[Gated, ...]
+    competitor: tuple[Gated, ...]
+    competitor_context: tuple[Gated, ...]
+    competitor_guards: tuple[Gated, ...]
+    competitor_names: re.Pattern[str]
     competitors: tuple[str, ...]
 
 
@@ -42,16 +140,35 @@ class IntentRules:
 class Rules:
     words: dict[str, float]
     phrases: tuple[PhraseRule, ...]
-    themes: dict[str, tuple[re.Pattern[str], ...]]
+    themes: dict[str, tuple[Gated, ...]]
     intent: IntentRules
+    # Every gate's literal words: each is looked for once per text.
+    literals: tuple[str, ...] = ()
+
+    def present(self, text: str) -> frozenset[str]:
+        """The rules' literal words that occur in `text` (as substrings, case-insensitive)."""
+        lower = text.lower()
+        return frozenset(w for w in self.literals if w in lower)
+
+
+def any_match(gates: tuple[Gated, ...], text: str, present: frozenset[str]) -> bool:
+    return any(g.search(text, present) for g in gates)
 
 
 def _load(name: str) -> Any:
     return yaml.safe_load((_HERE / name).read_text(encoding="utf-8"))
 
 
-def _compile(patterns: list[str], competitors: str = "") -> tuple[re.Pattern[str], ...]:
-    return tuple(re.compile(p.replace("@COMPETITOR", competitors), re.I) for p in patterns)
+def _compile(patterns: list[str], names: str = "") -> tuple[Gated, ...]:
+    """Each pattern gated; @COMPETITOR stands for the product names' alternation."""
+    out = []
+    for p in patterns:
+        if "@COMPETITOR" in p:
+            # The names are literals too, so the gate holds them (lower-cased).
+            out.append(_gated(p.replace("@COMPETITOR", names)))
+        else:
+            out.append(_gated(p))
+    return tuple(out)
 
 
 def competitor_alternation(names: tuple[str, ...]) -> str:
@@ -67,22 +184,31 @@ def rules(extra_competitors: tuple[str, ...] = ()) -> Rules:
     themes = _load("themes.yaml")
     intent = _load("intent.yaml")
     competitors = tuple(intent["competitors"]) + tuple(extra_competitors)
-    alternation = competitor_alternation(competitors)
+    names = competitor_alternation(competitors)
     phrases = tuple(
-        PhraseRule(group, re.compile(pattern, re.I), float(valence))
+        PhraseRule(group, _gated(pattern), float(valence))
         for group, items in lex["phrases"].items()
         for pattern, valence in items
     )
+    theme_gates = {k: _compile(v) for k, v in themes.items()}
+    intent_rules = IntentRules(
+        cancellation=_compile(intent["cancellation"], names),
+        cancellation_guards=_compile(intent["cancellation_guards"]),
+        competitor=_compile(intent["competitor"], names),
+        competitor_context=_compile(intent["competitor_context"]),
+        competitor_guards=_compile(intent["competitor_guards"]),
+        competitor_names=re.compile(names, re.I),
+        competitors=competitors,
+    )
+    gates = [r.gated for r in phrases] + [g for gs in theme_gates.values() for g in gs]
+    for name in ("cancellation", "cancellation_guards", "competitor", "competitor_context",
+                 "competitor_guards"):  # fmt: skip
+        gates += list(getattr(intent_rules, name))
+    literals = tuple(sorted({w for g in gates for w in g.words}))
     return Rules(
         words={str(k): float(v) for k, v in lex["words"].items()},
         phrases=phrases,
-        themes={k: _compile(v) for k, v in themes.items()},
-        intent=IntentRules(
-            cancellation=_compile(intent["cancellation"], alternation),
-            cancellation_guards=_compile(intent["cancellation_guards"]),
-            competitor=_compile(intent["competitor"], alternation),
-            competitor_context=_compile(intent["competitor_context"]),
-            competitor_guards=_compile(intent["competitor_guards"]),
-            competitors=competitors,
-        ),
+        themes=theme_gates,
+        intent=intent_rules,
+        literals=literals,
     )

@@ -29,6 +29,7 @@ POSITIVE_FROM = 0.3
 NEGATIVE_BELOW = -0.1
 _ALPHA = 15.0  # VADER's normalisation constant
 
+_WORDS = re.compile(r"[a-z']+")
 _SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
 _CONTRAST = re.compile(r"\b(but|however|although|though)\b", re.I)
 _SARCASM_LEAD = re.compile(
@@ -68,9 +69,13 @@ _OUT_OF = re.compile(
 
 @dataclass(frozen=True)
 class SentimentResult:
+    """The score, VADER's unsquashed sum plus the phrases' valence, the rules that fired,
+    and where each phrase matched (start, end, valence), for picking the evidence."""
+
     score: float
     raw: float
     fired: tuple[str, ...]
+    hits: tuple[tuple[int, int, float], ...] = ()
 
 
 @cache
@@ -115,8 +120,10 @@ def _rating(text: str) -> float | None:
     return 2.8 if share >= 0.85 else 0.6 if share >= 0.65 else -2.4
 
 
-def score_text(text: str) -> SentimentResult:
-    """The sentiment of an English text, in [-1, 1], with the rules that fired."""
+def score_text(text: str, present: frozenset[str] | None = None) -> SentimentResult:
+    """The sentiment of an English text, in [-1, 1], with the rules that fired.
+
+    `present`: the rules' literal words in `text` (computed when not given)."""
     fired: list[str] = []
     work = text
     added = 0.0
@@ -138,20 +145,27 @@ def score_text(text: str) -> SentimentResult:
     if rating is not None:
         added += rating
         fired.append("rating")
-    for rule in rules().phrases:
-        if rule.group == "terse":
-            # A whole answer of one word: read on the text as written, before blanking.
-            if rule.pattern.search(text):
-                added += rule.valence
-                work = " " * len(work)
-                fired.append("terse")
+    r = rules()
+    hits: list[tuple[int, int, float]] = []
+    have = r.present(text) if present is None else present
+    for rule in r.phrases:
+        if rule.group == "terse" or not rule.gated.may_match(have):
             continue
         for hit in list(rule.pattern.finditer(work)):
             if not hit.group(0).strip():
                 continue
             work = _blank(work, hit.start(), hit.end())
+            hits.append((hit.start(), hit.end(), rule.valence))
             added += rule.valence * _weight(hit.start(), contrast)
             fired.append(rule.group)
+    if len(text) <= 40:
+        for rule in r.phrases:
+            # A whole answer of one word, read as written: "meh", "n/a", "yes".
+            if rule.group == "terse" and rule.pattern.search(text):
+                added += rule.valence
+                work = ""
+                fired.append("terse")
+                break
     for g in list(_GREETING.finditer(work)):
         work = _blank(work, g.start(), g.end())
     sign_off = _SIGN_OFF.search(work)
@@ -166,7 +180,14 @@ def score_text(text: str) -> SentimentResult:
             fired.append("courtesy")
     compound = _vader().polarity_scores(work)["compound"] if work.strip() else 0.0
     raw = _to_raw(compound) + added
-    return SentimentResult(_squash(raw), raw, tuple(dict.fromkeys(fired)))
+    return SentimentResult(_squash(raw), raw, tuple(dict.fromkeys(fired)), tuple(hits))
+
+
+def word_valence(text: str) -> float:
+    """The plain sum of lexicon valences of `text`'s words: a cheap strength for ranking
+    sentences (no negation or booster rules; `score_text` is the reading)."""
+    lex = _vader().lexicon
+    return sum(lex.get(w, 0.0) for w in _WORDS.findall(text.lower()))
 
 
 def label_of(score: float) -> str:

@@ -10,6 +10,7 @@ on bad input, so one bad row never stops a batch.
 from __future__ import annotations
 
 import hashlib
+import math
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
@@ -20,7 +21,8 @@ from typing import Any
 
 from healthscore.text._clean import clean_text
 from healthscore.text._language import detect_language
-from healthscore.text._sentiment import label_of, score_text, split_sentences
+from healthscore.text._rules import rules
+from healthscore.text._sentiment import _vader, label_of, score_text, split_sentences, word_valence
 from healthscore.text.features import FeatureCatalog
 from healthscore.text.intent import find_intent
 from healthscore.text.themes import THEMES as _THEME_ORDER
@@ -85,15 +87,23 @@ def _catalog(features: FeatureCatalog | Iterable[Any] | None) -> FeatureCatalog 
     return FeatureCatalog.from_records(list(features))
 
 
-def _evidence(sentences: list[str], label: str) -> str | None:
+def _evidence(body: str, sentences: list[str], label: str, hits: tuple) -> str | None:
+    """The sentence that shows the verdict: the one whose phrases and words weigh most in
+    the label's direction (the first sentence for a neutral text)."""
     if not sentences:
         return None
     if len(sentences) == 1 or label == "neutral":
         best = sentences[0]
     else:
-        scored = [(score_text(s).score, s) for s in sentences]
-        pick = min if label == "negative" else max
-        best = pick(scored, key=lambda p: p[0])[1]
+        sign = -1.0 if label == "negative" else 1.0
+        best, weight, pos = sentences[0], -math.inf, 0
+        for s in sentences:
+            start = body.find(s, pos)
+            end = start + len(s)
+            pos = max(pos, end)
+            w = sum(v for a, _b, v in hits if start <= a < end) + 0.5 * word_valence(s)
+            if sign * w > weight:
+                best, weight = s, sign * w
     return best if len(best) <= _EVIDENCE_CHARS else best[: _EVIDENCE_CHARS - 1] + "…"
 
 
@@ -133,8 +143,9 @@ def analyze(
             method=method,
         )
     sentences = split_sentences(body)
-    result = score_text(body)
-    intent = find_intent(sentences, tuple(competitors))
+    present = rules(tuple(competitors)).present(body)
+    result = score_text(body, present)
+    intent = find_intent(sentences, tuple(competitors), present)
     score = result.score
     fired = list(result.fired)
     if intent.cancellation:
@@ -145,7 +156,7 @@ def analyze(
             "competitor" + (f" ({intent.competitor_name})" if intent.competitor_name else "")
         )
     label = label_of(score)
-    themes = find_themes(body)
+    themes = find_themes(body, present)
     if label == "positive" or (
         label != "positive" and _CONTRAST.search(body) and _has_strong_praise(body)
     ):
@@ -156,7 +167,7 @@ def analyze(
         themes.add("cancellation")
     if intent.competitor:
         themes.add("competitor")
-    evidence = intent.evidence or _evidence(sentences, label)
+    evidence = intent.evidence or _evidence(body, sentences, label, result.hits)
     if len(evidence or "") > _EVIDENCE_CHARS:
         evidence = (evidence or "")[: _EVIDENCE_CHARS - 1] + "…"
     return TextAnalysis(
@@ -176,7 +187,7 @@ def analyze(
 def _has_strong_praise(body: str) -> bool:
     """A mixed text ("love X but Y breaks") praises X even when its verdict is negative."""
     for clause in _CLAUSE.split(body):
-        if clause.strip() and score_text(clause).score >= _STRONG:
+        if clause.strip() and _vader().polarity_scores(clause)["compound"] >= _STRONG:
             return True
     return False
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from healthscore.text._rules import rules
+from healthscore.text._rules import any_match, rules
 
 __all__ = ["Intent", "find_intent"]
 
@@ -24,26 +24,35 @@ class Intent:
     competitor_name: str | None = None
 
 
-def find_intent(sentences: list[str], competitors: tuple[str, ...] = ()) -> Intent:
-    """The first sentence showing cancellation or competitor intent, if any."""
-    r = rules(competitors).intent
+def find_intent(
+    sentences: list[str],
+    competitors: tuple[str, ...] = (),
+    present: frozenset[str] | None = None,
+) -> Intent:
+    """The first sentence showing cancellation or competitor intent, if any.
+
+    `present`: the rules' literal words in the whole text (computed when not given)."""
+    rs = rules(competitors)
+    r = rs.intent
+    have = rs.present(" ".join(sentences)) if present is None else present
     cancel_at: str | None = None
     comp_at: str | None = None
     comp_name: str | None = None
     for s in sentences:
-        cancels = not any(g.search(s) for g in r.cancellation_guards) and any(
-            p.search(s) for p in r.cancellation
+        cancels = any_match(r.cancellation, s, have) and not any_match(
+            r.cancellation_guards, s, have
         )
         if cancels and cancel_at is None:
             cancel_at = s
-        if comp_at is None and not any(g.search(s) for g in r.competitor_guards):
-            for p in r.competitor:
-                hit = p.search(s)
-                if hit and (cancels or any(c.search(s) for c in r.competitor_context)):
-                    comp_at = s
-                    named = hit.groupdict().get("comp")
-                    comp_name = named if named else None
-                    break
+        if (
+            comp_at is None
+            and any_match(r.competitor, s, have)
+            and (cancels or any_match(r.competitor_context, s, have))
+            and not any_match(r.competitor_guards, s, have)
+        ):
+            comp_at = s
+            named = r.competitor_names.search(s)
+            comp_name = named.group(0) if named else None
     if comp_at is not None and cancel_at is None:
         cancel_at = comp_at
     return Intent(cancel_at is not None, comp_at is not None, cancel_at or comp_at, comp_name)

@@ -7,7 +7,7 @@ the score and the flags shown beside them.
 
 from __future__ import annotations
 
-from healthscore.text._rules import rules
+from healthscore.text._rules import any_match, rules
 
 __all__ = ["THEMES", "find_themes"]
 
@@ -27,8 +27,8 @@ THEMES = (
 )
 
 
-def find_themes(text: str) -> set[str]:
+def find_themes(text: str, present: frozenset[str] | None = None) -> set[str]:
     """The pattern-based themes of a cleaned text (praise and intent are added by the caller)."""
-    return {
-        name for name, patterns in rules().themes.items() if any(p.search(text) for p in patterns)
-    }
+    r = rules()
+    have = r.present(text) if present is None else present
+    return {name for name, gates in r.themes.items() if any_match(gates, text, have)}

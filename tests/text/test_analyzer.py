@@ -193,3 +193,22 @@ def test_the_method_version_names_vader_and_the_rules() -> None:
 def test_as_dict_is_plain() -> None:
     d = analyze("Support was slow.").as_dict()
     assert isinstance(d["themes"], list) and d["sentiment"] == "negative"
+
+
+def test_the_literal_gates_change_no_reading() -> None:
+    """Rules are skipped when none of their literal words occurs; that must be sound."""
+    import json
+    from pathlib import Path
+
+    from healthscore.text._rules import GATES
+
+    data = Path(__file__).resolve().parents[2] / "benchmarks" / "data" / "feedback_eval.jsonl"
+    texts = [json.loads(x)["text"] for x in data.read_text().splitlines() if x.strip()]
+    texts += ["Oh great, the app is down again.", "We are moving to Gainsight next quarter."]
+    gated = [analyze(t) for t in texts]
+    GATES.on = False
+    try:
+        ungated = [analyze(t) for t in texts]
+    finally:
+        GATES.on = True
+    assert gated == ungated
