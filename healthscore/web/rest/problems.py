@@ -143,6 +143,13 @@ def as_problem(exc: BaseException) -> ApiProblem:
         return ApiProblem(401, "Not authenticated", str(exc), headers=_CHALLENGE)
     if isinstance(exc, KeyNotFound | UnknownKind):
         return ApiProblem(404, "Not found", str(exc))
+    actions = _actions_errors()
+    if actions is not None:
+        not_found, illegal = actions
+        if isinstance(exc, not_found):
+            return ApiProblem(404, "Not found", str(exc))
+        if isinstance(exc, illegal):
+            return ApiProblem(409, "Conflict", str(exc))
     if isinstance(exc, ImportRejected):
         errors = [{"field": "data", "message": p} for p in exc.problems] or None
         return ApiProblem(422, "Import rejected", str(exc), errors=errors)
@@ -159,6 +166,15 @@ def as_problem(exc: BaseException) -> ApiProblem:
         f"the server failed on this request ({type(exc).__name__}); it is logged — retry, "
         "and report it with the time of the request if it persists",
     )
+
+
+def _actions_errors() -> tuple[type[Exception], type[Exception]] | None:
+    """The actions layer's NotFound and IllegalTransition (None when it is not installed)."""
+    try:
+        from healthscore.actions.model import IllegalTransition, NotFound
+    except ImportError:
+        return None
+    return NotFound, IllegalTransition
 
 
 _CHALLENGE = {"WWW-Authenticate": 'Bearer realm="healthscore", Basic realm="healthscore"'}
