@@ -249,8 +249,7 @@ def parse_channels(text: str, file: str = "<channels>") -> Channels:
         for e in exc.errors():
             loc = tuple(e["loc"])
             problems.append(_problem(lines, loc, _explain(e, loc)))
-    if channels is not None:
-        problems += _cross_problems(channels, lines)
+    problems += _cross_problems(data, lines)
     if problems:
         problems.sort()
         shown = [f"line {n}, {msg}" if n else msg for n, msg in problems]
@@ -263,15 +262,25 @@ def parse_channels(text: str, file: str = "<channels>") -> Channels:
     return channels
 
 
-def _cross_problems(ch: Channels, lines: dict[tuple[Any, ...], int]) -> list[tuple[int, str]]:
+def _cross_problems(
+    data: dict[str, Any], lines: dict[tuple[Any, ...], int]
+) -> list[tuple[int, str]]:
+    """References between sections, checked on the raw data so that they are reported
+    together with the field problems (every problem at once)."""
     out: list[tuple[int, str]] = []
-    names = sorted(ch.webhooks)
-    refs: list[tuple[tuple[Any, ...], str]] = [
-        (("immediate", "webhooks", i), n) for i, n in enumerate(ch.immediate.webhooks)
-    ]
-    for who, r in ch.recipients.items():
-        refs += [(("recipients", who, "webhooks", i), n) for i, n in enumerate(r.webhooks)]
-        if r.email and ch.smtp is None:
+    hooks = data.get("webhooks")
+    names = sorted(str(k) for k in hooks) if isinstance(hooks, dict) else []
+    refs: list[tuple[tuple[Any, ...], Any]] = []
+    immediate = data.get("immediate")
+    if isinstance(immediate, dict) and isinstance(immediate.get("webhooks"), list):
+        refs += [(("immediate", "webhooks", i), n) for i, n in enumerate(immediate["webhooks"])]
+    recipients = data.get("recipients")
+    for who, r in recipients.items() if isinstance(recipients, dict) else []:
+        if not isinstance(r, dict):
+            continue
+        if isinstance(r.get("webhooks"), list):
+            refs += [(("recipients", who, "webhooks", i), n) for i, n in enumerate(r["webhooks"])]
+        if r.get("email") and data.get("smtp") is None:
             out.append(
                 _problem(
                     lines,
@@ -280,7 +289,7 @@ def _cross_problems(ch: Channels, lines: dict[tuple[Any, ...], int]) -> list[tup
                 )
             )
     for loc, name in refs:
-        if name not in ch.webhooks:
+        if isinstance(name, str) and name not in names:
             near = difflib.get_close_matches(name, names, n=1)
             hint = f"; did you mean {near[0]!r}?" if near else ""
             known = ", ".join(names) or "none defined under `webhooks:`"

@@ -23,6 +23,7 @@ webhooks:
 recipients:
   default:
     emial: x@example.com
+    webhooks: [alert]
 digest:
   every_days: 0
 """
@@ -32,7 +33,7 @@ def test_every_problem_is_reported_with_its_line() -> None:
     with pytest.raises(InvalidChannels) as exc:
         parse_channels(BAD, "channels.yaml")
     problems = exc.value.problems
-    assert str(exc.value).startswith("channels.yaml: 7 problems:")
+    assert str(exc.value).startswith("channels.yaml: 8 problems:")
     expected = [
         ("line 3, smtp.port", "65535"),
         ("line 4, smtp.from", "no e-mail address"),
@@ -40,7 +41,11 @@ def test_every_problem_is_reported_with_its_line() -> None:
         ("line 8, webhooks.alerts.kind", "'slack' or 'json'"),
         ("line 11, webhooks.crm.secret", "whsec_"),
         ("line 14, recipients.default.emial", "unknown key"),
-        ("line 16, digest.every_days", "greater than or equal to 1"),
+        (
+            "line 15, recipients.default.webhooks.0",
+            "unknown webhook 'alert' (known: alerts, crm); did you mean 'alerts'?",
+        ),
+        ("line 17, digest.every_days", "greater than or equal to 1"),
     ]
     assert len(problems) == len(expected)
     for got, (where, what) in zip(problems, expected, strict=True):

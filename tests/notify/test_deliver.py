@@ -258,3 +258,33 @@ def test_enqueue_in_a_rolled_back_transaction_sends_nothing(store: Store, mailbo
         enqueue(con, topic="cta.opened", key="cta:1:open:1", payload=cta())
         raise RuntimeError("the CTA write failed")
     assert deliver(store, ch, now=Clock()).sent == 0 and mailbox.messages == []
+
+
+def test_a_hanging_smtp_relay_times_out_and_the_webhooks_still_go(
+    store: Store, receiver: Receiver
+) -> None:
+    import socket
+    import threading
+
+    # a relay that accepts the connection and never says hello
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen()
+    held: list[socket.socket] = []
+    threading.Thread(target=lambda: held.append(silent.accept()[0]), daemon=True).start()
+    try:
+        ch = parse_channels(
+            f"smtp: {{host: 127.0.0.1, port: {silent.getsockname()[1]}, from: hs@example.com, "
+            "timeout: 0.5}\n"
+            f"webhooks: {{fine: {{url: '{receiver.url('/fine')}'}}}}\n"
+            "recipients: {default: {email: team@example.com, webhooks: [fine]}}\n"
+        )
+        _enqueue(store, "cta.opened", "cta:1:open:1", cta())
+        report = deliver(store, ch, now=Clock())
+    finally:
+        for s in (*held, silent):
+            s.close()
+    assert (report.sent, report.retrying) == (1, 1)
+    assert len(receiver.to("/fine")) == 1
+    (failed,) = [a for a in delivery_attempts(store) if not a["ok"]]
+    assert failed["channel"] == "email" and "timed out" in failed["error"].lower()
