@@ -45,6 +45,22 @@ FEATURES: list[tuple[str, str, bool, str, str]] = [
     ("forecast_generated", "high_impact", False, "forecasting", "Generated a renewal forecast."),
 ]
 LABEL = {f: label for f, _, _, label, _ in FEATURES}
+# Other names customers use (the catalogue's `synonyms`): text analysis tags texts by them.
+SYNONYMS = {
+    f: ", ".join(words)
+    for f, words in {
+        "dashboard_viewed": ["dashboard", "dashboards"],
+        "report_created": ["reports", "reporting", "CSV export", "PDF export"],
+        "data_imported": ["data import", "CSV upload", "import"],
+        "workflow_automated": ["workflow automation", "workflows", "automations"],
+        "integration_connected": ["integrations", "CRM sync", "Salesforce sync", "sync"],
+        "api_call": ["API", "webhooks"],
+        "playbook_launched": ["playbooks"],
+        "insight_shared": ["insight sharing", "insights"],
+        "forecast_generated": ["forecasting", "renewal forecast"],
+        "login": ["SSO", "SAML login", "single sign-on"],
+    }.items()
+}
 PRODUCT_FEATURES = [f for f, cat, *_ in FEATURES if cat in ("core", "advanced", "high_impact")]
 
 CSMS = [
@@ -127,6 +143,10 @@ def person_names(rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.ndarr
 
 
 # ---------------------------------------------------------------- tickets
+# The words follow the hidden health through the caller's sentiment ("pos" / "neu" / "neg"):
+# unhappy accounts write angrier tickets, name the feature that hurts, and a few threaten to
+# leave.  Each function draws from the caller's generator exactly as many times as before
+# this text grew richer, so the simulated numbers do not move when the words change.
 TICKET_CATEGORIES = ["how-to", "bug", "billing", "feature-request", "integration", "performance"]
 
 _TICKET_SUBJECT = {
@@ -135,33 +155,39 @@ _TICKET_SUBJECT = {
         "Question about {label}",
         "Best way to use {label} for our team?",
         "Where can I configure {label}?",
+        "Training material for {label}?",
     ],
     "bug": [
         "{Label} not working",
         "Error when using {label}",
         "{Label} shows wrong numbers",
         "{Label} broken since the last release",
+        "{Label} keeps failing",
     ],
     "billing": [
         "Invoice question",
         "Card payment failed",
         "Need a copy of our latest invoice",
         "Seat count on invoice looks wrong",
+        "Charged twice this month",
     ],
     "feature-request": [
         "Request: more options in {label}",
         "Could {label} support exports?",
         "Idea for {label}",
+        "Missing option in {label}",
     ],
     "integration": [
         "Sync issue with {label}",
         "CRM integration stopped syncing",
         "Duplicate records after {label} sync",
+        "{Label} sync fails overnight",
     ],
     "performance": [
         "{Label} is very slow",
         "Timeouts when loading {label}",
         "Pages take forever to load",
+        "{Label} times out",
     ],
 }
 _TICKET_OPEN = {
@@ -169,13 +195,16 @@ _TICKET_OPEN = {
         "Hi team, quick one.",
         "Hello! We're loving the product so far.",
         "Hi, hope you're well.",
+        "Hi team, everything else works great.",
     ],
-    "neu": ["Hi,", "Hello support,", "Hi there,"],
+    "neu": ["Hi,", "Hello support,", "Hi there,", "Hello team,"],
     "neg": [
         "This is the third time we're raising this.",
         "We are very frustrated.",
         "This is blocking our team and our leadership is asking questions.",
-        "Honestly we're considering alternatives if this isn't fixed.",
+        "Honestly this is getting really frustrating.",
+        "Our renewal is coming up and this is not acceptable.",
+        "Great, another problem with {label}.",
     ],
 }
 _TICKET_BODY = {
@@ -186,6 +215,7 @@ _TICKET_BODY = {
     "integration": "Since {when} the sync behind {label} misses records for {who}.",
     "performance": "Since {when}, {label} takes over a minute to load for {who}.",
 }
+_TICKET_CLOSE = {"pos": "Thanks!", "neu": "Thanks.", "neg": "Please escalate."}
 _TASKS = [
     "share results with our managers",
     "filter by region",
@@ -205,11 +235,11 @@ def ticket_text(
     subj = _pick(rng, _TICKET_SUBJECT[category]).format(label=label, Label=label.capitalize())
     body = " ".join(
         [
-            _pick(rng, _TICKET_OPEN[sentiment]),
+            _pick(rng, _TICKET_OPEN[sentiment]).format(label=label),
             _TICKET_BODY[category].format(
                 label=label, task=_pick(rng, _TASKS), when=_pick(rng, _WHEN), who=_pick(rng, _WHO)
             ),
-            "Thanks!" if sentiment != "neg" else "Please escalate.",
+            _TICKET_CLOSE.get(sentiment, "Thanks."),
         ]
     )
     return subj, body
@@ -223,12 +253,16 @@ _NPS_COMMENTS = {
         "{Label} changed how we run renewals. Would recommend.",
         "Solid, reliable, and support is fantastic.",
         "Our managers finally trust the numbers.",
+        "{Label} just works. No complaints.",
+        "10/10, {label} is a killer feature for us.",
     ],
     "passive": [
         "Good overall, but {label} could be easier to use.",
         "Does the job. Reporting is a bit limited.",
         "Fine. We'd like better integrations.",
         "Decent, though onboarding new users takes time.",
+        "Love the dashboards, but {label} is slow at times.",
+        "OK. Would be nice if {label} had more options.",
     ],
     "detractor": [
         "{Label} keeps breaking and support is slow.",
@@ -236,17 +270,47 @@ _NPS_COMMENTS = {
         "We never got the value we were promised.",
         "Hard to use; most of the team stopped logging in.",
         "Too many bugs since the last release, especially in {label}.",
+        "{Label} is unreliable and it slows the whole team down.",
+        "Great, another outage in {label}. Not impressed.",
+    ],
+    # The unhappiest answers: where a cancellation or a competitor is announced.
+    "lost": [
+        "{Label} keeps breaking and support is slow.",
+        "We're evaluating other vendors; {label} has let us down too often.",
+        "We will not renew unless the problems with {label} are fixed.",
+        "We have decided to go another direction at renewal.",
+        "Too expensive for what we use, and {label} never worked for us.",
+        "Running a pilot with a competitor because {label} keeps failing us.",
+        "Hard to use; most of the team stopped logging in.",
     ],
 }
 _CSAT_COMMENTS = {
-    "pos": ["Quick and helpful, thanks!", "Solved in minutes.", "Great support as always."],
-    "neu": ["Resolved, eventually.", "OK.", "Took a while but fine."],
-    "neg": ["Took far too long.", "Issue not really fixed.", "Had to repeat myself several times."],
+    "pos": [
+        "Quick and helpful, thanks!",
+        "Solved in minutes.",
+        "Great support as always.",
+        "No complaints, sorted the same day.",
+    ],
+    "neu": ["Resolved, eventually.", "OK.", "Took a while but fine.", "Answered, no more to add."],
+    "neg": [
+        "Took far too long.",
+        "Issue not really fixed.",
+        "Had to repeat myself several times.",
+        "Nobody got back to me for days.",
+    ],
 }
 
 
 def nps_comment(rng: np.random.Generator, score: float, feature: str) -> str:
-    bucket = "promoter" if score >= 9 else "passive" if score >= 7 else "detractor"
+    bucket = (
+        "promoter"
+        if score >= 9
+        else "passive"
+        if score >= 7
+        else "detractor"
+        if score >= 4
+        else "lost"
+    )
     label = LABEL.get(feature, feature)
     return _pick(rng, _NPS_COMMENTS[bucket]).format(label=label, Label=label.capitalize())
 
@@ -261,22 +325,32 @@ _NOTES = {
         "pos": [
             "QBR: reviewed outcomes, {label} adoption up. Discussed expansion to another team.",
             "QBR with exec sponsor; goals on track, they want a case study later this year.",
+            "QBR went well: sponsor engaged, {label} saving them hours each week.",
         ],
         "neu": [
             "QBR: usage flat. Agreed on a plan to roll out {label} more widely.",
             "QBR: mixed feedback; reporting needs work. Follow-up on training.",
+            "QBR: walked through the roadmap; they will send priorities by email.",
         ],
         "neg": [
             "QBR: sponsor questioned ROI. Usage of {label} down, renewal at risk.",
             "QBR cancelled last minute; rescheduled. Budget review underway at the customer.",
+            "QBR: new VP sceptical, asked for a comparison with other vendors before renewal.",
         ],
     },
     "call": {
-        "pos": ["Check-in call: team happy, asked about {label} best practices."],
-        "neu": ["Check-in call: walked through {label}, some open questions."],
+        "pos": [
+            "Check-in call: team happy, asked about {label} best practices.",
+            "Call: champion promoted, wants to roll {label} out to more teams.",
+        ],
+        "neu": [
+            "Check-in call: walked through {label}, some open questions.",
+            "Call with the admin about permissions; all answered.",
+        ],
         "neg": [
             "Escalation call about {label} issues; customer frustrated.",
             "Call: champion has left, need a new point of contact.",
+            "Call: champion left; new VP sceptical of the value.",
         ],
     },
     "meeting": {
@@ -296,7 +370,12 @@ _NOTES = {
 _JUDGEMENT_NOTES = {
     "pos": ["Strong relationship, engaged sponsor.", "Champion is vocal internally.", "All good."],
     "neu": ["Stable, nothing notable.", "Relationship fine, sponsor hard to reach."],
-    "neg": ["Sponsor disengaged.", "Champion left; rebuilding.", "Frustration about support."],
+    "neg": [
+        "Sponsor disengaged.",
+        "Champion left; rebuilding.",
+        "Frustration about support.",
+        "Champion left; new sponsor sceptical.",
+    ],
 }
 
 

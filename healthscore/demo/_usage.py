@@ -20,8 +20,8 @@ _MASK63 = np.uint64((1 << 63) - 1)
 def features() -> pd.DataFrame:
     """The feature catalogue, so event types can be told apart by category and first value."""
     return pd.DataFrame(
-        [(f, c, fv, d) for f, c, fv, _label, d in T.FEATURES],
-        columns=["feature", "category", "first_value", "description"],
+        [(f, c, fv, d, T.SYNONYMS.get(f)) for f, c, fv, _label, d in T.FEATURES],
+        columns=["feature", "category", "first_value", "description", "synonyms"],
     )
 
 

@@ -13,7 +13,7 @@ gated and the ungated readings equal on the evaluation set.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -40,17 +40,55 @@ class Gated:
 
     pattern: re.Pattern[str]
     words: frozenset[str]
+    gid: int = -1  # its number among all gates (Rules.open_gates lists the ones to run)
 
-    def may_match(self, present: frozenset[str]) -> bool:
-        """Whether the pattern can match a text holding the `present` literal words."""
-        return not GATES.on or not self.words or not self.words.isdisjoint(present)
+    def may_match(self, open_gates: frozenset[int]) -> bool:
+        """Whether the pattern can match a text whose open gates are `open_gates`."""
+        return not GATES.on or self.gid in open_gates
 
-    def search(self, text: str, present: frozenset[str]) -> bool:
-        return self.may_match(present) and self.pattern.search(text) is not None
+    def search(self, text: str, open_gates: frozenset[int]) -> bool:
+        return self.may_match(open_gates) and self.pattern.search(text) is not None
 
 
 _COMMON = frozenset(
-    ["a", "an", "and", "are", "as", "at", "be", "but", "by", "do", "for", "from", "had", "has", "have", "i", "in", "is", "it", "its", "my", "no", "not", "of", "on", "or", "our", "so", "the", "to", "us", "was", "we", "were", "with", "you"]
+    [
+        "a",
+        "an",
+        "and",
+        "are",
+        "as",
+        "at",
+        "be",
+        "but",
+        "by",
+        "do",
+        "for",
+        "from",
+        "had",
+        "has",
+        "have",
+        "i",
+        "in",
+        "is",
+        "it",
+        "its",
+        "my",
+        "no",
+        "not",
+        "of",
+        "on",
+        "or",
+        "our",
+        "so",
+        "the",
+        "to",
+        "us",
+        "was",
+        "we",
+        "were",
+        "with",
+        "you",
+    ]
 )
 
 
@@ -142,17 +180,20 @@ class Rules:
     phrases: tuple[PhraseRule, ...]
     themes: dict[str, tuple[Gated, ...]]
     intent: IntentRules
-    # Every gate's literal words: each is looked for once per text.
+    # Every gate's literal words, each looked for once per text, and the gates each opens.
     literals: tuple[str, ...] = ()
+    opens: dict[str, frozenset[int]] = field(default_factory=dict)
+    always: frozenset[int] = frozenset()
 
-    def present(self, text: str) -> frozenset[str]:
-        """The rules' literal words that occur in `text` (as substrings, case-insensitive)."""
+    def present(self, text: str) -> frozenset[int]:
+        """The gates that may match `text`: those one of whose words occurs in it."""
         lower = text.lower()
-        return frozenset(w for w in self.literals if w in lower)
+        found = [self.opens[w] for w in self.literals if w in lower]
+        return self.always.union(*found)
 
 
-def any_match(gates: tuple[Gated, ...], text: str, present: frozenset[str]) -> bool:
-    return any(g.search(text, present) for g in gates)
+def any_match(gates: tuple[Gated, ...], text: str, open_gates: frozenset[int]) -> bool:
+    return any(g.search(text, open_gates) for g in gates)
 
 
 def _load(name: str) -> Any:
@@ -200,15 +241,43 @@ def rules(extra_competitors: tuple[str, ...] = ()) -> Rules:
         competitor_names=re.compile(names, re.I),
         competitors=competitors,
     )
-    gates = [r.gated for r in phrases] + [g for gs in theme_gates.values() for g in gs]
-    for name in ("cancellation", "cancellation_guards", "competitor", "competitor_context",
-                 "competitor_guards"):  # fmt: skip
-        gates += list(getattr(intent_rules, name))
-    literals = tuple(sorted({w for g in gates for w in g.words}))
+    counter = iter(range(1_000_000))
+
+    def number(gates: tuple[Gated, ...]) -> tuple[Gated, ...]:
+        return tuple(replace(g, gid=next(counter)) for g in gates)
+
+    phrases = tuple(replace(p, gated=number((p.gated,))[0]) for p in phrases)
+    theme_gates = {k: number(v) for k, v in theme_gates.items()}
+    ir = intent_rules
+    intent_rules = replace(
+        ir,
+        cancellation=number(ir.cancellation),
+        cancellation_guards=number(ir.cancellation_guards),
+        competitor=number(ir.competitor),
+        competitor_context=number(ir.competitor_context),
+        competitor_guards=number(ir.competitor_guards),
+    )
+    gates = [p.gated for p in phrases] + [g for gs in theme_gates.values() for g in gs]
+    gates += [g for name in _INTENT_LISTS for g in getattr(intent_rules, name)]
+    opens: dict[str, set[int]] = {}
+    for g in gates:
+        for w in g.words:
+            opens.setdefault(w, set()).add(g.gid)
     return Rules(
         words={str(k): float(v) for k, v in lex["words"].items()},
         phrases=phrases,
         themes=theme_gates,
         intent=intent_rules,
-        literals=literals,
+        literals=tuple(sorted(opens)),
+        opens={w: frozenset(ids) for w, ids in opens.items()},
+        always=frozenset(g.gid for g in gates if not g.words),
     )
+
+
+_INTENT_LISTS = (
+    "cancellation",
+    "cancellation_guards",
+    "competitor",
+    "competitor_context",
+    "competitor_guards",
+)

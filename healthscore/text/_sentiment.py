@@ -120,7 +120,7 @@ def _rating(text: str) -> float | None:
     return 2.8 if share >= 0.85 else 0.6 if share >= 0.65 else -2.4
 
 
-def score_text(text: str, present: frozenset[str] | None = None) -> SentimentResult:
+def score_text(text: str, present: frozenset[int] | None = None) -> SentimentResult:
     """The sentiment of an English text, in [-1, 1], with the rules that fired.
 
     `present`: the rules' literal words in `text` (computed when not given)."""

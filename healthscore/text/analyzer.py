@@ -22,7 +22,7 @@ from typing import Any
 from healthscore.text._clean import clean_text
 from healthscore.text._language import detect_language
 from healthscore.text._rules import rules
-from healthscore.text._sentiment import _vader, label_of, score_text, split_sentences, word_valence
+from healthscore.text._sentiment import label_of, score_text, split_sentences, word_valence
 from healthscore.text.features import FeatureCatalog
 from healthscore.text.intent import find_intent
 from healthscore.text.themes import THEMES as _THEME_ORDER
@@ -34,7 +34,7 @@ LABELS = ("negative", "neutral", "positive", "unknown")
 _EVIDENCE_CHARS = 280
 # A text that says it is leaving is negative however it is worded.
 _CANCELLATION_SCORE = -0.5
-_STRONG = 0.45
+_STRONG_WORDS = 2.5  # the lexicon weight of "love", "great", "excellent"
 
 
 @dataclass(frozen=True)
@@ -186,10 +186,7 @@ def analyze(
 
 def _has_strong_praise(body: str) -> bool:
     """A mixed text ("love X but Y breaks") praises X even when its verdict is negative."""
-    for clause in _CLAUSE.split(body):
-        if clause.strip() and _vader().polarity_scores(clause)["compound"] >= _STRONG:
-            return True
-    return False
+    return any(word_valence(clause) >= _STRONG_WORDS for clause in _CLAUSE.split(body))
 
 
 def analyze_many(

@@ -18,7 +18,7 @@ import pandas as pd
 from healthscore.store import Store
 from healthscore.store.queries.texts import analysis_keys, feature_catalog_rows, text_rows
 from healthscore.store.texts import write_text_analysis
-from healthscore.text.analyzer import analyze, method_version
+from healthscore.text.analyzer import TextAnalysis, analyze, method_version
 from healthscore.text.features import FeatureCatalog
 
 __all__ = ["BatchResult", "analyse_store", "store_catalog", "text_hash"]
@@ -82,11 +82,15 @@ def analyse_store(
     stamp = pd.Timestamp(now or dt.datetime.now(dt.UTC).replace(tzinfo=None))
     records = []
     total = len(todo)
+    # Many texts repeat word for word ("OK.", "Thanks!", a help desk's macros): each
+    # distinct (text, kind) is read once.
+    seen: dict[tuple[str, str | None], TextAnalysis] = {}
     for i, row in enumerate(todo.itertuples(index=False)):
-        a = analyze(
-            row.text, features=catalog, source=_kind(row.source, row.detail),
-            competitors=competitors,
-        )  # fmt: skip
+        kind = _kind(row.source, row.detail)
+        a = seen.get((row.text, kind))
+        if a is None:
+            a = analyze(row.text, features=catalog, source=kind, competitors=competitors)
+            seen[(row.text, kind)] = a
         records.append(
             {
                 "source": row.source,

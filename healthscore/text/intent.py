@@ -27,7 +27,7 @@ class Intent:
 def find_intent(
     sentences: list[str],
     competitors: tuple[str, ...] = (),
-    present: frozenset[str] | None = None,
+    present: frozenset[int] | None = None,
 ) -> Intent:
     """The first sentence showing cancellation or competitor intent, if any.
 

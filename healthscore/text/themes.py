@@ -27,7 +27,7 @@ THEMES = (
 )
 
 
-def find_themes(text: str, present: frozenset[str] | None = None) -> set[str]:
+def find_themes(text: str, present: frozenset[int] | None = None) -> set[str]:
     """The pattern-based themes of a cleaned text (praise and intent are added by the caller)."""
     r = rules()
     have = r.present(text) if present is None else present
