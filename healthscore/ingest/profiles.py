@@ -49,6 +49,7 @@ _KEYS = {
     "extends",
     "description",
     "notes",
+    "optional_columns",
 }
 
 
@@ -127,6 +128,14 @@ def load_profile(path: Path) -> Profile:
             fields_.pop(target, None)  # an extending profile may drop a field
             continue
         fields_[target] = field_spec(where, target, raw)
+    # Fields some stores have and others not yet (a newer schema's columns): used when
+    # the kind has them, skipped without a word otherwise.
+    optional = data.get("optional_columns") or {}
+    if not isinstance(optional, dict):
+        raise ImportRejected(f"{where}: optional_columns must map each field to its source")
+    for target, raw in optional.items():
+        if target in names and raw is not None:
+            fields_[target] = field_spec(where, target, raw)
     account = data.get("account") or {}
     by = tuple(account.get("by", base.account_by if base else RESOLVE_ORDER))
     if bad := [b for b in by if b not in RESOLVE_ORDER]:
