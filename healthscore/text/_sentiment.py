@@ -120,7 +120,12 @@ def _rating(text: str) -> float | None:
     return 2.8 if share >= 0.85 else 0.6 if share >= 0.65 else -2.4
 
 
-def score_text(text: str, present: frozenset[int] | None = None) -> SentimentResult:
+_SURVEYS = frozenset({"nps", "csat", "ces", "survey"})
+
+
+def score_text(
+    text: str, present: frozenset[int] | None = None, source: str | None = None
+) -> SentimentResult:
     """The sentiment of an English text, in [-1, 1], with the rules that fired.
 
     `present`: the rules' literal words in `text` (computed when not given)."""
@@ -169,8 +174,13 @@ def score_text(text: str, present: frozenset[int] | None = None) -> SentimentRes
     for g in list(_GREETING.finditer(work)):
         work = _blank(work, g.start(), g.end())
     sign_off = _SIGN_OFF.search(work)
-    if sign_off and len(work[: sign_off.start()].split()) >= 3:
-        # "... is broken. Thanks" signs off; it does not praise.
+    if (
+        sign_off
+        and len(work[: sign_off.start()].split()) >= 3
+        and (source not in _SURVEYS or added < 0 or word_valence(work[: sign_off.start()]) < 0)
+    ):
+        # "... is broken. Thanks" signs off; it does not praise.  In a survey comment a
+        # closing thanks is for the service rated, unless the comment complains.
         work = _blank(work, sign_off.start(), sign_off.end())
         fired.append("courtesy")
     if _REQUEST.search(text):

@@ -144,7 +144,7 @@ def analyze(
         )
     sentences = split_sentences(body)
     present = rules(tuple(competitors)).present(body)
-    result = score_text(body, present)
+    result = score_text(body, present, source)
     intent = find_intent(sentences, tuple(competitors), present)
     score = result.score
     fired = list(result.fired)
