@@ -26,6 +26,7 @@ class Group(StrEnum):
     adoption = "adoption"
     support = "support"
     voice = "voice"
+    sentiment = "sentiment"
     relationship = "relationship"
     goals = "goals"
     financial = "financial"

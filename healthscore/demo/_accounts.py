@@ -127,8 +127,10 @@ class Portfolio(World):
                 while add_months(start, step * k) <= self.end:
                     k += 1
                 self.renewal[a] = add_months(start, step * k)
+        # The demo fills the renewal-row columns; the billing-state ones (status, canceled_at,
+        # …) stay empty, as in a ChurnSim export.
         cols = KINDS["subscriptions"].column_names
-        self.subs_df = pd.DataFrame(rows, columns=cols)
+        self.subs_df = pd.DataFrame(rows, columns=cols[: len(rows[0])]).reindex(columns=cols)
         days = np.arange(D)
         self.alive = (days[None, :] >= self.start_day[:, None]) & (
             days[None, :] < self.churn_day[:, None]

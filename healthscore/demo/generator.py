@@ -68,4 +68,7 @@ def generate(
     }
     frames["goals"], frames["milestones"] = _success.goals_and_milestones(sim)
     frames["advocacy"] = _success.advocacy(sim, frames["tickets"])
-    return {k: frames[k][KINDS[k].column_names].reset_index(drop=True) for k in KINDS}
+    # Optional columns the demo does not fill (a newer schema's) come out empty.
+    return {
+        k: frames[k].reindex(columns=KINDS[k].column_names).reset_index(drop=True) for k in KINDS
+    }

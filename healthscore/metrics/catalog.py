@@ -28,6 +28,7 @@ GROUPS = (
     "adoption",
     "support",
     "voice",
+    "sentiment",
     "relationship",
     "goals",
     "financial",

@@ -155,6 +155,10 @@ def _m005_escalation_time(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("ALTER TABLE tickets ADD COLUMN IF NOT EXISTS escalated_at TIMESTAMP")
 
 
+def _m045_feature_synonyms(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute("ALTER TABLE features ADD COLUMN IF NOT EXISTS synonyms VARCHAR")
+
+
 def _m006_canonical_event_keys(con: duckdb.DuckDBPyConnection) -> None:
     # Keys of id-less events used to hash the properties text as read, so the same events
     # re-exported with other column order came back as new.  Recompute the keys the old
@@ -178,6 +182,7 @@ MIGRATIONS: list[tuple[str, Callable[[duckdb.DuckDBPyConnection], None]]] = [
     ("004_import_updates", _m004_import_updates),
     ("005_ticket_escalation_time", _m005_escalation_time),
     ("006_canonical_event_keys", _m006_canonical_event_keys),
+    ("045_feature_synonyms", _m045_feature_synonyms),
     # Each feature keeps its own steps in its own module (numbers reserved per feature, so
     # work on several features never collides): text 007-009, actions 010-019, notify
     # 020-024, auth (users, audit) 025-029, ingest profiles and batches 030-034, predict 035-039, REST API (keys, tracking, jobs) 040-044.

@@ -148,6 +148,37 @@ KINDS: dict[str, Table] = {
                 C("units", "VARCHAR", False, "What quantity counts."),
                 C("bill_period_months", "INTEGER", False, "Billing period length in months."),
                 C("discount", "DOUBLE", False, "Fractional discount applied (0 = none)."),
+                C(
+                    "status",
+                    "VARCHAR",
+                    False,
+                    "Billing status as exported (active, trialing, past_due, paused, canceled, ...); see docs/outcomes.md.",
+                ),
+                C(
+                    "canceled_at",
+                    "DATE",
+                    False,
+                    "Day the cancellation was asked for; without end_date it ends the row at current_period_end.",
+                ),
+                C(
+                    "current_period_end",
+                    "DATE",
+                    False,
+                    "End of the paid term at export time (exclusive); a current-state field, never a feature.",
+                ),
+                C(
+                    "trial_end",
+                    "DATE",
+                    False,
+                    "Last day of a free trial (exclusive); paid from then.",
+                ),
+                C("paused_at", "DATE", False, "Day billing was paused (a pause is not churn)."),
+                C(
+                    "resumes_at",
+                    "DATE",
+                    False,
+                    "Day a paused row resumes billing; empty = paused still.",
+                ),
             ),
             references={"account_id": "accounts"},
             time_column="start_date",
@@ -172,6 +203,13 @@ KINDS: dict[str, Table] = {
                     "True when the first use of this feature marks 'first value' (TTFV).",
                 ),
                 C("description", "VARCHAR", False, "What the feature is."),
+                C(
+                    "synonyms",
+                    "VARCHAR",
+                    False,
+                    "Other names customers use for the feature, separated by commas (e.g. "
+                    "'CSV export, PDF export'); text analysis tags texts that use them.",
+                ),
             ),
         ),
         Table(

@@ -49,6 +49,12 @@ FROM (
     "t2"."units",
     "t2"."bill_period_months",
     "t2"."discount",
+    "t2"."status",
+    "t2"."canceled_at",
+    "t2"."current_period_end",
+    "t2"."trial_end",
+    "t2"."paused_at",
+    "t2"."resumes_at",
     "t3"."as_of",
     "t3"."at",
     "t3"."shift"
