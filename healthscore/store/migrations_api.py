@@ -32,10 +32,12 @@ def _m040_api_keys(con: duckdb.DuckDBPyConnection) -> None:
 
 def _m041_tracking(con: duckdb.DuckDBPyConnection) -> None:
     # Every accepted Segment message id, whatever became of it: the de-duplication record.
+    # No index: the server's writes are serialised and de-duplicate with a join, and an ART
+    # index would be rewritten at every checkpoint (each request's close), growing with it.
     con.execute(
         """
         CREATE TABLE IF NOT EXISTS tracking_messages (
-            message_id VARCHAR PRIMARY KEY,
+            message_id VARCHAR NOT NULL,
             call VARCHAR NOT NULL,
             received_at TIMESTAMP NOT NULL,
             outcome VARCHAR NOT NULL

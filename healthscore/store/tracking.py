@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import duckdb
-import pandas as pd
+import pyarrow as pa
 
 __all__ = [
     "ACCOUNT_TRAITS",
@@ -82,22 +82,10 @@ class Outcome:
     contacts: int = 0
 
 
-_TRACK_COLS = [
-    "message_id",
-    "user_id",
-    "account_id",
-    "event_time",
-    "event_type",
-    "value",
-    "properties",
-]
-
-
 def _new_ids(con: duckdb.DuckDBPyConnection, ids: list[str]) -> set[str]:
     if not ids:
         return set()
-    frame = pd.DataFrame({"message_id": ids})
-    con.register("_trk_ids", frame)
+    con.register("_trk_ids", pa.table({"message_id": pa.array(ids, pa.string())}))
     try:
         known = {
             r[0]
@@ -250,64 +238,89 @@ def record_calls(con: duckdb.DuckDBPyConnection, calls: Calls, received_at: dt.d
 
     tracks = [t for t in calls.tracks if t[0] in keep]
     if tracks:
-        frame = pd.DataFrame(tracks, columns=_TRACK_COLS)
-        frame["event_time"] = pd.to_datetime(frame["event_time"])
-        frame["value"] = frame["value"].astype("float64")
-        con.register("_trk_in", frame)
-        try:
-            con.execute(
-                "CREATE OR REPLACE TEMP TABLE _trk AS SELECT i.message_id, i.user_id, "
-                "coalesce(i.account_id, l.account_id) AS account_id, "
-                "CAST(i.event_time AS TIMESTAMP) AS event_time, i.event_type, "
-                "CAST(i.value AS DOUBLE) AS value, i.properties, "
-                "CASE WHEN coalesce(i.account_id, l.account_id) IS NULL THEN "
-                "'no account: send a group call linking user ' || coalesce(i.user_id, '?') || "
-                "' to its account, or a groupId in the call''s context' "
-                "WHEN a.account_id IS NULL THEN 'unknown account ' || "
-                "coalesce(i.account_id, l.account_id) || ': send a group call for it or import it' "
-                "END AS reason "
-                "FROM _trk_in i LEFT JOIN tracking_links l ON l.user_id = i.user_id "
-                "LEFT JOIN accounts a ON a.account_id = coalesce(i.account_id, l.account_id)"
-            )
-        finally:
-            con.unregister("_trk_in")
-        con.execute(
-            "CREATE OR REPLACE TEMP VIEW _trk_ok AS SELECT * FROM _trk WHERE reason IS NULL"
-        )
-        out.stored = _insert_events(con, "_trk_ok")
-        for mid, reason in con.execute(
-            "SELECT message_id, reason FROM _trk WHERE reason IS NOT NULL ORDER BY message_id"
-        ).fetchall():
-            out.pending.append({"messageId": mid, "reason": reason})
-        con.execute(
-            "INSERT INTO tracking_pending SELECT message_id, user_id, account_id, event_time, "
-            "event_type, value, properties, reason, ? FROM _trk WHERE reason IS NOT NULL",
-            [received_at],
-        )
-        for (mid,) in con.execute("SELECT message_id FROM _trk WHERE reason IS NULL").fetchall():
-            outcomes[mid] = "stored"
-        for p in out.pending:
-            outcomes[p["messageId"]] = "pending"
-        con.execute("DROP VIEW _trk_ok")
-        con.execute("DROP TABLE _trk")
+        out.stored, out.pending = _record_tracks(con, tracks, received_at)
 
     if touched_users or new_accounts:
         out.resolved = _resolve_pending(con)
 
     if outcomes:
-        frame = pd.DataFrame(
-            [(m, c, received_at, outcomes[m]) for m, c in ordered if m in outcomes],
-            columns=["message_id", "call", "received_at", "outcome"],
-        ).drop_duplicates("message_id")
-        con.register("_trk_msgs", frame)
+        rows = [(m, c, outcomes[m]) for m, c in ordered if m in outcomes]
+        con.register(
+            "_trk_msgs",
+            pa.table(
+                {
+                    "message_id": [r[0] for r in rows],
+                    "call": [r[1] for r in rows],
+                    "outcome": [r[2] for r in rows],
+                }
+            ),
+        )
         try:
             con.execute(
-                "INSERT INTO tracking_messages SELECT message_id, call, "
-                "CAST(received_at AS TIMESTAMP), outcome FROM _trk_msgs"
+                "INSERT INTO tracking_messages SELECT message_id, call, ?, outcome FROM _trk_msgs",
+                [received_at],
             )
         finally:
             con.unregister("_trk_msgs")
     return out
+
+
+def _record_tracks(
+    con: duckdb.DuckDBPyConnection, tracks: list[tuple[Any, ...]], received_at: dt.datetime
+) -> tuple[int, list[dict[str, str]]]:
+    """Track calls into events (account known) or pending (not yet); their message ids
+    recorded.  One Arrow table in, a few set-wise statements: no row-by-row SQL."""
+    columns = list(zip(*tracks, strict=True))
+    table = pa.table(
+        {
+            "message_id": pa.array(columns[0], pa.string()),
+            "user_id": pa.array(columns[1], pa.string()),
+            "account_id": pa.array(columns[2], pa.string()),
+            "event_time": pa.array(columns[3], pa.timestamp("us")),
+            "event_type": pa.array(columns[4], pa.string()),
+            "value": pa.array(columns[5], pa.float64()),
+            "properties": pa.array(columns[6], pa.string()),
+        }
+    )
+    con.register("_trk_in", table)
+    try:
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE _trk AS SELECT i.message_id, i.user_id, "
+            "coalesce(i.account_id, l.account_id) AS account_id, i.event_time, i.event_type, "
+            "i.value, i.properties, "
+            "CASE WHEN coalesce(i.account_id, l.account_id) IS NULL THEN "
+            "'no account: send a group call linking user ' || coalesce(i.user_id, '?') || "
+            "' to its account, or a groupId in the call''s context' "
+            "WHEN a.account_id IS NULL THEN 'unknown account ' || "
+            "coalesce(i.account_id, l.account_id) || ': send a group call for it or import it' "
+            "END AS reason "
+            "FROM _trk_in i LEFT JOIN tracking_links l ON l.user_id = i.user_id "
+            "LEFT JOIN accounts a ON a.account_id = coalesce(i.account_id, l.account_id)"
+        )
+    finally:
+        con.unregister("_trk_in")
+    con.execute("CREATE OR REPLACE TEMP VIEW _trk_ok AS SELECT * FROM _trk WHERE reason IS NULL")
+    stored = _insert_events(con, "_trk_ok")
+    pending = [
+        {"messageId": mid, "reason": reason}
+        for mid, reason in con.execute(
+            "SELECT message_id, reason FROM _trk WHERE reason IS NOT NULL ORDER BY message_id"
+        ).fetchall()
+    ]
+    if pending:
+        con.execute(
+            "INSERT INTO tracking_pending SELECT message_id, user_id, account_id, event_time, "
+            "event_type, value, properties, reason, ? FROM _trk WHERE reason IS NOT NULL",
+            [received_at],
+        )
+    con.execute(
+        "INSERT INTO tracking_messages SELECT message_id, 'track', ?, "
+        "CASE WHEN reason IS NULL THEN 'stored' ELSE 'pending' END FROM _trk",
+        [received_at],
+    )
+    con.execute("DROP VIEW _trk_ok")
+    con.execute("DROP TABLE _trk")
+    return stored, pending
 
 
 def _resolve_pending(con: duckdb.DuckDBPyConnection) -> int:
