@@ -117,10 +117,15 @@ def _outcomes(store: Store, ctas: pd.DataFrame, data_end: dt.date) -> pd.Series:
 def _boot(
     a: np.ndarray, b: np.ndarray, n_boot: int, rng: np.random.Generator
 ) -> tuple[float, float]:
-    """95 % bootstrap interval of mean(a) - mean(b) for 0/1 outcomes (resampling a 0/1
-    sample of size n is drawing a binomial with its observed rate)."""
-    ra = rng.binomial(len(a), a.mean(), n_boot) / len(a)
-    rb = rng.binomial(len(b), b.mean(), n_boot) / len(b)
+    """95 % bootstrap interval of mean(a) - mean(b) for 0/1 outcomes.
+
+    Resampling a 0/1 sample of size n is drawing a binomial with its rate; the rate is
+    taken as (k + 1) / (n + 2), so a group where every outcome was good (or bad) still
+    gets an honest spread instead of an interval of zero width."""
+    pa = (a.sum() + 1) / (len(a) + 2)
+    pb = (b.sum() + 1) / (len(b) + 2)
+    ra = rng.binomial(len(a), pa, n_boot) / len(a) - (pa - a.mean())
+    rb = rng.binomial(len(b), pb, n_boot) / len(b) - (pb - b.mean())
     lo, hi = np.percentile(ra - rb, [2.5, 97.5])
     return float(lo), float(hi)
 

@@ -3,9 +3,10 @@ history, and the demo's customers respond.
 
 This is a simulation, stated plainly so nobody mistakes it for evidence:
 
-* The built-in rules are replayed week by week over the scored history (what a daily job
-  would have raised), with a larger hold-out than the default (`DEMO_HOLDOUT`) so that a
-  500-account portfolio has enough held-back CTAs to compare.
+* The built-in rules are replayed week by week over the scored history whose 90-day
+  outcomes are known (what a daily job would have raised), with a larger hold-out than the
+  default (`DEMO_HOLDOUT`) so that a 500-account portfolio has enough held-back CTAs to
+  compare, and a team that works through its queue (`HISTORY_HOURS` a week each).
 * Each week the CSMs start every shown CTA that fits their capacity (deferred and held-back
   ones wait untouched) and close it two weeks later: lost if the customer left, otherwise
   done or saved, with a share closed as not valid.
@@ -35,7 +36,8 @@ from healthscore.store.queries import read_snapshots, snapshot_dates
 __all__ = ["DEMO_HOLDOUT", "SAVE_RATE", "work_history"]
 
 DEMO_HOLDOUT = 0.3
-SAVE_RATE = 0.6
+SAVE_RATE = 0.8
+HISTORY_HOURS = 40.0
 WORK_DAYS = 14  # a worked CTA is closed two weeks after it was started
 NOT_VALID = {"risk": 0.1, "opportunity": 0.05, "lifecycle": 0.05, "data-quality": 0.4}
 
@@ -49,6 +51,14 @@ def demo_rules(rules: RuleSet) -> RuleSet:
             for r in rules.rules
         ),
     )
+
+
+def _history_rules(rules: RuleSet) -> RuleSet:
+    """The replay's team works through its queue (`HISTORY_HOURS` a week each): the effect
+    is then a property of the CTAs, not of a backlog nobody reaches.  The last day runs
+    with the shipped capacity, so the deferral shows."""
+    cap = dataclasses.replace(rules.capacity, per_week=HISTORY_HOURS, segments={})
+    return dataclasses.replace(rules, capacity=cap)
 
 
 def _at(day: dt.date, hour: int) -> dt.datetime:
@@ -96,7 +106,9 @@ def _work_week(store: Store, day: dt.date, rules: RuleSet) -> dict[str, int]:
 def work_history(store: Store, rules: RuleSet, last: dt.date) -> dict[str, Any]:
     """Replay the rules weekly over the scored history before `last`, with the CSMs
     working the CTAs; returns counts.  `last` itself is left to a normal run."""
-    days = [d for d in snapshot_dates(store) if d < last]
+    # The weeks whose CTAs' 90-day outcome is known by `last`: later ones could not be judged.
+    days = [d for d in snapshot_dates(store) if d <= last - dt.timedelta(days=91)]
+    rules = _history_rules(rules)
     if not days:
         return {"weeks": 0}
     grid = sorted({d - dt.timedelta(days=7 * k) for d in days for k in range(HISTORY_WEEKS + 1)})
@@ -130,4 +142,25 @@ def work_history(store: Store, rules: RuleSet, last: dt.date) -> dict[str, Any]:
         totals["held_back"] += run.held_back
         for k, v in _work_week(store, day, rules).items():
             totals[k] += v
+    _finish(store, days[-1] + dt.timedelta(days=WORK_DAYS))
     return totals
+
+
+def _finish(store: Store, day: dt.date) -> None:
+    """The replay's last work: what the CSMs had started, they finish."""
+    with store.transaction() as con:
+        rows = [r for r in open_cta_rows(con, "live") if r["status"] == "in_progress"]
+        items = [
+            (
+                r,
+                {
+                    "status": "closed",
+                    "outcome": "saved" if r["type"] == "risk" else "done",
+                    "note": "demo: worked by the CSM",
+                },
+                r["owner"] or "cs-team-pool",
+                "closed",
+            )
+            for r in rows
+        ]
+        apply_changes(con, items, at=_at(day, 16), on=day, notify=False)

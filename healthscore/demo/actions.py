@@ -42,6 +42,7 @@ def raise_demo_ctas(store: Store, as_of: dt.date) -> dict[str, Any] | None:
         lines.append(f"  #{c.id} {c.account_name}: {c.reason} - {'; '.join(c.evidence[:2])}")
     rep = effectiveness(store)
     overall = next((r for r in rep.rows if r.kind == "all"), None)
+    risk = next((r for r in rep.rows if r.kind == "type" and r.group == "risk"), None)
     if worked.get("weeks"):
         lines.append(
             f"Simulated team: over {worked['weeks']} weeks the rules opened {worked['opened']} CTAs "
@@ -51,6 +52,8 @@ def raise_demo_ctas(store: Store, as_of: dt.date) -> dict[str, Any] | None:
         )
     if overall is not None:
         lines.append(f"Effectiveness, all rules ({overall.outcome}): {overall.verdict}.")
+    if risk is not None:
+        lines.append(f"Effectiveness, risk CTAs: {risk.verdict}.")
     return {
         "as_of": as_of,
         "open": len(ctas),

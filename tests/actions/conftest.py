@@ -7,8 +7,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -39,8 +40,17 @@ DEFAULTS: dict[str, Any] = {
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Store:
+def store(tmp_path: Path) -> Iterator[Store]:
     s = open_store(tmp_path / "actions.duckdb", create=True)
+    yield s
+    s.close()
+
+
+@pytest.fixture(scope="module")
+def shared_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
+    """One store for a module whose tests use their own account ids (opening a store
+    runs every migration, which costs more than most of these tests)."""
+    s = open_store(tmp_path_factory.mktemp("actions") / "shared.duckdb", create=True)
     yield s
     s.close()
 
@@ -49,8 +59,9 @@ def add_accounts(store: Store, ids: list[str], segment: str = "mid-market") -> N
     for a in ids:
         store.con.execute(
             "INSERT INTO accounts (account_id, name, segment, owner_csm, arr, start_date) "
-            "VALUES (?, ?, ?, 'Ana', 12000, DATE '2025-01-01')",
-            [a, f"{a} Inc", segment],
+            "SELECT ?, ?, ?, 'Ana', 12000, DATE '2025-01-01' "
+            "WHERE NOT EXISTS (SELECT 1 FROM accounts WHERE account_id = ?)",
+            [a, f"{a} Inc", segment, a],
         )
 
 
@@ -70,10 +81,8 @@ def make_facts(
     frame = pd.DataFrame(records).set_index("account_id")
     for col in frame.columns:
         if frame[col].dtype == object and col not in ("name", "segment", "owner", "band"):
-            try:
+            with contextlib.suppress(TypeError, ValueError):
                 frame[col] = frame[col].astype(float)
-            except (TypeError, ValueError):
-                pass
     cols = [
         "detected_on",
         "account_id",
@@ -88,11 +97,13 @@ def make_facts(
         "evidence",
     ]
     ch = changes if changes is not None else pd.DataFrame(columns=cols)
-    labels = {"usage_active_days_28d": "active days (28d)"}
+    labels = {"usage_active_days_28d": "active days (28d)", "voice_nps_latest": "Latest NPS"}
     return Facts(store, as_of, frame, ch, labels, as_of, "hand-made")
 
 
-def change(acc: str, metric: str, kind: str, direction: str, before: float, after: float) -> dict[str, Any]:
+def change(
+    acc: str, metric: str, kind: str, direction: str, before: float, after: float
+) -> dict[str, Any]:
     return {
         "detected_on": AS_OF,
         "account_id": acc,

@@ -34,7 +34,9 @@ def test_every_problem_is_reported_with_its_line() -> None:
     assert problems == sorted(problems, key=lambda p: int(p.split()[1].rstrip(",")))
     text = "\n".join(problems)
     assert "line 3, rules[0].type: got 'riskk'; did you mean 'risk'?" in text
-    assert "line 6, rules[0].when[0].metrc: unknown condition 'metrc'; did you mean 'metric'?" in text
+    assert (
+        "line 6, rules[0].when[0].metrc: unknown condition 'metrc'; did you mean 'metric'?" in text
+    )
     assert "line 10, rules[1].hold_days: got -2" in text
     assert "line 12, rules[1].when[0].score.below: got 'low'" in text
     assert "line 13, rules[2].name: rule 'b' appears twice" in text
