@@ -162,7 +162,7 @@ _TICKET_SUBJECT = {
         "Error when using {label}",
         "{Label} shows wrong numbers",
         "{Label} broken since the last release",
-        "{Label} keeps failing",
+        "Errors in {label} again",
     ],
     "billing": [
         "Invoice question",
@@ -181,13 +181,13 @@ _TICKET_SUBJECT = {
         "Sync issue with {label}",
         "CRM integration stopped syncing",
         "Duplicate records after {label} sync",
-        "{Label} sync fails overnight",
+        "Overnight sync fails for {label}",
     ],
     "performance": [
         "{Label} is very slow",
         "Timeouts when loading {label}",
         "Pages take forever to load",
-        "{Label} times out",
+        "Timeouts in {label} again",
     ],
 }
 _TICKET_OPEN = {
