@@ -67,6 +67,7 @@ _VALID = {
     "judgements": {"measure": "m", "value": 1},
     "surveys": {"survey_type": "nps", "score": 1},
     "contacts": {},
+    "goals": {"title": "x"},
 }
 
 

@@ -62,3 +62,34 @@ def test_unknown_cta_and_bad_outcome(api: Api) -> None:
         api.client.post("/api/v1/ctas/1/close", json={"outcome": "done"}, headers=api.auth("read")),
         403,
     )
+
+
+def test_a_success_plan_with_a_goal_and_a_milestone(api: Api) -> None:
+    goal = api.client.post(
+        "/api/v1/accounts/ACC-0005/plans/goals",
+        json={"title": "Cut onboarding time by 30%", "owner": "Ana", "target_date": "2027-03-31"},
+        headers=api.auth("write"),
+    )
+    assert goal.status_code == 201, goal.text
+    gid = goal.json()["goal_id"]
+    ms = api.client.post(
+        f"/api/v1/goals/{gid}/milestones",
+        json={"title": "Admins trained", "due": "2027-01-15"},
+        headers=api.auth("write"),
+    )
+    assert ms.status_code == 201, ms.text
+    done = api.client.post(
+        f"/api/v1/milestones/{ms.json()['milestone_id']}/status",
+        json={"status": "done", "on": "2027-01-10"},
+        headers=api.auth("write"),
+    )
+    assert done.status_code == 200 and done.json()["completed_date"] == "2027-01-10"
+    plan = api.client.get("/api/v1/accounts/ACC-0005/plans", headers=api.auth("read")).json()
+    mine = [g for g in plan["goals"] if g["goal_id"] == gid]
+    assert mine and mine[0]["progress"] == 1.0 and mine[0]["milestones"][0]["status"] == "done"
+    assert_problem(
+        api.client.post(
+            "/api/v1/goals/nope/milestones", json={"title": "x"}, headers=api.auth("write")
+        ),
+        404,
+    )

@@ -64,7 +64,7 @@ def _optional_routers() -> list[APIRouter]:
     import importlib
 
     found = []
-    for name in ("ctas",):
+    for name in ("ctas", "plans"):
         try:
             module = importlib.import_module(f"healthscore.web.rest.{name}")
         except ModuleNotFoundError as exc:
