@@ -33,7 +33,13 @@ def _key_sql(table: Table, alias: str = "") -> tuple[str, str]:
 
 def record_rows(con: duckdb.DuckDBPyConnection, table: Table, batch_id: str, new: str) -> None:
     """Remember the keys of the rows this batch inserted (`new`: SQL condition on rowid)."""
-    rk, ek = _key_sql(table)  # events: the UBIGINT key as is (cheaper than text)
+    if table.name == "events":
+        con.execute(
+            f"INSERT INTO import_batch_event_keys SELECT {ql(batch_id)}, list(event_key) "
+            f"FROM events WHERE {new} HAVING count(*) > 0"
+        )
+        return
+    rk, ek = _key_sql(table)
     con.execute(
         f"INSERT INTO import_batch_rows SELECT {ql(batch_id)}, {ql(table.name)}, {rk}, {ek} "
         f"FROM {table.name} WHERE {new}"
@@ -155,9 +161,10 @@ def _undo_rows(
     con: duckdb.DuckDBPyConnection, table: Table, batch_id: str, later: str, report: UndoReport
 ) -> None:
     b = ql(batch_id)
-    n_rows = con.execute(f"SELECT count(*) FROM import_batch_rows WHERE batch_id = {b}").fetchone()[
-        0
-    ]  # type: ignore[index]
+    n_rows = con.execute(
+        f"SELECT (SELECT count(*) FROM import_batch_rows WHERE batch_id = {b}) + "
+        f"(SELECT count(*) FROM import_batch_event_keys WHERE batch_id = {b})"
+    ).fetchone()[0]  # type: ignore[index]
     n_repl = con.execute(
         f"SELECT count(*) FROM import_replaced_rows WHERE batch_id = {b}"
     ).fetchone()[0]  # type: ignore[index]
@@ -173,7 +180,9 @@ def _undo_rows(
     # Later --update batches that replaced rows this batch wrote.
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE _undo_keys AS SELECT coalesce(row_key, "
-        f"CAST(event_key AS VARCHAR)) AS k, event_key FROM import_batch_rows WHERE batch_id = {b}"
+        f"CAST(event_key AS VARCHAR)) AS k, event_key FROM import_batch_rows WHERE batch_id = {b} "
+        f"UNION ALL SELECT CAST(k AS VARCHAR), k FROM (SELECT unnest(event_keys) AS k FROM "
+        f"import_batch_event_keys WHERE batch_id = {b})"
     )
     mine_at = f"(SELECT finished_at FROM import_batches WHERE batch_id = {b})"
     clash = con.execute(

@@ -213,7 +213,8 @@ def check_format(fmt: str, where: str) -> str:
 
 def field_sql(spec: FieldSpec, col: Callable[[str], str | None]) -> str:
     """The SQL text of a field; `col(name)` gives a source column's text SQL (or None)."""
-    present = [s for n in spec.columns if (s := col(n)) is not None]
+    # Names that find the same column (`firstname`, `First Name`) count once.
+    present = list(dict.fromkeys(s for n in spec.columns if (s := col(n)) is not None))
     if present and spec.join is not None and len(present) > 1:
         v = f"nullif(concat_ws({ql(spec.join)}, {', '.join(present)}), '')"
     elif present:
