@@ -29,11 +29,13 @@ from typing import Any
 import duckdb
 
 from healthscore.errors import StoreError
-from healthscore.store.schema import KINDS, Table
+from healthscore.store.schema import KINDS, Column, Table
 
 __all__ = ["CopyReport", "TableCopy", "copy_store_to"]
 
 MANIFEST = "healthscore_copies"
+# Tables the store derives from the signals that metrics read too (text analysis results).
+DERIVED_TABLES = ("text_analysis",)
 BATCH_ROWS = 250_000
 
 # The store's column types in PostgreSQL.  UBIGINT (events.event_key) has no PostgreSQL or
@@ -102,7 +104,13 @@ def copy_store_to(
     Parquet files go (a path the Spark workers can read, e.g. shared storage on a cluster);
     by default a directory that lives as long as this Python process.
     """
-    names = list(tables) if tables is not None else list(KINDS)
+    if tables is None:
+        present = {
+            r[0] for r in store.con.execute("SELECT table_name FROM duckdb_tables()").fetchall()
+        }
+        names = [*KINDS, *(t for t in DERIVED_TABLES if t in present)]
+    else:
+        names = list(tables)
     engine = str(backend.name)
     report = CopyReport(engine)
     if engine == "postgres":
@@ -112,16 +120,16 @@ def copy_store_to(
     else:
         raise StoreError(f"cannot copy the store into a {engine} engine; use PostgreSQL or Spark")
     for name in names:
-        table = KINDS[name]
+        table = _table(store.con, name)
         start = time.perf_counter()
         now = _state(store.con, table, None)
         before = copier.recorded(name) if incremental else None
-        if before == now and copier.has_table(name):
+        if before == now and copier.has_table(table):
             mode, sent = "unchanged", 0
         elif (
             before is not None
             and 0 < before.rows < now.rows
-            and copier.has_table(name)
+            and copier.has_table(table)
             and _state(store.con, table, before.rows) == before
         ):
             mode, sent = "append", copier.append(store.con, table, before.rows, now)
@@ -133,6 +141,23 @@ def copy_store_to(
 
 
 # -- the store side ------------------------------------------------------------------------
+
+
+def _table(con: duckdb.DuckDBPyConnection, name: str) -> Table:
+    """An import kind's table, or a derived table described from the store's catalogue."""
+    if name in KINDS:
+        return KINDS[name]
+    rows = con.execute(
+        "SELECT column_name, data_type FROM information_schema.columns "
+        "WHERE table_name = ? ORDER BY ordinal_position",
+        [name],
+    ).fetchall()
+    if not rows:
+        raise StoreError(f"the store has no table {name!r} to copy")
+    unknown = [f"{c} {t}" for c, t in rows if t not in _PG_TYPES]
+    if unknown:
+        raise StoreError(f"cannot copy {name}: no engine type for {', '.join(unknown)}")
+    return Table(name, "", (), tuple(Column(c, t, False, "") for c, t in rows))
 
 
 def _select(table: Table) -> str:
@@ -188,7 +213,7 @@ class _Copier:
     def recorded(self, name: str) -> _State | None:
         raise NotImplementedError
 
-    def has_table(self, name: str) -> bool:
+    def has_table(self, table: Table) -> bool:
         raise NotImplementedError
 
     def replace(self, con: duckdb.DuckDBPyConnection, table: Table, now: _State) -> int:
@@ -222,9 +247,9 @@ class _PostgresCopier(_Copier):
         self.pg.commit()
         return None if row is None else _State(int(row[0]), str(row[1]))
 
-    def has_table(self, name: str) -> bool:
+    def has_table(self, table: Table) -> bool:
         with self.pg.cursor() as cur:
-            cur.execute("SELECT to_regclass(%s) IS NOT NULL", [name])
+            cur.execute("SELECT to_regclass(%s) IS NOT NULL", [table.name])
             row = cur.fetchone()
         self.pg.commit()
         return bool(row and row[0])
@@ -308,10 +333,11 @@ class _SparkCopier(_Copier):
             return None
         return _State(int(entry["rows"]), str(entry["fingerprint"]))
 
-    def has_table(self, name: str) -> bool:
+    def has_table(self, table: Table) -> bool:
         # A view lives in one Spark session; re-register it from the files when needed.
+        name = table.name
         if name not in self.views and (self.root / name).is_dir() and name in self.manifest:
-            self._register(KINDS[name])
+            self._register(table)
         return name in self.views
 
     def _register(self, table: Table) -> None:
