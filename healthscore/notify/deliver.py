@@ -23,6 +23,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import httpx
+
 from healthscore.notify.config import Channels
 from healthscore.notify.render import DIGEST_TOPIC, email_message, json_body, slack_body
 from healthscore.notify.smtp import SendResult, send_email
@@ -137,7 +139,9 @@ def route_pending(
             report.digest_only += not targets and topic != DIGEST_TOPIC
 
 
-def _send(channels: Channels, d: dict[str, Any], now: dt.datetime) -> SendResult:
+def _send(
+    channels: Channels, d: dict[str, Any], now: dt.datetime, client: httpx.Client
+) -> SendResult:
     topic, payload, msg_id = d["topic"], d["payload"], d["outbox_id"]
     if d["channel"] == EMAIL:
         if channels.smtp is None:
@@ -150,7 +154,7 @@ def _send(channels: Channels, d: dict[str, Any], now: dt.datetime) -> SendResult
     if hook is None:
         return SendResult(False, None, f"webhook {d['target']!r} is no longer in the channel file")
     body = slack_body(topic, payload) if hook.kind == "slack" else json_body(topic, payload, now)
-    return post_webhook(hook, msg_id, body)
+    return post_webhook(hook, msg_id, body, client)
 
 
 def deliver(
@@ -166,36 +170,49 @@ def deliver(
     start = now()
     with store.transaction() as con:
         due = box.claim_due(con, start, start - STALE_CLAIM, limit)
-    for d in due:
-        t0 = time.perf_counter()
-        try:
-            result = _send(channels, d, now())
-        except Exception as exc:  # a bug in one channel must not strand the other claims
-            result = SendResult(False, None, f"{type(exc).__name__}: {exc}")
-        took = (time.perf_counter() - t0) * 1000
-        attempt = int(d["attempts"]) + 1
-        at = now()
-        wait = None if result.ok else backoff(attempt, channels)
-        with store.transaction() as con:
-            state = box.record_attempt(
-                con,
-                outbox_id=d["outbox_id"],
-                channel=d["channel"],
-                target=d["target"],
-                attempt=attempt,
-                at=at,
-                ok=result.ok,
-                status_code=result.status_code,
-                error=result.error,
-                duration_ms=took,
-                next_attempt_at=at + wait if wait is not None else None,
-            )
-        if state == box.SENT:
-            report.sent += 1
-        else:
-            report.failures.append(f"{d['channel']} {d['target']}: {result.error}")
-            if state == box.RETRY:
-                report.retrying += 1
-            else:
-                report.dead += 1
+    with httpx.Client(follow_redirects=False) as client:
+        for d in due:
+            _deliver_one(store, channels, d, now, client, report)
     return report
+
+
+def _deliver_one(
+    store: Store,
+    channels: Channels,
+    d: dict[str, Any],
+    now: Now,
+    client: httpx.Client,
+    report: DeliveryReport,
+) -> None:
+    """Send one claimed delivery and record the attempt (its own transaction)."""
+    t0 = time.perf_counter()
+    try:
+        result = _send(channels, d, now(), client)
+    except Exception as exc:  # a bug in one channel must not strand the other claims
+        result = SendResult(False, None, f"{type(exc).__name__}: {exc}")
+    took = (time.perf_counter() - t0) * 1000
+    attempt = int(d["attempts"]) + 1
+    at = now()
+    wait = None if result.ok else backoff(attempt, channels)
+    with store.transaction() as con:
+        state = box.record_attempt(
+            con,
+            outbox_id=d["outbox_id"],
+            channel=d["channel"],
+            target=d["target"],
+            attempt=attempt,
+            at=at,
+            ok=result.ok,
+            status_code=result.status_code,
+            error=result.error,
+            duration_ms=took,
+            next_attempt_at=at + wait if wait is not None else None,
+        )
+    if state == box.SENT:
+        report.sent += 1
+    else:
+        report.failures.append(f"{d['channel']} {d['target']}: {result.error}")
+        if state == box.RETRY:
+            report.retrying += 1
+        else:
+            report.dead += 1

@@ -34,10 +34,16 @@ def signed_headers(secret: str, msg_id: str, when: dt.datetime, body: str) -> di
     }
 
 
-def post_webhook(cfg: WebhookChannel, msg_id: str, body: dict[str, Any]) -> SendResult:
+def post_webhook(
+    cfg: WebhookChannel,
+    msg_id: str,
+    body: dict[str, Any],
+    client: httpx.Client | None = None,
+) -> SendResult:
     """POST `body` as JSON; a 2xx answer is success.
 
-    The signature's timestamp is the wall clock at sending, never a job's as-of time:
+    `client` is an open httpx.Client to reuse (one per delivery run); by default one is
+    made for this request.  The signature's timestamp is the wall clock at sending, never a job's as-of time:
     receivers reject signatures more than a few minutes off their own clock.  Refusals, timeouts and error answers
     come back as a failed result (never raised), so one bad endpoint blocks nothing."""
     text = json.dumps(body, separators=(",", ":"), sort_keys=True, default=str)
@@ -47,10 +53,13 @@ def post_webhook(cfg: WebhookChannel, msg_id: str, body: dict[str, Any]) -> Send
         headers.update(signed_headers(secret, msg_id, dt.datetime.now(dt.UTC), text))
     else:
         headers["webhook-id"] = msg_id
+    timeout = httpx.Timeout(cfg.timeout)  # connect, read, write and pool: a hang costs this
     try:
-        # one timeout for connect, read, write and pool: a hanging receiver costs at most this
-        with httpx.Client(timeout=httpx.Timeout(cfg.timeout), follow_redirects=False) as client:
-            answer = client.post(cfg.url, content=text.encode("utf-8"), headers=headers)
+        if client is None:
+            with httpx.Client(follow_redirects=False) as own:
+                answer = own.post(cfg.url, content=text.encode(), headers=headers, timeout=timeout)
+        else:  # a run's shared client: its connections and TLS set-up are reused
+            answer = client.post(cfg.url, content=text.encode(), headers=headers, timeout=timeout)
     except httpx.TimeoutException as exc:
         return SendResult(False, None, f"timed out after {cfg.timeout:g} s ({type(exc).__name__})")
     except httpx.HTTPError as exc:
