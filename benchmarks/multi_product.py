@@ -41,6 +41,7 @@ from sklearn.metrics import brier_score_loss, roc_auc_score
 
 from healthscore.ingest.churnsim import import_churnsim
 from healthscore.predict.dataset import build_panel, labels, observation_dates, resolved_mask
+from healthscore.predict.features import feature_columns
 from healthscore.predict.models import ChurnLogit, make_model
 from healthscore.predict.outcomes import derive_outcomes
 from healthscore.store import open_store
@@ -98,9 +99,16 @@ def evaluate(store: Any) -> dict[str, Any]:
     t0 = time.perf_counter()
     full = derive_outcomes(store, grace_days=GRACE)
     dates = observation_dates(full.observation_start, full.data_end, STEP)
-    panel = build_panel(store, full, dates)
-    f = panel.frame
-    feats = panel.features
+    # The panel (the slow part) depends on the data and the metric library only: cached.
+    cache = Path(str(store.path) + ".panel.parquet")
+    if cache.exists():
+        f = pd.read_parquet(cache)
+        f["as_of"] = pd.to_datetime(f["as_of"]).dt.date
+        feats = feature_columns(f)
+    else:
+        panel = build_panel(store, full, dates)
+        f, feats = panel.frame, panel.features
+        f.to_parquet(cache)
     counts = _counts(feats)
     ref_cols = [c for c in counts + CONTRACT if c in f.columns]
     book_cols = [c for c in counts + BOOK if c in f.columns]

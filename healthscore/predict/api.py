@@ -22,6 +22,7 @@ from healthscore.predict.dataset import (
 from healthscore.predict.models import ChurnGBT, ChurnLogit, ChurnSurvival, make_model
 from healthscore.predict.outcomes import data_range, derive_outcomes
 from healthscore.predict.scorecard_bridge import band_of, default_bands, scorecard_scores
+from healthscore.predict.words import driver_sentences
 
 __all__ = ["COLUMNS", "MODELS", "Prediction", "predict", "scorecard_fallback"]
 
@@ -35,6 +36,7 @@ COLUMNS = [
     "score_source",
     "expected_months_to_churn",
     "top_risk_drivers",
+    "risk_in_words",
     "model",
     "mrr",
     "expected_lifetime_months",
@@ -254,6 +256,7 @@ def _predict(
             "churn_probability": np.round(p, 4),
             "expected_months_to_churn": np.round(months, 1),
             "top_risk_drivers": _top_drivers(contrib, names),
+            "risk_in_words": _in_words(store, f, now, as_of, lr, panel.features),
             "model": model,
         }
     )
@@ -274,6 +277,30 @@ def _predict(
         [],
         info,
     )
+
+
+# Drivers in words compare a metric with its value this many days earlier.
+WORDS_LOOKBACK_DAYS = 28
+
+
+def _in_words(
+    store: Any,
+    f: pd.DataFrame,
+    now: np.ndarray,
+    as_of: dt.date,
+    lr: ChurnLogit,
+    features: list[str],
+) -> list[str]:
+    """The logistic model's strongest risk drivers per account, in words, each metric
+    against its value WORDS_LOOKBACK_DAYS earlier (the observation dates hold it)."""
+    from healthscore.metrics import metric_catalog
+
+    labels = {m.name: (m.label, m.unit) for m in metric_catalog(store.ibis())}
+    current = f[now].reset_index(drop=True)
+    earlier = as_of - dt.timedelta(days=WORDS_LOOKBACK_DAYS)
+    before = f[f["as_of"] == earlier].set_index("account_id")
+    contrib = lr.contributions(current[features])
+    return driver_sentences(contrib, lr.groups, current, before if len(before) else None, labels)
 
 
 def model_health(p: pd.Series | np.ndarray, base_rate: float) -> np.ndarray:
@@ -325,6 +352,7 @@ def scorecard_fallback(store: Any, as_of: dt.date, scorecard: Any = None) -> Pre
             "score_source": "scorecard",
             "expected_months_to_churn": np.nan,
             "top_risk_drivers": "",
+            "risk_in_words": "",
             "model": "scorecard",
         }
     )

@@ -143,11 +143,13 @@ r2,basic,2024-06-01,2024-07-01,10
 """
 
 
-def test_a_row_per_renewal_is_read_up_to_the_data_end(tmp_path: Path) -> None:
+def test_a_row_per_renewal_is_read_up_to_its_newest_renewal(tmp_path: Path) -> None:
     store = _store(tmp_path, HISTORY)
     o = derive_outcomes(store, grace_days=7)
-    # Every row ended: a history; r2's last term ends after the data end (censored).
-    assert o.billing_end == EXPORT_DAY
+    # Every row ended: a history, whose billing "today" is its newest renewal (06-01), not
+    # the events' end (06-30); r2's last term ends after it (censored).
+    assert o.billing_end == D(2024, 6, 1) and o.data_end == EXPORT_DAY
+    assert "renewal" in o.billing_reason
     assert _churns(o) == [("r1", D(2024, 3, 1))]
     assert len(o.of("renewal")) == 6
 

@@ -152,7 +152,7 @@ def _snapshot_sql(present: set[str]) -> str:
     return (
         "SELECT count(*) AS n, "
         f"sum(CASE WHEN end_date IS NULL {'OR ' + flags if flags else ''} THEN 1 ELSE 0 END) "
-        "AS snapshot_rows FROM subscriptions"
+        "AS snapshot_rows, max(CAST(start_date AS DATE)) AS newest_start FROM subscriptions"
     )
 
 
@@ -178,20 +178,29 @@ def _newest_other_signal(source: Source) -> dt.date | None:
 def billing_today(source: Source, data_end: dt.date) -> BillingToday:
     """The day up to which the subscription rows tell what happened (docs/outcomes.md).
 
-    A history of periods (every row ended, a row per renewal as ChurnSim writes) says
-    nothing about its export day: its today is the data end.  A one-row-per-subscription
+    A history of periods (every row ended, a row per renewal as ChurnSim writes) shows its
+    renewals as rows: its today is the newest row's start (capped at the data end), the
+    last day the billing system wrote; other signals may run on after it.  A one-row-per-subscription
     export (an open-ended row, or a status, canceled_at or current_period_end) is a snapshot
     of the billing system on the day it was exported, at the latest the day of its newest
     import: its today is that day, or the data end of the other signals when those stop
     earlier (a snapshot imported a month after the events it goes with is not read as a
-    month without churn).  It is never the newest subscription start.
+    month without churn).  A snapshot's today is never its newest subscription start, which
+    can be years old.
     """
     row = sql_frame(source, _snapshot_sql(_present(source))).iloc[0]
     if not int(row["n"]):
         return BillingToday(None, "no subscription rows")
     if not int(row["snapshot_rows"] or 0):
+        # Renewals are rows here: the newest one written is the billing system's last day.
+        # ChurnSim's events run a month past it, and every term ending in that month would
+        # otherwise look like churn.
+        newest = pd.Timestamp(row["newest_start"]).date()
+        day = min(newest, data_end)
         return BillingToday(
-            data_end, f"a history of ended periods: churn is read up to the data end, {data_end}"
+            day,
+            f"a history of renewal rows: churn is read up to its newest renewal, {day} "
+            "(later renewals are not written yet)",
         )
     imported = None
     if has_table(source, "import_batches"):
