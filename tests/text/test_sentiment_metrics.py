@@ -54,7 +54,10 @@ def _insert(store: Store, rows: list[dict]) -> None:
 @pytest.fixture
 def store(tmp_path: Path):
     s = open_store(tmp_path / "m.duckdb")
-    s.con.execute("INSERT INTO accounts (account_id) VALUES ('A1'), ('A2'), ('A3')")
+    s.con.execute(
+        "INSERT INTO accounts (account_id, start_date) VALUES "
+        "('A1', DATE '2023-01-01'), ('A2', DATE '2023-01-01'), ('A3', DATE '2023-01-01')"
+    )
     _insert(s, ROWS)
     yield s
     s.close()
@@ -127,3 +130,16 @@ def test_a_store_without_the_table_has_no_rows(tmp_path: Path) -> None:
     con.raw_sql("CREATE TABLE accounts (account_id VARCHAR)")
     run = Run(con, read_context(con), make_plan([AS_OF], (7,)), None)
     assert sentiment.query(run) is None
+
+
+def test_compute_metrics_carries_the_family_zero_filled(store: Store) -> None:
+    from healthscore.metrics import compute_metrics, metric_catalog
+
+    f = compute_metrics(store.ibis(), [AS_OF]).set_index("account_id")
+    assert f.loc["A1", "sentiment_avg_90d"] == pytest.approx(0.1)
+    # A3 wrote nothing: no sentiment, but certainly no texts and no intent.
+    assert math.isnan(f.loc["A3", "sentiment_avg_90d"])
+    assert f.loc["A3", "sentiment_texts_90d"] == 0.0
+    assert f.loc["A3", "sentiment_cancellation_intent"] == 0.0
+    groups = {m.name: m.group for m in metric_catalog(store.ibis())}
+    assert groups["sentiment_days_since_negative"] == "sentiment"
