@@ -187,3 +187,30 @@ FROM (
 GROUP BY
   1,
   2
+
+-- next query
+
+SELECT
+  "t3"."as_of",
+  "t3"."shift",
+  "t2"."account_id",
+  "t2"."product",
+  "t2"."start_date",
+  CAST("t2"."bill_period_months" AS DOUBLE) AS "period",
+  "t2"."discount",
+  "t2"."mrr",
+  "t2"."quantity",
+  (
+    "t2"."units" IS NULL
+  )
+  OR LOWER("t2"."units") IN ('seat', 'seats', 'user', 'users', 'license', 'licenses', 'licence', 'licences') AS "seat_like"
+FROM "subscriptions" AS "t2"
+INNER JOIN "memtable_1" AS "t3"
+  ON "t2"."start_date" <= "t3"."at"
+  AND (
+    (
+      "t2"."end_date" IS NULL
+    ) OR (
+      "t2"."end_date" > "t3"."at"
+    )
+  )
