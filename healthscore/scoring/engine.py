@@ -116,7 +116,10 @@ def score_frame(
         return ScoreFrames(_empty(SNAPSHOT_COLUMNS), _empty(GROUP_COLUMNS), _empty(MEASURE_COLUMNS))
 
     seg = df["account_id"].map(dict(segments)).astype(object)
-    variant = seg.where(seg.isin(list(card.segments)), _DEFAULT)
+    # Segments as exported (`SMB`, `Mid Market`) meet their overrides (`smb:`, `mid-market:`).
+    keys = {s: card.segment_key(s) for s in seg.dropna().unique()}
+    keyed = seg.map(lambda s: keys.get(s) if isinstance(s, str) else None)
+    variant = keyed.where(keyed.notna(), _DEFAULT)
     # Percentile and z-score peers: same date, same segment (an integer code per pair).
     peers = pd.Series(
         df.groupby([df["as_of"], seg.fillna("")], sort=False).ngroup().to_numpy(),

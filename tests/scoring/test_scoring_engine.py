@@ -168,6 +168,20 @@ def test_segment_override_changes_weights_for_that_segment_only() -> None:
     assert g["weight"].item() == 3 and g["effective_weight"].item() == pytest.approx(0.5)
 
 
+def test_segment_overrides_apply_whatever_the_case_of_the_export() -> None:
+    f = frame(
+        active_days=[20.0, 20.0, 20.0],
+        seats_used=[1.0, 1.0, 1.0],
+        judgement_quality=[1.0, 1.0, 1.0],
+        judgement_quality_age_days=[0.0, 0.0, 0.0],
+    )
+    # A CRM picklist exports `Enterprise` and ` ENTERPRISE `; both meet the `enterprise:` override.
+    r = score_frame(f, CARD, segments={"A0": "Enterprise", "A1": " ENTERPRISE ", "A2": "SMB"})
+    assert snap(r, "A0")["score"] == pytest.approx(50.0)
+    assert snap(r, "A1")["score"] == pytest.approx(50.0)
+    assert snap(r, "A2")["score"] == pytest.approx(75.0)
+
+
 def test_percentile_peers_are_segment_and_date() -> None:
     card = parse_scorecard(
         """\
