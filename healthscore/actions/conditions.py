@@ -500,6 +500,24 @@ def _event(spec: dict[str, Any], facts: Facts) -> Match:
                     r.get("contact_id"),
                 )
             )
+    elif kind in ("cancellation_intent", "competitor_intent"):
+        flags = facts.intents(within)
+        flags = flags[flags["kind"] == kind.removesuffix("_intent")]
+        for r in flags.to_dict("records"):
+            where = str(r.get("source") or "a text").replace("_", " ")
+            said = (
+                f": '{r['evidence']}'"
+                if isinstance(r.get("evidence"), str) and r["evidence"]
+                else ""
+            )
+            what = kind.replace("_", " ")
+            rows.append(
+                (
+                    r["account_id"],
+                    f"{what} in {where} on {pd.Timestamp(r['occurred_at']).date()}{said}",
+                    None,
+                )
+            )
     found: dict[str, list[str]] = {}
     contacts: dict[str, list[str]] = {}
     for a, w, c in rows:

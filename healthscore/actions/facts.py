@@ -32,6 +32,7 @@ from healthscore.store.queries.ctas import (
     resolved_tickets,
 )
 from healthscore.store.queries.engagement import first_value_times
+from healthscore.store.queries.texts import intent_flags
 
 __all__ = ["Facts", "gather_facts", "history_dates", "metric_labels"]
 
@@ -108,6 +109,15 @@ class Facts:
         """NPS answers of the last 90 days: account_id, contact_id, name, score, comment,
         responded_at."""
         return nps_answers(self.store, self.as_of - dt.timedelta(days=90), self.as_of)
+
+    def intents(self, within_days: int) -> pd.DataFrame:
+        """Cancellation and competitor intent read in the account's texts (the text
+        layer's analysis) in the last `within_days`: account_id, kind, occurred_at,
+        evidence (the sentence), source.  Empty where no text was analysed."""
+        try:
+            return intent_flags(self.store, self.as_of, decay_days=within_days)
+        except Exception:  # a store whose texts were never analysed
+            return pd.DataFrame(columns=["account_id", "kind", "occurred_at", "evidence", "source"])
 
     @cached_property
     def promoters(self) -> pd.DataFrame:

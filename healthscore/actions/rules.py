@@ -43,6 +43,8 @@ EVENT_KINDS = (
     "payment_failed",
     "nps_detractor",
     "nps_promoter",
+    "cancellation_intent",
+    "competitor_intent",
 )
 CHANGE_KINDS = ("drop", "spike", "decline", "rise", "shift", "first_value")
 OUTCOME_KINDS = ("churn", "band_recovery", "usage_recovery")
@@ -728,6 +730,8 @@ class _Checker:
             self._days((*vloc, "min_days"), value.get("min_days", 0))
             if isinstance(k, str) and k.startswith("nps"):
                 used.add("nps")
+            if isinstance(k, str) and k.endswith("_intent"):
+                used.add("sentiment")
         elif kind == "driver":
             if "group" not in value and "measure" not in value:
                 self.bad(vloc, "a driver condition needs `group:` or `measure:` (of the scorecard)")

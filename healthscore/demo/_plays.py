@@ -10,7 +10,7 @@ This is a simulation, stated plainly so nobody mistakes it for evidence:
 * Each week the CSMs start every shown CTA that fits their capacity (deferred and held-back
   ones wait untouched) and close it two weeks later: lost if the customer left, otherwise
   done or saved, with a share closed as not valid.
-* The hidden response: when a CSM works a risk or lifecycle CTA of an account the
+* The hidden response: when a CSM works a risk CTA (a save play) of an account the
   generator had scheduled to churn within the rule's outcome window, that churn is averted
   with probability `SAVE_RATE` (its last subscription runs on).  The generator's usage after
   that date is not re-simulated.  Held-back and unworked CTAs get no such help, so the
@@ -79,7 +79,7 @@ def _work_week(store: Store, day: dt.date, rules: RuleSet) -> dict[str, int]:
             owner = row["owner"] or "cs-team-pool"
             if row["status"] == "open" and not row["deferred"]:
                 starts.append((row, {"status": "in_progress"}, owner, "updated"))
-                helps = row["type"] in ("risk", "lifecycle")
+                helps = row["type"] == "risk"
                 if helps and draw("save", row["account_id"], row["opened_on"]) < SAVE_RATE:
                     until = row["opened_on"] + dt.timedelta(days=outcome_days.get(row["rule"], 90))
                     if avert_churn(con, row["account_id"], row["opened_on"], until):

@@ -225,3 +225,24 @@ def test_every_builtin_rule_runs_on_an_empty_portfolio_day(shared_store: Store, 
     cols |= {"relationship_days_since_last_touch": 1.0, "voice_nps_change": float("nan")}
     facts = make_facts(shared_store, {"EMPTY": {k: v for k, v in cols.items() if k}})
     assert fire(rule, facts) == {}
+
+
+def test_cancellation_and_competitor_intent_quote_the_sentence(shared_store: Store) -> None:
+    shared_store.con.execute(
+        "INSERT INTO text_analysis (source, text_id, account_id, occurred_at, label, "
+        "cancellation_intent, competitor_intent, evidence, text_hash, method, analysed_at) "
+        "SELECT *, 'h', 'm', now()::TIMESTAMP FROM (VALUES "
+        "('tickets', 'k1', 'QUIT', TIMESTAMP '2026-10-28 10:00:00', 'negative', true, false, "
+        "'We will not renew in March.'),"
+        "('surveys', 'k2', 'SHOP', TIMESTAMP '2026-10-20 10:00:00', 'negative', false, true, "
+        "'We are piloting Acme.'),"
+        "('tickets', 'k3', 'OLDQ', TIMESTAMP '2026-08-01 10:00:00', 'negative', true, false, 'Cancel.'))"
+    )
+    facts = make_facts(shared_store, {"QUIT": {}, "SHOP": {}, "OLDQ": {}})
+    quit_ = fire("cancellation_intent", facts)
+    assert set(quit_) == {"QUIT"}
+    assert quit_["QUIT"].evidence == [
+        "cancellation intent in tickets on 2026-10-28: 'We will not renew in March.'"
+    ]
+    assert RULES.rule("cancellation_intent").critical
+    assert set(fire("competitor_intent", facts)) == {"SHOP"}
