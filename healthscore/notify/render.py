@@ -51,8 +51,8 @@ def _account(p: dict[str, Any]) -> str:
     return str(p.get("account_name") or p.get("account_id") or "?")
 
 
-def _cta_line(p: dict[str, Any]) -> str:
-    bits = [f"{_account(p)}: {p.get('reason', '')}"]
+def _cta_meta(p: dict[str, Any]) -> str:
+    """'(risk, priority 42, due 2026-12-04, critical)', or '' when there is nothing to say."""
     meta = []
     if p.get("type"):
         meta.append(str(p["type"]))
@@ -62,9 +62,12 @@ def _cta_line(p: dict[str, Any]) -> str:
         meta.append(f"due {p['due']}")
     if p.get("critical"):
         meta.append("critical")
-    if meta:
-        bits.append(f"({', '.join(meta)})")
-    return " ".join(bits)
+    return f"({', '.join(meta)})" if meta else ""
+
+
+def _cta_line(p: dict[str, Any]) -> str:
+    meta = _cta_meta(p)
+    return f"{_account(p)}: {p.get('reason', '')}" + (f" {meta}" if meta else "")
 
 
 def _num(v: Any) -> str:
@@ -123,11 +126,31 @@ def plain_text(topic: str, payload: dict[str, Any]) -> str:
     return digest_text(payload) if topic == DIGEST_TOPIC else _cta_text(topic, payload)
 
 
+_MUTED = "color:#52606d;font-size:13px"
+
+
+def _html_item(key: str, item: dict[str, Any]) -> str:
+    """One list entry: the account in bold, then what happened, the details muted."""
+    e = html.escape
+    name = f"<strong>{e(_account(item))}</strong>"
+    if key in {"band_changes", "renewals"}:
+        rest = _item_line(key, item)[len(_account(item)) :]
+        return f"{name}{e(rest)}"
+    meta = _cta_meta(item)
+    out = f"{name}: {e(str(item.get('reason', '')))}"
+    if meta:
+        out += f' <span style="{_MUTED}">{e(meta)}</span>'
+    return out
+
+
 def _html(topic: str, payload: dict[str, Any]) -> str:
     e = html.escape
     parts = [
-        '<!doctype html><html><body style="font-family:system-ui,sans-serif;color:#1f2933">',
-        f'<h2 style="font-size:18px">{e(subject(topic, payload))}</h2>',
+        '<!doctype html><html><body style="margin:0;padding:16px;background:#f5f7fa">',
+        '<div style="max-width:640px;margin:auto;background:#fff;padding:20px 24px;'
+        "border-radius:8px;font-family:system-ui,-apple-system,Segoe UI,sans-serif;"
+        'color:#1f2933;line-height:1.45">',
+        f'<h2 style="font-size:18px;margin:0 0 12px">{e(subject(topic, payload))}</h2>',
     ]
     if topic == DIGEST_TOPIC:
         any_items = False
@@ -136,25 +159,36 @@ def _html(topic: str, payload: dict[str, Any]) -> str:
             if not items:
                 continue
             any_items = True
-            parts.append(f'<h3 style="font-size:15px">{e(label)} ({len(items)})</h3><ul>')
+            parts.append(
+                f'<h3 style="font-size:15px;margin:18px 0 6px;border-bottom:1px solid #e4e7eb;'
+                f'padding-bottom:4px">{e(label)} ({len(items)})</h3><ul style="padding-left:20px;margin:0">'
+            )
             for item in items:
-                parts.append(f"<li>{e(_item_line(key, item))}")
+                parts.append(f'<li style="margin:6px 0">{_html_item(key, item)}')
                 evidence = (item.get("evidence") or [])[:3] if key in {"new", "overdue"} else []
                 if evidence:
                     parts.append(
-                        "<ul>" + "".join(f"<li>{e(str(x))}</li>" for x in evidence) + "</ul>"
+                        f'<ul style="{_MUTED};padding-left:18px;margin:2px 0">'
+                        + "".join(f"<li>{e(str(x))}</li>" for x in evidence)
+                        + "</ul>"
                     )
                 parts.append("</li>")
             parts.append("</ul>")
         if not any_items:
             parts.append("<p>Nothing new today.</p>")
     else:
-        parts.append(f"<p>{e(_cta_line(payload))}</p>")
+        parts.append(f"<p>{_html_item('new', payload)}</p>")
         if payload.get("evidence"):
             parts.append(
-                "<ul>" + "".join(f"<li>{e(str(x))}</li>" for x in payload["evidence"]) + "</ul>"
+                f'<ul style="{_MUTED}">'
+                + "".join(f"<li>{e(str(x))}</li>" for x in payload["evidence"])
+                + "</ul>"
             )
-    parts.append("</body></html>")
+    parts.append(
+        f'<p style="{_MUTED};margin-top:20px">Sent by healthscore. '
+        "At most one digest a day; critical calls-to-action are sent when they change.</p>"
+    )
+    parts.append("</div></body></html>")
     return "".join(parts)
 
 
