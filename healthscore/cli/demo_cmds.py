@@ -9,6 +9,7 @@ import typer
 from rich.console import Console
 from rich.table import Table as RichTable
 
+from healthscore.app import App
 from healthscore.cli._app import app
 from healthscore.cli._common import (
     DbOption,
@@ -40,6 +41,9 @@ def demo_cmd(
     no_serve: Annotated[
         bool, typer.Option("--no-serve", help="Only build the store, then exit.")
     ] = False,
+    port: Annotated[
+        int, typer.Option("--port", min=1, max=65535, help="Port the web app serves on.")
+    ] = 8000,
     force: Annotated[
         bool, typer.Option("--force", help="Replace an existing store that already holds data.")
     ] = False,
@@ -47,8 +51,9 @@ def demo_cmd(
 ) -> None:
     """Build a realistic synthetic SaaS portfolio (accounts, usage, tickets, surveys, churn).
 
-    Then score 26 weeks of weekly snapshots. csv is the per-segment table; json holds the
-    summary, the scoring run and an account worth explaining.
+    Then score 26 weeks of weekly snapshots and serve the web app on it, with demo logins
+    printed (--no-serve: stop after the build). csv is the per-segment table; json holds
+    the summary, the scoring run and an account worth explaining.
 
     Example: healthscore demo --accounts 200 --months 12 --seed 3 --db demo.duckdb
     """
@@ -82,20 +87,41 @@ def demo_cmd(
         err.print(f"[bold yellow]warning:[/] {w}", highlight=False)
     if fmt is OutputFormat.json:
         emit_json(run.as_dict())
-        return
-    if fmt is OutputFormat.csv:
+    elif fmt is OutputFormat.csv:
         emit(_segment_rows(run.summary), fmt)
-        return
-    _print_summary(run.summary, out)
-    for stage in (run.voice, run.actions):
-        for line in (stage or {}).get("lines", []):
-            out.print(line, highlight=False, markup=False)
-    # The store the commands find without --db: the settings' own, not this run's option.
-    _print_next_steps(run, out, default_db=load_settings().db, db=hs.db_path)
+    else:
+        _print_summary(run.summary, out)
+        for stage in (run.voice, run.actions):
+            for line in (stage or {}).get("lines", []):
+                out.print(line, highlight=False, markup=False)
+        # The store the commands find without --db: the settings' own, not this run's option.
+        _print_next_steps(run, out, default_db=load_settings().db, db=hs.db_path)
     if not no_serve:
+        _serve_demo(hs, run, port)
+
+
+def _serve_demo(hs: App, run: DemoRun, port: int) -> None:
+    """Serve the demo store with fresh demo logins (printed on stderr, so a json or csv
+    summary on stdout stays one document)."""
+    from healthscore.web.server import demo_users, serve
+
+    hs.close()  # the server opens the store per request; the CLI keeps working on it
+    logins = demo_users(hs, run.example_account)
+    err.print(f"\nOpen http://localhost:{port} and sign in as:", style="bold", highlight=False)
+    for login in logins:
         err.print(
-            "The dashboard arrives with the web app; for now explore with the commands above."
+            f"  {login.role:<7} {login.username} / {login.password}  ({login.display_name})",
+            highlight=False,
+            markup=False,
         )
+    if run.example_account:
+        err.print(
+            f"The csm login owns {run.example_account}'s portfolio: it can add notes there.",
+            highlight=False,
+            markup=False,
+        )
+    err.print("Ctrl-C stops the server; the store stays for the commands above.", highlight=False)
+    serve(hs, port=port)
 
 
 def _print_next_steps(run: DemoRun, console: Console, *, default_db: Path, db: Path) -> None:

@@ -34,11 +34,18 @@ USERS: dict[str, tuple[str, str]] = {
 
 
 def _build(path: Path) -> dict[str, str]:
-    from healthscore.demo import build_and_score
+    """The demo portfolio, scored weekly, with its calls-to-action raised and our users."""
+    import datetime as dt
+
+    from healthscore.demo.build import build_demo
+    from healthscore.scoring import backfill
+    from healthscore.store.queries import example_account
 
     with open_store(path) as store:
-        run = build_and_score(store, seed=7, n_accounts=60, months=6, weeks=6)
-        own = run.example_account
+        summary = build_demo(store, seed=7, n_accounts=60, months=6)
+        last = summary["last_date"]
+        backfill(store, last - dt.timedelta(weeks=6), last, 7)
+        own = example_account(store)
         owner = store.con.execute(
             "SELECT owner_csm FROM accounts WHERE account_id = ?", [own]
         ).fetchone()[0]
@@ -46,17 +53,19 @@ def _build(path: Path) -> dict[str, str]:
             "SELECT account_id FROM accounts WHERE owner_csm <> ? ORDER BY account_id LIMIT 1",
             [owner],
         ).fetchone()[0]
-        try:
-            from healthscore.actions import run_alerts
-        except ModuleNotFoundError:
-            pass
-        else:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", RuntimeWarning)  # NaN medians of empty history
-                run_alerts(store)
         for name, (role, display) in USERS.items():
             add_user(store, name, PASSWORD, role, display_name=display or owner)
     return {"own": own, "owner": owner, "other": other}
+
+
+def raise_ctas(path: Path) -> None:
+    """Run the built-in rules on the store, as the daily job does."""
+    from healthscore.actions import run_alerts
+
+    with open_store(path) as store, warnings.catch_warnings():
+        # The change detector takes medians of accounts with no history yet (NaN).
+        warnings.filterwarnings("ignore", "All-NaN slice", RuntimeWarning)
+        run_alerts(store)
 
 
 @pytest.fixture(scope="session")
@@ -97,12 +106,10 @@ def login(client: TestClient, username: str, password: str = PASSWORD) -> None:
     assert r.status_code == 303, r.text
 
 
-@pytest.fixture
-def make_client(web_db: Path) -> Iterator[Callable[..., TestClient]]:
-    """Clients of one app over the test's store; ``make_client("csm")`` is signed in."""
+def _factory(db: Path) -> Iterator[Callable[..., TestClient]]:
     from healthscore.web import create_app
 
-    app = create_app(App.from_env({}, db=web_db))
+    app = create_app(App.from_env({}, db=db))
     made: list[TestClient] = []
 
     def make(username: str | None = None, **kwargs: object) -> TestClient:
@@ -115,3 +122,25 @@ def make_client(web_db: Path) -> Iterator[Callable[..., TestClient]]:
     yield make
     for c in made:
         c.close()
+
+
+@pytest.fixture
+def make_client(web_db: Path) -> Iterator[Callable[..., TestClient]]:
+    """Clients of one app over the test's own store; ``make_client("csm")`` is signed in."""
+    yield from _factory(web_db)
+
+
+@pytest.fixture(scope="session")
+def shared_db(
+    demo_store: tuple[Path, dict[str, str]], tmp_path_factory: pytest.TempPathFactory
+) -> Path:
+    """One copy for the tests that only read (and post forms that change nothing)."""
+    dst = tmp_path_factory.mktemp("shared") / "store.duckdb"
+    shutil.copyfile(demo_store[0], dst)
+    return dst
+
+
+@pytest.fixture(scope="session")
+def shared_client(shared_db: Path) -> Iterator[Callable[..., TestClient]]:
+    """Clients of one app (its caches warm across tests) over the read-only copy."""
+    yield from _factory(shared_db)

@@ -167,10 +167,12 @@ def _when(day: str) -> dt.datetime:
 def run_predictions(
     request: Request,
     next: str = Form("/"),
+    what: str = Form("predictions"),
     user: User = Depends(require("read")),
 ) -> Response:
     from healthscore.web.predictions import start_predictions
     from healthscore.web.views.auth import safe_next
 
-    start_predictions(request.app)
+    if what == "predictions":  # anything else starts nothing (a dry run of the form)
+        start_predictions(request.app)
     return RedirectResponse(safe_next(next), status_code=303)

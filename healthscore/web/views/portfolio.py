@@ -6,12 +6,14 @@ An htmx request (the filter form, a sort link, a page link) gets only the table 
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
 from healthscore.auth import User
 from healthscore.store import Store
+from healthscore.store.queries.scores import snapshot_dates
 from healthscore.web.deps import require
 from healthscore.web.portfolio_data import (
     PAGE_SIZE,
@@ -44,6 +46,8 @@ def portfolio_page(
     store: Store = Depends(get_store),
 ) -> Response:
     hs = hs_of(request)
+    if not snapshot_dates(store):  # a new store: say what to do first, not an error
+        return render(request, "empty.html", {"db": str(store.path)}, user=user, active="portfolio")
     data = portfolio_data(store, hs.scorecard)
     f = Filters(
         q=q.strip(),
@@ -58,7 +62,7 @@ def portfolio_page(
     )
     shown, matched = filter_rows(data, f)
     pages = max(1, -(-matched // PAGE_SIZE))
-    ctx = {
+    ctx: dict[str, Any] = {
         "data": data,
         "f": f,
         "rows": shown,

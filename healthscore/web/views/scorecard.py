@@ -3,7 +3,7 @@ how many accounts would change band, and saving it as a new (audited) version.""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
 
 from healthscore.auth import User
@@ -53,6 +53,7 @@ async def scorecard_preview(
 @router.post("/scorecard/save")
 async def scorecard_save(
     request: Request,
+    save: str = Form(...),  # the save button's own field: a stray post saves nothing
     user: User = Depends(require("edit_scorecard")),
     store: Store = Depends(get_store),
 ) -> Response:
