@@ -143,18 +143,26 @@ def _import(store: Store, folder: Path, dry_run: bool) -> StageResult:
     if dry_run:
         shown = ", ".join(f"{p.name} ({k})" for k, p in files)
         return StageResult("import", "dry-run", f"would import {shown}")
-    inserted = duplicate = rejected = 0
+    inserted = updated = duplicate = rejected = 0
     for kind, path in files:
-        rep = import_files(store, kind, [path], quarantine=True)
+        # update: the newest export is the truth (a ticket resolved since, an owner changed)
+        rep = import_files(store, kind, [path], quarantine=True, update=True)
         inserted += rep.rows_inserted
+        updated += rep.rows_updated
         duplicate += rep.rows_duplicate
         rejected += rep.rows_rejected
+    changed = f", {updated:,} updated" if updated else ""
     return StageResult(
         "import",
         "ok",
-        f"{len(files)} files: {inserted:,} new rows, {duplicate:,} already stored, "
+        f"{len(files)} files: {inserted:,} new rows{changed}, {duplicate:,} already stored, "
         f"{rejected:,} quarantined",
-        {"files": [str(p) for _, p in files], "inserted": inserted, "rejected": rejected},
+        {
+            "files": [str(p) for _, p in files],
+            "inserted": inserted,
+            "updated": updated,
+            "rejected": rejected,
+        },
     )
 
 
