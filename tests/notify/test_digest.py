@@ -137,3 +137,41 @@ def test_the_digest_as_text_and_as_slack(
     ]
     blocks = slack_body("digest", payload)["blocks"]
     assert "&lt;Acme &amp; Co&gt;" in blocks[1]["text"]["text"]
+
+
+def test_band_changes_and_renewals_come_from_the_scores_and_accounts(
+    store: Store, mailbox: Mailbox
+) -> None:
+    con = store.con
+    con.execute(
+        "INSERT INTO accounts (account_id, name, arr, renewal_date, owner_csm) VALUES "
+        "('A1', 'Acme', 12000, DATE '2026-12-20', 'Dana'), "
+        "('A2', 'Birch', 5000, DATE '2027-06-01', 'Dana'), "
+        "('A3', 'Cobalt', 8000, DATE '2026-12-01', 'Sam')"
+    )
+    rows = [
+        ("2026-11-23", "A1", 72.0, "green"),
+        ("2026-11-23", "A2", 50.0, "yellow"),
+        ("2026-11-23", "A3", 30.0, "red"),
+        ("2026-11-30", "A1", 48.0, "yellow"),  # green -> yellow
+        ("2026-11-30", "A2", 52.0, "yellow"),  # no change
+        ("2026-11-30", "A3", 31.0, "red"),
+    ]
+    for day, account, score, band in rows:
+        con.execute(
+            "INSERT INTO score_snapshots (as_of, account_id, score, band, scorecard_version, "
+            "computed_at) VALUES (?, ?, ?, ?, 'v1', ?)",
+            [dt.date.fromisoformat(day), account, score, band, NOW],
+        )
+    report = build_digests(store, channels(mailbox), as_of=DAY, day=DAY, now=NOW)
+    dana, sam = report.contents["Dana"], report.contents["Sam"]
+    assert [(b["account_id"], b["from_band"], b["to_band"]) for b in dana["band_changes"]] == [
+        ("A1", "green", "yellow")
+    ]
+    assert [r["account_id"] for r in dana["renewals"]] == ["A1"]  # A2 renews past 60 days
+    assert sam["band_changes"] == [] and [r["renewal_date"] for r in sam["renewals"]] == [
+        "2026-12-01"
+    ]
+    text = digest_text(dana)
+    assert "Accounts that changed band (1)\n  - Acme: green -> yellow, score 48" in text
+    assert "Renewals coming up (1)\n  - Acme: renews 2026-12-20, yellow, ARR 12,000" in text
