@@ -42,6 +42,13 @@ def _text_analysis(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
+def _negative_features(con: duckdb.DuckDBPyConnection) -> None:
+    """The features a negative text's complaint is about (comma-separated), so a mixed
+    comment counts as friction only for the feature it complains about."""
+    con.execute("ALTER TABLE text_analysis ADD COLUMN IF NOT EXISTS negative_features VARCHAR")
+
+
 MIGRATIONS: list[tuple[str, Callable[[duckdb.DuckDBPyConnection], None]]] = [
     ("007_text_analysis", _text_analysis),
+    ("008_text_negative_features", _negative_features),
 ]

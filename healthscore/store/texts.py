@@ -15,7 +15,7 @@ __all__ = ["TEXT_ANALYSIS_COLUMNS", "clear_text_analysis", "write_text_analysis"
 TEXT_ANALYSIS_COLUMNS = (
     "source", "text_id", "detail", "account_id", "occurred_at", "label", "score", "reason",
     "themes", "features", "cancellation_intent", "competitor_intent", "language", "evidence",
-    "text_hash", "method", "analysed_at",
+    "text_hash", "method", "analysed_at", "negative_features",
 )  # fmt: skip
 
 

@@ -58,6 +58,9 @@ class TextAnalysis:
     evidence: str | None = None
     reason: str | None = None
     method: str = ""
+    # The features the negative part of the text is about: in "love the dashboards but the
+    # API keeps timing out" only the API.  Empty unless the text is negative.
+    negative_features: tuple[str, ...] = ()
 
     @property
     def label(self) -> str:
@@ -67,6 +70,7 @@ class TextAnalysis:
         d = asdict(self)
         d["themes"] = list(self.themes)
         d["features"] = list(self.features)
+        d["negative_features"] = list(self.negative_features)
         return d
 
 
@@ -181,7 +185,32 @@ def analyze(
         evidence=evidence,
         reason="; ".join([*fired, *notes]) or None,
         method=method,
+        negative_features=_negative_features(body, found, label, result.hits, catalog),
     )
+
+
+def _negative_features(
+    body: str,
+    found: tuple[str, ...],
+    label: str,
+    hits: tuple[tuple[int, int, float], ...],
+    catalog: FeatureCatalog | None,
+) -> tuple[str, ...]:
+    """Of a negative text's features, those named in its negative clauses."""
+    if label != "negative" or not found or catalog is None:
+        return ()
+    if len(found) == 1 or not _CLAUSE.search(body):
+        return found
+    out: set[str] = set()
+    start = 0
+    for sep in [*_CLAUSE.finditer(body), None]:
+        end = sep.start() if sep else len(body)
+        clause = body[start:end]
+        weight = sum(v for a, _b, v in hits if start <= a < end) + 0.5 * word_valence(clause)
+        if weight < 0:
+            out.update(catalog.find(clause))
+        start = sep.end() if sep else end
+    return tuple(f for f in found if f in out) or found
 
 
 def _has_strong_praise(body: str) -> bool:

@@ -110,6 +110,7 @@ def analyse_store(
                 "text_hash": row.text_hash,
                 "method": a.method,
                 "analysed_at": stamp,
+                "negative_features": ",".join(a.negative_features),
             }
         )
         if progress is not None and (i + 1) % 500 == 0:
@@ -119,7 +120,7 @@ def analyse_store(
         columns=[
             "source", "text_id", "detail", "account_id", "occurred_at", "label", "score",
             "reason", "themes", "features", "cancellation_intent", "competitor_intent",
-            "language", "evidence", "text_hash", "method", "analysed_at",
+            "language", "evidence", "text_hash", "method", "analysed_at", "negative_features",
         ],
     )  # fmt: skip
     if not out.empty:

@@ -156,7 +156,10 @@ def _signals(
                 if c is not None and not (isinstance(c, float) and math.isnan(c)) and c <= LOW_CSAT:
                     rows.append((f, "low_csat", str(t.account_id), str(t.text_id)))
         if t.label == "negative":
-            for f in feats:
+            # The complaint's own features where the analysis has them (older rows: all).
+            blamed = getattr(t, "negative_features", None)
+            named = set(_split(blamed)) if isinstance(blamed, str) and blamed else feats
+            for f in named:
                 rows.append((f, "negative", str(t.account_id), f"{t.source}:{t.text_id}"))
     # Tickets whose text was not analysed still count by their feature field.
     for t in tickets.itertuples(index=False):
@@ -225,10 +228,14 @@ def feedback_report(
         c = cur[cur["feature"] == f]
         p = prev[prev["feature"] == f]
         used, active = adopt.get(f, (0, int(adoption["active"].max()) if not adoption.empty else 0))
-        mentions = cur_t[cur_t["features"].fillna("").str.split(",").apply(lambda fs, f=f: f in fs)]
-        neg = mentions[mentions["label"] == "negative"].sort_values(
-            ["score", "occurred_at"], ascending=[True, False]
-        )
+        named = [f in str(x).split(",") for x in cur_t["features"].fillna("")]
+        mentions = cur_t.loc[pd.Series(named, index=cur_t.index, dtype=bool)]
+        neg = mentions[mentions["label"] == "negative"]
+        if "negative_features" in neg.columns and not neg.empty:
+            blamed = neg["negative_features"].fillna(neg["features"]).fillna("")
+            keep = [f in str(b).split(",") for b in blamed]
+            neg = neg.loc[pd.Series(keep, index=neg.index, dtype=bool)]
+        neg = neg.sort_values(["score", "occurred_at"], ascending=[True, False])
         accounts = sorted(set(c["account_id"]))
         seg_counts = pd.Series([segs.get(a, "(none)") for a in accounts]).value_counts()
         rows.append(

@@ -113,7 +113,11 @@ def test_features_by_name_label_and_synonyms() -> None:
     assert catalog.find("The API times out") == ("api_call",)
     assert catalog.find("I reported this already") == ()
     a = analyze("SSO keeps logging people out", features=catalog)
-    assert a.features == ("login",)
+    assert a.features == ("login",) and a.negative_features == ("login",)
+    mixed = analyze("Love our reports, but the API keeps timing out", features=catalog)
+    assert mixed.features == ("api_call", "report_created")
+    assert mixed.negative_features == ("api_call",)
+    assert analyze("Reports are great", features=catalog).negative_features == ()
     assert analyze("SSO keeps logging people out").features == ()
 
 

@@ -55,7 +55,7 @@ def test_analyze_csv_and_table(tmp_path: Path) -> None:
     assert [r["sentiment"] for r in rows[:2]] == ["negative", "negative"]
     assert len(rows) == 3
     table = ok("text", "analyze", str(f), "-f", "table").stdout
-    assert "Support was slow." in table and "negative" in table
+    assert "Support" in table and "negative" in table
 
 
 def test_analyze_uses_the_stores_catalogue(text_store: Store) -> None:
@@ -82,7 +82,7 @@ def test_run_then_feedback(text_store: Store, tmp_path: Path) -> None:
     assert "11 texts: 11 analysed" in first and "not English: 1" in first
     assert "0 analysed" in ok("text", "run", "--db", db).stdout
     table = ok("feedback", "--db", db, "--to", "2024-06-30").stdout
-    assert "report_created" in table and "another direction" in table
+    assert "Product feedback" in table and "Flagged intent (1)" in table
     rows = list(csv.DictReader(io.StringIO(ok("feedback", "--db", db, "--to", "2024-06-30",
                                                 "-f", "csv").stdout)))  # fmt: skip
     assert rows[0]["feature"] == "report_created" and float(rows[0]["friction_arr"]) == 360000

@@ -30,6 +30,9 @@ def test_features_ranked_by_arr_weighted_friction(analysed_store: Store) -> None
     assert rep.quotes[0]["account"] == "Acme Labs"
     assert r.rows[0].feature == "report_created"
     assert r.rows == sorted(r.rows, key=lambda x: -x.friction_arr)
+    # "Love the dashboards but the API keeps timing out": friction for the API only.
+    assert by["api_call"].negative_texts == 1
+    assert by["dashboard_viewed"].negative_texts == 0 and by["dashboard_viewed"].tickets == 1
     assert [i["account_id"] for i in r.intent] == ["A1"]
 
 
