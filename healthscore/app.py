@@ -62,6 +62,8 @@ class App:
         self._owns_store = store is None
         self._scorecard = scorecard
         self._engine: Any = None
+        # Told once while the store is held by another process (the CLI prints it).
+        self.on_wait: Callable[[str], None] | None = None
 
     @classmethod
     def from_env(
@@ -129,6 +131,7 @@ class App:
                 create=create,
                 memory_limit=self.settings.memory_limit,
                 lock_timeout=self.settings.lock_timeout,
+                on_wait=self.on_wait,
             )
             self._owns_store = True
         return self._store

@@ -124,6 +124,10 @@ def date_option(*names: str, help: str) -> Any:
 class CliApp(App):
     """The App as the CLI runs it: the same object, with messages that name commands."""
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.on_wait = _say_waiting
+
     @property
     def store(self) -> Store:
         # The core's message says what to do in words; here it can name the commands.
@@ -134,6 +138,11 @@ class CliApp(App):
                 f"`healthscore demo --db {p}`), or point --db / $HEALTHSCORE_DB at a store"
             )
         return super().store
+
+
+def _say_waiting(message: str) -> None:
+    """While another process holds the store: say so on stderr, once, before waiting."""
+    err.print(f"{message} (HEALTHSCORE_LOCK_TIMEOUT sets how long)…", highlight=False)
 
 
 def _flag(name: str) -> str:

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import os
 import re
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 import duckdb
 
 from healthscore.errors import StoreError
-from healthscore.store.migrations import apply_migrations
+from healthscore.store.migrations import MIGRATIONS, apply_migrations
+from healthscore.store.schema import KINDS
 
 __all__ = ["Store", "open_store"]
 
@@ -19,9 +21,10 @@ __all__ = ["Store", "open_store"]
 class Store:
     """A DuckDB store file.  `con` is the raw connection; `ibis()` the same database for Ibis."""
 
-    def __init__(self, path: Path, con: duckdb.DuckDBPyConnection):
+    def __init__(self, path: Path, con: duckdb.DuckDBPyConnection, *, read_only: bool = False):
         self.path = path
         self.con = con
+        self.read_only = read_only
         self._ibis = None
 
     def ibis(self):
@@ -34,21 +37,68 @@ class Store:
 
     @contextmanager
     def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """All-or-nothing: on any error (or a kill) the store stays exactly as before."""
+        """All-or-nothing: on any error (or a kill) the store stays exactly as before.
+
+        A full disk (or a store file that may not grow) is one `StoreError` saying so, not
+        DuckDB's IOException followed by a failed rollback's TransactionException."""
+        if self.read_only:
+            raise StoreError(
+                f"store {self.path} is read-only (the file cannot be written), and this "
+                "writes to it; make the file writable, or work on a writable copy"
+            )
         self.con.execute("BEGIN TRANSACTION")
         try:
             yield self.con
-        except BaseException:
-            self.con.execute("ROLLBACK")
+        except BaseException as exc:
+            _rollback(self.con)
+            if isinstance(exc, duckdb.Error) and (full := _disk_full(self.path, exc)):
+                raise full from exc
             raise
         else:
-            self.con.execute("COMMIT")
+            try:
+                self.con.execute("COMMIT")
+            except duckdb.Error as exc:
+                _rollback(self.con)
+                if full := _disk_full(self.path, exc):
+                    raise full from exc
+                raise
 
     def count(self, table: str) -> int:
         return int(self.con.execute(f"SELECT count(*) FROM {table}").fetchone()[0])  # type: ignore[index]
 
     def close(self) -> None:
         self.con.close()
+
+    def vacuum(self) -> tuple[int, int]:
+        """Reclaim the space failed or replaced writes left in the file; (bytes before, after).
+
+        DuckDB reuses freed blocks but does not shrink its file: a rejected import of
+        millions of rows leaves the file that much bigger.  This copies every table into a
+        fresh file beside the store and swaps it in (so it needs that much free space), then
+        reopens the store.  Nothing else may hold the store meanwhile."""
+        if self.read_only:
+            raise StoreError(f"store {self.path} is read-only; it cannot be compacted")
+        before = self.path.stat().st_size
+        fresh = self.path.with_name(self.path.name + ".vacuum")
+        fresh.unlink(missing_ok=True)
+        self.con.execute("CHECKPOINT")
+        try:
+            self.con.execute(f"ATTACH '{_sql_text(fresh)}' AS _vacuum")
+            name = str(self.con.execute("SELECT current_database()").fetchone()[0])  # type: ignore[index]
+            self.con.execute(f'COPY FROM DATABASE "{name}" TO _vacuum')
+            self.con.execute("DETACH _vacuum")
+        except duckdb.Error as exc:
+            _safe(lambda: self.con.execute("DETACH DATABASE IF EXISTS _vacuum"))
+            fresh.unlink(missing_ok=True)
+            if full := _disk_full(fresh, exc):
+                raise full from exc
+            raise StoreError(f"cannot compact store {self.path}: {_first_line(exc)}") from exc
+        self.con.close()
+        os.replace(fresh, self.path)
+        self.path.with_name(self.path.name + ".wal").unlink(missing_ok=True)
+        self.con = duckdb.connect(str(self.path))
+        self._ibis = None
+        return before, self.path.stat().st_size
 
     def __enter__(self) -> Store:
         return self
@@ -81,21 +131,118 @@ def open_store(
     path = Path(path)
     limit = _memory(memory_limit) if memory_limit else None
     _check_is_store(path, new_ok=create and not read_only)
+    # A store file the user may read but not write (a shared or archived copy) still
+    # serves every read: open it read-only instead of failing on the write lock.
+    read_only = read_only or (path.exists() and not os.access(path, os.W_OK))
     if not path.exists() and not create:
         raise StoreError(
             f"no store at {path}; create the store there first (empty, or filled with the "
             "demo data), or point the database setting at an existing store file"
         )
-    con = _connect(path, read_only=read_only, lock_timeout=lock_timeout, on_wait=on_wait)
+    con, read_only = _connect(path, read_only=read_only, lock_timeout=lock_timeout, on_wait=on_wait)
     if limit:
         try:
             con.execute(f"SET memory_limit = '{limit}'")
         except duckdb.Error as exc:
             con.close()
             raise StoreError(f"memory limit {memory_limit!r} rejected: {exc}") from exc
-    if not read_only:
-        apply_migrations(con)
-    return Store(path, con)
+    try:
+        if read_only:
+            _check_no_pending(con, path)
+        else:
+            apply_migrations(con)
+        verify_schema(con, path)
+    except BaseException:
+        con.close()
+        raise
+    return Store(path, con, read_only=read_only)
+
+
+def _not_writable(exc: duckdb.Error) -> bool:
+    text = str(exc).lower()
+    return any(
+        t in text for t in ("permission denied", "operation not permitted", "read-only file")
+    )
+
+
+def _check_no_pending(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+    """A read-only store cannot be migrated: it must already be at this version's schema."""
+    try:
+        rows = con.execute("SELECT name FROM schema_migrations").fetchall()
+    except duckdb.CatalogException:
+        rows = []
+    done = {str(r[0]) for r in rows}
+    pending = [name for name, _ in MIGRATIONS if name not in done]
+    if pending:
+        raise StoreError(
+            f"store {path} is read-only and was written by an older healthscore "
+            f"({len(pending)} schema step(s) to apply, first {pending[0]}); open it once "
+            "writable so it can be upgraded, or work on a writable copy"
+        )
+
+
+def verify_schema(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+    """Every table and column of the data model is there, as the recorded migrations say.
+
+    A store changed outside healthscore (a dropped column or table) would otherwise fail
+    later with a binder error deep inside an import or a score."""
+    have: dict[str, set[str]] = {}
+    for table, column in con.execute(
+        "SELECT table_name, column_name FROM duckdb_columns() "
+        "WHERE database_name = current_database() AND schema_name = 'main'"
+    ).fetchall():
+        have.setdefault(str(table), set()).add(str(column))
+    for kind in KINDS.values():
+        cols = have.get(kind.name)
+        missing = [c for c in kind.column_names if cols is not None and c not in cols]
+        if cols is None or missing:
+            what = (
+                f"has no table {kind.name}"
+                if cols is None
+                else (f"table {kind.name} has no column {', '.join(missing)}")
+            )
+            raise StoreError(
+                f"store {path} does not match its recorded schema: it {what}, although its "
+                "migrations are recorded as applied (the file was changed outside "
+                "healthscore); restore it from a backup, or create a new store and import "
+                "the data again"
+            )
+
+
+def _rollback(con: duckdb.DuckDBPyConnection) -> None:
+    """Roll back if a transaction is still open (a failed COMMIT or a fatal error may have
+    ended it already; a second error must not hide the first)."""
+    _safe(lambda: con.execute("ROLLBACK"))
+
+
+def _safe(step: Callable[[], object]) -> None:
+    with suppress(duckdb.Error):
+        step()
+
+
+_FULL = ("no space left", "disk is full", "file too large", "quota exceeded", "could not write")
+
+
+def _disk_full(path: Path, exc: duckdb.Error) -> StoreError | None:
+    """A StoreError for a write that failed because the disk (or a size limit) is full."""
+    text = str(exc).lower()
+    if not isinstance(exc, duckdb.IOException | duckdb.FatalException) or not any(
+        f in text for f in _FULL
+    ):
+        return None
+    return StoreError(
+        f"the disk holding {path} is full (or the file may not grow): {_first_line(exc)}; "
+        "nothing from this run was kept; free some space (`healthscore vacuum` reclaims "
+        "what failed runs left in the store) and run it again"
+    )
+
+
+def _first_line(exc: BaseException) -> str:
+    return str(exc).split("\n", 1)[0]
+
+
+def _sql_text(path: Path) -> str:
+    return str(path).replace("'", "''")
 
 
 _LOCK_HOLDER = re.compile(r"Conflicting lock is held in (?P<prog>.*?) \(PID (?P<pid>\d+)\)")
@@ -107,18 +254,22 @@ def _connect(
     read_only: bool,
     lock_timeout: float,
     on_wait: Callable[[str], None] | None,
-) -> duckdb.DuckDBPyConnection:
-    """duckdb.connect, waiting (with backoff) while another process holds the file's lock."""
+) -> tuple[duckdb.DuckDBPyConnection, bool]:
+    """duckdb.connect, waiting (with backoff) while another process holds the file's lock;
+    also whether it is read-only (a file that may be read but not written opens so)."""
     deadline = time.monotonic() + lock_timeout
     delay = 0.05
     told = False
     while True:
         try:
-            return duckdb.connect(str(path), read_only=read_only)
+            return duckdb.connect(str(path), read_only=read_only), read_only
         except duckdb.IOException as exc:
             holder = _LOCK_HOLDER.search(str(exc))
+            if holder is None and not read_only and path.exists() and _not_writable(exc):
+                read_only = True
+                continue
             if holder is None:
-                raise StoreError(f"cannot open store {path}: {exc}") from exc
+                raise StoreError(f"cannot open store {path}: {_first_line(exc)}") from exc
             who = f"process {holder['pid']} ({holder['prog']})"
             if time.monotonic() >= deadline:
                 waited = f" after waiting {lock_timeout:g} s" if lock_timeout else ""
