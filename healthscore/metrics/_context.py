@@ -14,7 +14,7 @@ import pandas as pd
 
 from healthscore.store.schema import KINDS
 
-__all__ = ["TOP_CATEGORIES", "Context", "read_context", "slug"]
+__all__ = ["TOP_CATEGORIES", "Context", "read_context", "slug", "unique_slugs"]
 
 TOP_CATEGORIES = 5
 
@@ -26,18 +26,34 @@ def slug(value: str) -> str:
 
 
 def _slugs(values: list[str]) -> list[tuple[str, str]]:
-    """(value, slug) pairs with unique slugs: a clash gets a numeric suffix."""
-    seen: dict[str, int] = {}
+    """(value, slug) pairs with unique slugs, in the order of `values`.
+
+    Values whose slugs clash ('page_view', 'Page View') are told apart by a numeric
+    suffix, never one that another value's own slug already is ('page_view_2'): a value
+    spelled exactly as its slug keeps it, else the first in order does; each other one
+    takes the smallest free `_2`, `_3`, ..."""
+    bases = [slug(v) for v in values]
+    owner: dict[str, int] = {}
+    for i, (v, b) in enumerate(zip(values, bases, strict=True)):
+        if b not in owner or (v == b and values[owner[b]] != b):
+            owner[b] = i
+    taken = set(bases)
     out = []
-    for v in values:
-        s = slug(v)
-        if s in seen:
-            seen[s] += 1
-            s = f"{s}_{seen[s]}"
-        else:
-            seen[s] = 1
+    for i, (v, b) in enumerate(zip(values, bases, strict=True)):
+        s = b
+        if owner[b] != i:
+            n = 2
+            while f"{b}_{n}" in taken:
+                n += 1
+            s = f"{b}_{n}"
+            taken.add(s)
         out.append((v, s))
     return out
+
+
+def unique_slugs(values: list[str]) -> dict[str, str]:
+    """Each value's metric-name slug as the metrics themselves name it (from all values)."""
+    return dict(_slugs(sorted(set(values))))
 
 
 @dataclass(frozen=True)

@@ -26,10 +26,14 @@ _NEGATIVE = re.compile(
 
 def usage_template(store: Store, *, max_event_types: int = 8, name: str = "usage only") -> str:
     """YAML text of a commented usage-only scorecard for this store (validated on return)."""
-    from healthscore.metrics._context import slug
+    from healthscore.metrics._context import unique_slugs
     from healthscore.scoring.model import parse_scorecard
 
-    types = event_type_counts(store)[:max_event_types]
+    counts = event_type_counts(store)
+    # The metrics name event types from all of them (clashing slugs get suffixes), so the
+    # template takes its names from the same mapping: one measure per event type.
+    slugs = unique_slugs([raw for raw, _ in counts])
+    types = counts[:max_event_types]
     lines = [
         "# Usage-only scorecard written by `healthscore scorecard template`",
         f"# for {store.path.name}.",
@@ -70,7 +74,7 @@ def usage_template(store: Store, *, max_event_types: int = 8, name: str = "usage
             "    measures:",
         ]
         for raw, n in types:
-            s = slug(raw)
+            s = slugs[raw]
             lines += [
                 f"      - metric: events_{s}_{_WINDOW}d   # {n:,} events in the store",
                 f"        name: {json.dumps(f'{raw} events ({_WINDOW}d)')}",
