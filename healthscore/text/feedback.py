@@ -315,7 +315,7 @@ def render_feedback_html(report: FeedbackReport) -> str:
         "body{font:15px/1.45 system-ui,sans-serif;margin:2rem auto;max-width:72rem;padding:0 1rem;color:#1d2433}"
         "table{border-collapse:collapse;width:100%;margin:1rem 0}th,td{padding:.45rem .6rem;border-bottom:1px solid #e3e7ee;text-align:left;vertical-align:top}"
         "th{font-size:.8rem;text-transform:uppercase;letter-spacing:.04em;color:#5b6475}td.n{text-align:right;font-variant-numeric:tabular-nums}"
-        ".q{color:#4a5263;font-size:.9rem;margin:.15rem 0}.up{color:#b42318}.down{color:#067647}.muted{color:#8a93a5}"
+        ".q{color:#4a5263;font-size:.9rem;margin:.15rem 0}td:last-child{min-width:22rem}.up{color:#b42318}.down{color:#067647}.muted{color:#8a93a5}"
         "h1{font-size:1.5rem;margin-bottom:.2rem}.flag{background:#fef3f2;border-left:3px solid #b42318;padding:.4rem .7rem;margin:.3rem 0}"
         "</style></head><body>"
     )
