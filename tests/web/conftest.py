@@ -30,6 +30,7 @@ USERS: dict[str, tuple[str, str]] = {
     "csm": ("csm", ""),
     "viewer": ("viewer", "Vic Viewer"),
     "product": ("product", "Pat Product"),
+    "limited": ("viewer", "Lim Ited"),  # locked out by the rate-limit test
 }
 
 

@@ -72,13 +72,13 @@ def test_sign_in_is_rate_limited_per_name_and_address(
     token = csrf_of(c.get("/login").text)
     codes = [
         c.post(
-            "/login", data={"username": "product", "password": "x" * 9, "csrf_token": token}
+            "/login", data={"username": "limited", "password": "x" * 9, "csrf_token": token}
         ).status_code
         for _ in range(6)
     ]
     assert codes == [401] * 5 + [429]
     # even the right password waits now
-    r = c.post("/login", data={"username": "product", "password": PASSWORD, "csrf_token": token})
+    r = c.post("/login", data={"username": "limited", "password": PASSWORD, "csrf_token": token})
     assert r.status_code == 429 and "try again in" in r.text
 
 
@@ -303,3 +303,34 @@ def test_served_html_asks_nothing_from_another_site(
         body = c.get(asset)
         assert body.status_code == 200
         assert "sourceMappingURL" not in body.text
+
+
+def test_the_product_role_starts_on_the_feedback_page(
+    shared_client: Callable[..., TestClient],
+) -> None:
+    c = shared_client()
+    token = csrf_of(c.get("/login").text)
+    r = c.post(
+        "/login",
+        data={"username": "product", "password": PASSWORD, "csrf_token": token},
+        follow_redirects=False,
+    )
+    assert r.headers["location"] == "/feedback"
+    assert c.get("/", follow_redirects=False).status_code == 403
+
+
+def test_the_cache_stamp_changes_with_every_write(web_db: Path) -> None:
+    from healthscore.auth import add_user
+    from healthscore.web.store_access import StampedCache, store_stamp
+
+    cache: StampedCache[int] = StampedCache()
+    calls = []
+    before = store_stamp(web_db)
+    assert cache.get(before, "k", lambda: calls.append(1) or 1) == 1
+    assert cache.get(store_stamp(web_db), "k", lambda: calls.append(2) or 2) == 1  # unchanged
+    with open_store(web_db) as store:
+        add_user(store, "newbie", "long enough", "viewer")
+    after = store_stamp(web_db)
+    assert after != before
+    assert cache.get(after, "k", lambda: calls.append(3) or 3) == 3
+    assert calls == [1, 3]

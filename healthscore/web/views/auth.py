@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from healthscore.auth import authenticate
+from healthscore.auth import User, allowed, authenticate
 from healthscore.auth.users import session_epoch
 from healthscore.store import Store
 from healthscore.web.deps import BadCsrf, optional_user, signer_of
@@ -28,11 +28,19 @@ def safe_next(target: str | None) -> str:
     return target
 
 
+def _home(user: User, target: str) -> str:
+    """Where to go after signing in: the page asked for, or the first page the role reads
+    (the product role starts on the feedback page, not the portfolio it may not see)."""
+    if target == "/" and not allowed(user.role, "read"):
+        return "/feedback"
+    return target
+
+
 @router.get("/login")
 def login_page(request: Request, next: str = "/", store: Store = Depends(get_store)) -> Response:
     user = optional_user(request, store)
     if user is not None:
-        return RedirectResponse(safe_next(next), status_code=303)
+        return RedirectResponse(_home(user, safe_next(next)), status_code=303)
     return render(request, "login.html", {"next": safe_next(next), "error": None}, user=None)
 
 
@@ -79,7 +87,7 @@ def login(
             status_code=401,
         )
     limiter.succeeded(name, address)
-    response = RedirectResponse(safe_next(next), status_code=303)
+    response = RedirectResponse(_home(user, safe_next(next)), status_code=303)
     epoch = session_epoch(store, user.username) or 0
     signer.start_session(request, response, Session(user.username, epoch))
     return response
