@@ -266,4 +266,10 @@ def effectiveness(
         "shown vs held back is randomised (the rule's hold-out): its difference is the effect "
         "of showing the CTA; the observational view is not randomised"
     )
+    judged = sum(r.effect is not None for r in report.rows)
+    if judged > 5:
+        report.notes.append(
+            f"{judged} rows were compared: at 95 % about 1 in 20 shows a difference by chance "
+            "alone, so trust a verdict that holds on the next quarter too"
+        )
     return report

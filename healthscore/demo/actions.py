@@ -13,11 +13,22 @@ from typing import Any
 
 from healthscore.actions import effectiveness, list_ctas, load_rules, run_alerts
 from healthscore.demo._plays import DEMO_HOLDOUT, SAVE_RATE, demo_rules, work_history
+from healthscore.errors import HealthscoreError
 from healthscore.store import Store
 
 
 def raise_demo_ctas(store: Store, as_of: dt.date) -> dict[str, Any] | None:
-    """Run the built-in rules as of `as_of`; a summary with printable `lines`, or None."""
+    """Run the built-in rules as of `as_of`; a summary with printable `lines`, or None.
+
+    A portfolio too small for the rules (no scores, no data) gets a line saying so rather
+    than a failed demo."""
+    try:
+        return _raise(store, as_of)
+    except HealthscoreError as exc:
+        return {"as_of": as_of, "open": 0, "lines": [f"No calls-to-action were raised: {exc}"]}
+
+
+def _raise(store: Store, as_of: dt.date) -> dict[str, Any] | None:
     rules = demo_rules(load_rules())
     worked = work_history(store, rules, as_of)
     run = run_alerts(store, as_of, rules)
