@@ -139,6 +139,8 @@ def test_the_docs_page_works_offline(api: Api) -> None:
     spec = api.client.get("/openapi.json").json()
     for path in ("/api/v1/accounts", "/v1/track", "/v1/batch", "/api/v1/jobs/{job_id}"):
         assert path in spec["paths"], path
+    assert {"HTTPBearer", "HTTPBasic"} <= set(spec["components"]["securitySchemes"])
+    assert {"HTTPBearer": []} in spec["paths"]["/api/v1/accounts"]["get"]["security"]
     problem = spec["components"]["schemas"]["Problem"]
     assert set(problem["properties"]) == {"type", "title", "status", "detail", "instance", "errors"}
 

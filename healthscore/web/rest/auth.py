@@ -13,6 +13,7 @@ import binascii
 from collections.abc import Callable
 
 from fastapi import Depends, Request
+from fastapi.security import HTTPBasic, HTTPBearer
 
 from healthscore.auth.keys import ApiKey, Scope, verify_key
 from healthscore.store import Store
@@ -71,10 +72,24 @@ def check_scope(key: ApiKey, scope: Scope) -> ApiKey:
     return key
 
 
+# Declared so /openapi.json names both ways of sending a key (and the docs page offers an
+# "Authorize" form); `credentials` reads the header itself.
+BEARER = HTTPBearer(auto_error=False, description="An API key: `Authorization: Bearer hsk_…`.")
+BASIC = HTTPBasic(
+    auto_error=False,
+    description="An API key as the user name, empty password (Segment's write-key style).",
+)
+
+
 def require_scope(scope: Scope) -> Callable[..., ApiKey]:
     """A dependency: the request's API key, which must hold `scope` (admin holds all)."""
 
-    def dependency(request: Request, store: Store = Depends(get_store)) -> ApiKey:
+    def dependency(
+        request: Request,
+        store: Store = Depends(get_store),
+        _bearer: object = Depends(BEARER),
+        _basic: object = Depends(BASIC),
+    ) -> ApiKey:
         key = check_scope(authenticate(store, credentials(request)), scope)
         request.state.api_key = key
         return key

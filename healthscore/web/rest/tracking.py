@@ -40,7 +40,7 @@ from healthscore.ingest.importer import plausible_time_range
 from healthscore.store import Store
 from healthscore.store.tracking import ACCOUNT_TRAITS, Calls, Outcome, record_calls
 from healthscore.web.rest._store import rest_store as get_store
-from healthscore.web.rest.auth import check_scope, credentials
+from healthscore.web.rest.auth import BASIC, BEARER, check_scope, credentials
 from healthscore.web.rest.problems import PROBLEM_RESPONSES, ApiProblem, ProblemRoute
 
 __all__ = ["BATCH_LIMIT", "CALL_LIMIT", "router"]
@@ -130,7 +130,12 @@ def _parse(body: bytes) -> dict[str, Any]:
 def tracking_key(limit: int, what: str) -> Any:
     """A dependency: read the body (bounded), then authenticate its write key (ingest)."""
 
-    async def dependency(request: Request, store: Store = Depends(get_store)) -> ApiKey:
+    async def dependency(
+        request: Request,
+        store: Store = Depends(get_store),
+        _basic: object = Depends(BASIC),
+        _bearer: object = Depends(BEARER),
+    ) -> ApiKey:
         body = await _read_body(request, limit, what)
         token = credentials(request)
         payload = _parse(body) if body else {}
