@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from healthscore.store import open_store
-from healthscore.store.outbox import enqueue
+from healthscore.store.outbox import enqueue, enqueue_many
 
 PAYLOAD = {
     "id": "cta-1",
@@ -79,3 +79,25 @@ def test_a_payload_that_is_not_json_is_refused_and_nothing_written(tmp_path: Pat
         with pytest.raises(TypeError, match="not JSON"):
             enqueue(store.con, topic="cta.opened", key="k1", payload={"x": object()})
         assert store.count("outbox") == 0
+
+
+def test_enqueue_many_writes_new_keys_once_in_the_callers_transaction(tmp_path: Path) -> None:
+    with open_store(tmp_path / "s.duckdb") as store:
+        assert enqueue(store.con, topic="cta.opened", key="cta:1:open:1", payload=PAYLOAD)
+        rows = [
+            ("cta.opened", "cta:1:open:1", PAYLOAD),  # stored already
+            ("cta.opened", "cta:2:open:1", {**PAYLOAD, "id": "cta-2"}),
+            ("cta.opened", "cta:2:open:1", {**PAYLOAD, "id": "cta-2"}),  # twice in one call
+            ("cta.closed", "cta:3:closed:2", {**PAYLOAD, "id": "cta-3"}),
+        ]
+        with store.transaction() as con:
+            assert enqueue_many(con, rows) == 2
+        with pytest.raises(RuntimeError), store.transaction() as con:
+            enqueue_many(con, [("cta.opened", "cta:4:open:1", PAYLOAD)])
+            raise RuntimeError("the CTA write failed")
+        stored = store.con.execute("SELECT key, payload FROM outbox ORDER BY key").fetchall()
+    assert [k for k, _ in stored] == ["cta:1:open:1", "cta:2:open:1", "cta:3:closed:2"]
+    assert (
+        json.loads(stored[1][1])["id"] == "cta-2"
+        and json.loads(stored[1][1])["due"] == "2026-11-07"
+    )
