@@ -1,0 +1,46 @@
+"""The demo ends with open CTAs of several types, evidence in words, a review ask after a
+resolved ticket, a referral ask for a promoter, capacity deferring some, and an
+effectiveness report over the simulated team's history."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from healthscore.actions import effectiveness, list_ctas
+from healthscore.demo import build_and_score
+from healthscore.store import Store, open_store
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Store, dict]]:
+    path: Path = tmp_path_factory.mktemp("actions-demo") / "demo.duckdb"
+    store = open_store(path)
+    run = build_and_score(store, n_accounts=150, months=12, seed=3)
+    yield store, run.actions or {}
+    store.close()
+
+
+def test_the_demo_ends_with_open_ctas_of_several_types(demo: tuple[Store, dict]) -> None:
+    store, summary = demo
+    ctas = list_ctas(store)
+    assert summary["open"] == len(ctas) > 0
+    assert len({c.type for c in ctas}) >= 3
+    assert all(c.evidence and all(isinstance(e, str) and e for e in c.evidence) for c in ctas)
+    reviews = [c for c in ctas if c.rule == "review_ask" and any("ticket" in e for e in c.evidence)]
+    assert reviews and any("ask for a review:" in e for e in reviews[0].evidence)
+    referrals = [c for c in ctas if c.rule == "referral_ask"]
+    assert referrals and "has never referred anyone" in referrals[0].evidence
+    assert any(c.deferred for c in ctas)  # capacity defers, visibly
+    assert summary["lines"][0].startswith("Calls-to-action on ")
+
+
+def test_the_demo_history_feeds_the_effectiveness_report(demo: tuple[Store, dict]) -> None:
+    store, summary = demo
+    assert summary["history"]["weeks"] > 0 and summary["history"]["held_back"] > 0
+    rep = effectiveness(store)
+    overall = next(r for r in rep.rows if r.kind == "all")
+    assert overall.shown > 0 and overall.held_back > 0 and overall.worked > 0
+    assert overall.verdict
