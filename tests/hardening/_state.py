@@ -18,8 +18,13 @@ def store_state(path: Path) -> dict[str, tuple[int, int]]:
         con.close()
 
 
-def con_state(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[int, int]]:
-    """`store_state` over an open connection."""
+def con_state(
+    con: duckdb.DuckDBPyConnection, *, stable_only: bool = False
+) -> dict[str, tuple[int, int]]:
+    """`store_state` over an open connection.
+
+    `stable_only` leaves out what differs between two runs of the same command (a batch's
+    id, `*_at` times), to compare one run's result with another's."""
     tables = [
         str(r[0])
         for r in con.execute(
@@ -29,8 +34,20 @@ def con_state(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[int, int]]:
     ]
     state = {}
     for t in tables:
+        cols = [
+            str(r[0])
+            for r in con.execute(
+                "SELECT column_name FROM duckdb_columns() WHERE database_name = "
+                "current_database() AND schema_name = 'main' AND table_name = ? "
+                "ORDER BY column_index",
+                [t],
+            ).fetchall()
+        ]
+        if stable_only:
+            cols = [c for c in cols if c != "batch_id" and not c.endswith("_at")]
+        row = "row(" + ", ".join(f'"{c}"' for c in cols) + ")" if cols else "0"
         n, h = con.execute(
-            f'SELECT count(*), coalesce(sum(hash(r)::HUGEINT), 0) FROM "{t}" r'
+            f'SELECT count(*), coalesce(sum(hash({row})::HUGEINT), 0) FROM "{t}"'
         ).fetchone()  # type: ignore[misc]
         state[t] = (int(n), int(h))
     return state
