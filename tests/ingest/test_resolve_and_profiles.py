@@ -179,3 +179,14 @@ def test_segment_mixed_file_keeps_its_track_calls(crm: Store, tmp_path: Path) ->
     assert crm.con.execute(
         "SELECT event_id, account_id, event_type, properties FROM events"
     ).fetchall() == [("m1", "a1", "Report Viewed", '{"report":"churn"}')]
+
+
+def test_undo_of_a_links_batch_forgets_its_ids(crm: Store, tmp_path: Path) -> None:
+    from healthscore.ingest.batches import undo_batch
+
+    rows = [{"id": "cus_9", "email": "ada@acme.example"}]
+    path = write_jsonl(tmp_path / "c.jsonl", rows)  # type: ignore[arg-type]
+    report = import_links(crm, [path], build_spec("links", profile="stripe-customers"))
+    assert crm.con.execute("SELECT account_id FROM account_external_ids").fetchall() == [("a1",)]
+    assert undo_batch(crm, report.batch_id).links_deleted == 1
+    assert crm.count("account_external_ids") == 0
