@@ -191,9 +191,16 @@ MIGRATIONS: list[tuple[str, Callable[[duckdb.DuckDBPyConnection], None]]] = [
 
 
 def schema_version(con: duckdb.DuckDBPyConnection) -> list[str]:
-    con.execute(
-        "CREATE TABLE IF NOT EXISTS schema_migrations (name VARCHAR NOT NULL, applied_at TIMESTAMP NOT NULL)"
-    )
+    """The migrations applied to this store.  Opening a migrated store writes nothing (the
+    web server opens it per request), so the table is created only when it is missing."""
+    exists = con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'schema_migrations' "
+        "AND database_name = current_database() AND schema_name = 'main'"
+    ).fetchone()
+    if not (exists and exists[0]):
+        con.execute(
+            "CREATE TABLE IF NOT EXISTS schema_migrations (name VARCHAR NOT NULL, applied_at TIMESTAMP NOT NULL)"
+        )
     return [
         r[0] for r in con.execute("SELECT name FROM schema_migrations ORDER BY name").fetchall()
     ]
