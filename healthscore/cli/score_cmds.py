@@ -290,6 +290,8 @@ def explain_cmd(
             out.print(f"  {c.text}", highlight=False)
     elif ex.previous_as_of is not None:
         out.print(f"No group moved by more than 0.05 points since {ex.previous_as_of}.")
+    for line in ex.voice_lines():  # what customers wrote: their text, never markup
+        out.print(line, highlight=False, markup=False)
 
 
 @app.command("accounts")

@@ -48,3 +48,20 @@ def test_neutral_texts_give_no_quotes_and_no_texts_no_voice(analysed_store: Stor
     assert v["quotes"] == {"negative": [], "positive": []} and v["intent"] == []
     quiet = explain(analysed_store, "A4", AS_OF)
     assert quiet.voice == {} and quiet.voice_lines() == []
+
+
+def test_explain_in_the_terminal_prints_what_customers_said(analysed_store: Store) -> None:
+    from typer.testing import CliRunner
+
+    from healthscore.app import App
+    from healthscore.cli import app as cli
+    from healthscore.config import load_settings
+    from healthscore.scoring import score
+
+    score(analysed_store, AS_OF)
+    hs = App(load_settings({}, db=analysed_store.path), store=analysed_store)
+    result = CliRunner().invoke(cli, ["explain", "A1", "--as-of", AS_OF.isoformat()], obj=hs)
+    assert result.exit_code == 0, result.output
+    assert "What customers said" in result.output
+    flagged = [line for line in result.output.splitlines() if "FLAG cancellation intent" in line]
+    assert len(flagged) == 1 and "another direction" in flagged[0]
