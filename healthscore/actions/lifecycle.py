@@ -15,7 +15,7 @@ import duckdb
 
 from healthscore.actions.model import AUTO_RESOLVED, OUTCOMES, IllegalTransition
 from healthscore.store.ctas import add_event, add_events, update_cta_row, update_cta_states
-from healthscore.store.outbox import enqueue
+from healthscore.store.outbox import enqueue, enqueue_many
 
 __all__ = ["TRANSITIONS", "apply_change", "apply_changes", "now_utc", "outbox_payload"]
 
@@ -180,15 +180,17 @@ def apply_changes(
         ],
     )
     if notify:
-        for new in news:
-            if new["held_back"]:
-                continue
-            topic = "cta.closed" if new["status"] == "closed" else "cta.changed"
-            enqueue(
-                con,
-                topic=topic,
-                key=f"cta:{new['id']}:{new['status']}:{new['version']}",
-                payload=outbox_payload(new),
-                now=at,
-            )
+        enqueue_many(
+            con,
+            [
+                (
+                    "cta.closed" if new["status"] == "closed" else "cta.changed",
+                    f"cta:{new['id']}:{new['status']}:{new['version']}",
+                    outbox_payload(new),
+                )
+                for new in news
+                if not new["held_back"]
+            ],
+            now=at,
+        )
     return news

@@ -43,7 +43,7 @@ from healthscore.store.ctas import (
     set_deferred,
     set_rule_states,
 )
-from healthscore.store.outbox import enqueue
+from healthscore.store.outbox import enqueue_many
 
 __all__ = ["AlertRun", "apply_rules", "requeue"]
 
@@ -358,12 +358,13 @@ def apply_rules(
         add_steps_many(con, steps)
         add_fires(con, new_fires)
         add_asks(con, asks)
-        for cta_id, new, name in notices if notify else []:
-            enqueue(
+        if notify:  # one statement for a first run's thousands of new CTAs
+            enqueue_many(
                 con,
-                topic="cta.opened",
-                key=f"cta:{cta_id}:open:1",
-                payload=outbox_payload(new, name),
+                [
+                    ("cta.opened", f"cta:{cta_id}:open:1", outbox_payload(new, name))
+                    for cta_id, new, name in notices
+                ],
                 now=at,
             )
         for row in list(existing.values()):
