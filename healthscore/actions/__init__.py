@@ -19,7 +19,7 @@ from healthscore.actions.api import (
     update_cta,
 )
 from healthscore.actions.backtest import BacktestResult, backtest_rules
-from healthscore.actions.effectiveness import EffectReport, effectiveness
+from healthscore.actions.effect import EffectReport, effectiveness
 from healthscore.actions.model import (
     CTA_TYPES,
     OUTCOMES,

@@ -134,14 +134,14 @@ class Facts:
     def cadence_days(self) -> dict[str, float]:
         """Segment (lower case) -> the longest healthy gap between CSM touches, in days."""
         try:
-            from healthscore.predict.insights import _cadence  # one definition of the cadence
+            from healthscore.predict.insights import csm_cadence  # one definition of the cadence
             from healthscore.predict.outcomes import derive_outcomes
 
             oc = self._outcomes or derive_outcomes(self.store, as_of=self.as_of)
             key = id(oc)
             if key not in _CADENCE_CACHE:
                 _CADENCE_CACHE.clear()  # one replay at a time: keep only the newest
-                _CADENCE_CACHE[key] = _cadence(self.store, oc)
+                _CADENCE_CACHE[key] = csm_cadence(self.store, oc)
             found = _CADENCE_CACHE[key]
         except Exception:  # no interactions or outcomes: the default cadence applies
             found = {}

@@ -4,7 +4,7 @@ SMTP and webhooks (Slack-compatible or Standard-Webhooks-signed JSON), with retr
 from __future__ import annotations
 
 from healthscore.notify.config import Channels, InvalidChannels, load_channels, parse_channels
-from healthscore.notify.deliver import DeliveryReport, backoff, deliver, route_pending, utc_now
+from healthscore.notify.delivery import DeliveryReport, backoff, deliver, route_pending, utc_now
 from healthscore.notify.digest import DigestReport, build_digests, period_of
 from healthscore.notify.probe import send_test
 

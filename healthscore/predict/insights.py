@@ -21,7 +21,7 @@ from healthscore.store.queries import (
     row_count,
 )
 
-__all__ = ["compute_insights", "render_insights_html"]
+__all__ = ["compute_insights", "csm_cadence", "render_insights_html"]
 
 
 def _cohorts(frame: pd.DataFrame, y: np.ndarray, metric: str, n: int = 10) -> list[dict]:
@@ -72,7 +72,7 @@ def compute_insights(
         }
     out["time_to_first_value"] = _ttfv(store, oc)
     out["nps_vs_advocacy"] = _nps_advocacy(store)
-    out["csm_touch_cadence"] = _cadence(store, oc)
+    out["csm_touch_cadence"] = csm_cadence(store, oc)
     return out
 
 
@@ -164,7 +164,7 @@ def _nps_advocacy(store: Any) -> dict[str, Any]:
     }
 
 
-def _cadence(store: Any, oc: Any) -> dict[str, Any]:
+def csm_cadence(store: Any, oc: Any) -> dict[str, Any]:
     """CSM touches per month vs churn, per segment; the least cadence with healthy retention.
 
     Association only: accounts at risk may be touched more *because* they are at risk.

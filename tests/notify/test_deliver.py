@@ -230,7 +230,7 @@ def test_after_a_kill_acknowledged_rows_are_not_sent_again(
     assert deliver(store, ch, now=Clock()).sent == 2
     _enqueue(store, "cta.opened", "cta:2:open:1", cta(2))
     # simulate a run killed after claiming (status sending) and before recording
-    from healthscore.notify.deliver import DeliveryReport, route_pending
+    from healthscore.notify.delivery import DeliveryReport, route_pending
     from healthscore.store.outbox import claim_due
 
     route_pending(store, ch, T0, DeliveryReport())
