@@ -283,7 +283,16 @@ def _connect(
             time.sleep(min(delay, max(0.0, deadline - time.monotonic())))
             delay = min(delay * 2, 1.0)
         except duckdb.Error as exc:
+            # Another thread of this process closing the file's last connection as this one
+            # connects: a moment later the connect succeeds (seen under the web server).
+            if _HANDLE_RACE in str(exc) and time.monotonic() < deadline + _RACE_WINDOW:
+                time.sleep(0.01)
+                continue
             raise StoreError(f"{path} is not a healthscore (DuckDB) store: {exc}") from exc
+
+
+_HANDLE_RACE = "Unique file handle conflict"
+_RACE_WINDOW = 2.0  # seconds a handle race is retried even with no lock wait allowed
 
 
 # DuckDB opens a CSV, Parquet or JSON file given as a database as an in-memory database with

@@ -7,6 +7,7 @@ import os
 import stat
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -128,3 +129,27 @@ def test_read_only_commands_work_on_a_read_only_store_file(tmp_path: Path) -> No
         assert "is read-only (the file cannot be written)" in r.stderr
     finally:
         _make_writable(path)
+
+
+def test_threads_opening_and_closing_one_store_never_see_a_handle_race(tmp_path: Path) -> None:
+    """DuckDB refuses a connect while another thread closes the file's last connection
+    ("Unique file handle conflict"); the web server's per-request opens hit it.  The store
+    retries that moment instead of calling the file "not a store"."""
+
+    path = tmp_path / "s.duckdb"
+    open_store(path).close()
+    errors: list[str] = []
+
+    def work() -> None:
+        for _ in range(150):
+            try:
+                open_store(path, create=False).close()
+            except Exception as exc:  # the assertion below shows which
+                errors.append(str(exc))
+
+    threads = [threading.Thread(target=work) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
