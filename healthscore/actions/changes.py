@@ -41,6 +41,21 @@ KEY_METRICS = (
 CHANGE_KINDS = ("drop", "spike", "decline", "rise", "shift", "first_value")
 
 
+def _nanmedian(values: np.ndarray, **kw: object) -> np.ndarray:
+    """np.nanmedian where a row without any value is NaN, quietly: an account with no
+    history has no baseline, which is an answer, not a warning."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return np.nanmedian(values, **kw)  # type: ignore[call-overload, no-any-return]
+
+
+def _nanmean(values: np.ndarray, **kw: object) -> np.ndarray:
+    """np.nanmean, quiet on rows without any value (see `_nanmedian`)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return np.nanmean(values, **kw)  # type: ignore[call-overload, no-any-return]
+
+
 @dataclass(frozen=True)
 class DetectionSettings:
     """Thresholds of detection; the defaults suit weekly points of 28/90-day windows."""
@@ -55,7 +70,7 @@ class DetectionSettings:
 
 def _robust_scale(base: np.ndarray, med: np.ndarray) -> np.ndarray:
     """MAD x 1.4826 per row, floored so that a flat history does not make every wiggle huge."""
-    mad = np.nanmedian(np.abs(base - med[:, None]), axis=1) * 1.4826
+    mad = _nanmedian(np.abs(base - med[:, None]), axis=1) * 1.4826
     floor = np.maximum(0.1 * np.abs(med), 0.5)
     return np.fmax(mad, floor)
 
@@ -181,7 +196,7 @@ def _point_changes(
     last = values[:, -1]
     ok = (np.sum(~np.isnan(base), axis=1) >= cfg.min_history) & ~np.isnan(last)
     with np.errstate(all="ignore"):
-        med = np.nanmedian(np.where(ok[:, None], base, 0.0), axis=1)
+        med = _nanmedian(np.where(ok[:, None], base, 0.0), axis=1)
         z = (last - med) / _robust_scale(np.where(ok[:, None], base, 0.0), med)
     rel = _relative(last, med)
     out = []
@@ -223,7 +238,7 @@ def _sustained(
     ok = ~np.isnan(tail).any(axis=1)
     start, end = tail[:, 0], tail[:, -1]
     rel = _relative(end, start)
-    scale = _robust_scale(values[:, :-1], np.nanmedian(values[:, :-1], axis=1))
+    scale = _robust_scale(values[:, :-1], _nanmedian(values[:, :-1], axis=1))
     z = (end - start) / scale
     out = []
     for kind, hit in (
@@ -263,7 +278,7 @@ def _sustained(
 
 def _best_split(values: np.ndarray, min_size: int) -> tuple[np.ndarray, np.ndarray]:
     """Per row, the split index maximising the L2 cost reduction, and that reduction."""
-    x = np.where(np.isnan(values), np.nanmean(values, axis=1, keepdims=True), values)
+    x = np.where(np.isnan(values), _nanmean(values, axis=1, keepdims=True), values)
     n = x.shape[1]
     csum = np.cumsum(x, axis=1)
     total = csum[:, -1:]
@@ -291,7 +306,7 @@ def _shifts(
     n = values.shape[1]
     ok = np.sum(~np.isnan(values), axis=1) >= n - 1
     split, _ = _best_split(values, 2)
-    filled = np.where(np.isnan(values), np.nanmean(values, axis=1, keepdims=True), values)
+    filled = np.where(np.isnan(values), _nanmean(values, axis=1, keepdims=True), values)
     csum = np.cumsum(filled, axis=1)
     rows_ = np.arange(len(values))
     left = csum[rows_, np.maximum(split - 1, 0)]
@@ -300,7 +315,7 @@ def _shifts(
         ok & (split < n), (csum[:, -1] - left) / np.maximum(n - split, 1), np.nan
     )
     with np.errstate(all="ignore"):
-        med = np.nanmedian(values, axis=1)
+        med = _nanmedian(values, axis=1)
         scale = _robust_scale(values, med)
         z = (means_after - means_before) / scale
     rel = _relative(means_after, means_before)
@@ -313,7 +328,7 @@ def _shifts(
     rows, started, before, after, zs = [], [], [], [], []
     for i in cand:
         x = values[i]
-        x = np.where(np.isnan(x), np.nanmean(x), x)
+        x = np.where(np.isnan(x), _nanmean(x), x)
         pen = 2 * max(float(np.var(x)), 1e-9) * np.log(n)
         bkps = ruptures.Pelt(model="l2", min_size=2, jump=1).fit(x.reshape(-1, 1)).predict(pen=pen)
         inner = [b for b in bkps if b < n]

@@ -15,11 +15,6 @@ from typer.testing import CliRunner, Result
 from healthscore.cli import app
 from healthscore.store import open_store
 
-# healthscore/actions/changes.py takes np.nanmedian of all-NaN rows on a small portfolio
-# (a RuntimeWarning, an error under this suite's filterwarnings); reported to the actions
-# work in /tmp/requests/notify.md.  Remove once it is fixed there.
-pytestmark = pytest.mark.filterwarnings("ignore:All-NaN slice encountered:RuntimeWarning")
-
 AS_OF = "2026-10-31"
 HAS_ACTIONS = importlib.util.find_spec("healthscore.actions") is not None
 
