@@ -172,7 +172,10 @@ def _sort_key(v: Any) -> dt.datetime:
 
 
 def _chart(
-    history: list[dict[str, Any]], t: dict[str, list[dict[str, Any]]], card: Scorecard
+    history: list[dict[str, Any]],
+    t: dict[str, list[dict[str, Any]]],
+    card: Scorecard,
+    voice: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     labels = [h["as_of"].isoformat() for h in history]
     points = [{"x": lbl, "y": _clean(h["score"])} for lbl, h in zip(labels, history, strict=True)]
@@ -205,9 +208,25 @@ def _chart(
                     "text": f"band {a['band'] or 'unscored'} → {b['band']}",
                 }
             )
+    # Text sentiment per month (-1 to 1), placed on the month's last snapshot: a second line.
+    sentiment = []
+    for m in (voice or {}).get("months", []):
+        year, month = (int(p) for p in str(m["month"]).split("-"))
+        first = dt.date(year + month // 12, month % 12 + 1, 1)
+        inside = [h for h in history if h["as_of"] < first and h["as_of"].month == month]
+        if inside and m.get("avg_score") is not None:
+            sentiment.append(
+                {
+                    "x": inside[-1]["as_of"].isoformat(),
+                    "y": round(float(m["avg_score"]), 3),
+                    "text": f"sentiment {m['month']}: {float(m['avg_score']):+.2f} "
+                    f"({m['texts']} texts)",
+                }
+            )
     return {
         "labels": labels,
         "points": points,
+        "sentiment": sentiment,
         "bands": [{"band": b.name, "min": b.min} for b in card.bands],
         "tickets": marks(
             t["tickets"], "opened_at", lambda r: f"ticket: {r['subject'] or r['ticket_id']}"
@@ -253,7 +272,7 @@ def account_data(store: Store, account_id: str, card: Scorecard) -> AccountData:
         account_id=account_id,
         explanation=exp,
         history=history,
-        chart=_chart(history, t, card),
+        chart=_chart(history, t, card, exp.voice if exp is not None else None),
         timeline=_timeline(t, usage),
         goals=account_goals(store, account_id),
         weights=_weights(card, segment),

@@ -41,9 +41,11 @@ def _build(path: Path) -> dict[str, str]:
     from healthscore.demo.build import build_demo
     from healthscore.scoring import backfill
     from healthscore.store.queries import example_account
+    from healthscore.text.batch import analyse_store
 
     with open_store(path) as store:
         summary = build_demo(store, seed=7, n_accounts=60, months=6)
+        analyse_store(store)  # what customers wrote, as the demo reads it
         last = summary["last_date"]
         backfill(store, last - dt.timedelta(weeks=6), last, 7)
         own = example_account(store)

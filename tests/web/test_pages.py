@@ -4,6 +4,7 @@ preview and save, CTAs, and no asset from outside the server."""
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -179,6 +180,10 @@ def test_the_account_page_shows_the_score_why_and_timeline(
     assert 'id="note-form"' not in r.text  # a viewer edits nothing
     # survey comments are shown in the timeline
     assert "kind-survey" in r.text
+    # what customers wrote: sentiment per month and quotes, and a sentiment line on the chart
+    assert "What customers said" in r.text and 'class="quote' in r.text
+    trend = re.search(r'<script[^>]*id="trend-data"[^>]*>(.*?)</script>', r.text, re.S)
+    assert trend and json.loads(trend.group(1))["sentiment"]
     missing = c.get("/accounts/NOPE-1")
     assert missing.status_code == 404 and "no account" in missing.text
 

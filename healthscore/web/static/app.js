@@ -77,15 +77,23 @@
         borderColor: m.color, backgroundColor: m.color, order: 1
       });
     });
+    var scales = {
+      x: { type: "category", labels: d.labels, grid: { display: false }, ticks: { maxTicksLimit: 10 } },
+      y: { min: 0, max: 100, title: { display: true, text: "health score" } }
+    };
+    if ((d.sentiment || []).length) {
+      sets.push({
+        type: "line", label: "text sentiment", data: d.sentiment, yAxisID: "s", borderColor: "#b45309",
+        backgroundColor: "#b45309", borderDash: [6, 4], pointRadius: 3, tension: 0.2, borderWidth: 2, order: 0
+      });
+      scales.s = { position: "right", min: -1, max: 1, grid: { display: false }, title: { display: true, text: "sentiment" } };
+    }
     new Chart(canvas, {
       data: { datasets: sets },
       options: {
         responsive: true, maintainAspectRatio: false, animation: false, parsing: true,
         interaction: { mode: "nearest", intersect: true },
-        scales: {
-          x: { type: "category", labels: d.labels, grid: { display: false }, ticks: { maxTicksLimit: 10 } },
-          y: { min: 0, max: 100, title: { display: true, text: "health score" } }
-        },
+        scales: scales,
         plugins: {
           bandAreas: { bands: d.bands },
           legend: { position: "bottom", labels: { usePointStyle: true, boxWidth: 8 } },

@@ -61,7 +61,8 @@ def account_page(
         "outcomes": getattr(mod, "OUTCOMES", ()),
         "next_url": f"/accounts/{account_id}",
         "prediction": prediction_for(request.app, store, account_id),
-        "chart_json": json.dumps(data.chart, default=str),
+        # "</" cannot close the script element the JSON sits in, whatever a ticket says.
+        "chart_json": json.dumps(data.chart, default=str).replace("</", "<\\/"),
         "note_kinds": NOTE_KINDS,
         "measures": judgement_measures(store),
         "added": added,
