@@ -17,7 +17,18 @@ def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("cli-demo") / "demo.duckdb"
     result = CliRunner().invoke(
         app,
-        ["demo", "--accounts", "150", "--months", "12", "--seed", "3", "--db", str(path)],
+        [
+            "demo",
+            "--accounts",
+            "150",
+            "--months",
+            "12",
+            "--seed",
+            "3",
+            "--db",
+            str(path),
+            "--no-serve",
+        ],
         env={"HEALTHSCORE_DB": None},  # type: ignore[dict-item]  # None unsets it
     )
     assert result.exit_code == 0, (result.output, result.exception)

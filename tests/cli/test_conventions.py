@@ -128,7 +128,9 @@ def test_score_prints_one_row_in_csv_and_notes_go_to_stderr(demo_copy: Path) -> 
 
 def test_demo_json_is_one_document_with_the_scored_history(tmp_path: Path) -> None:
     db = tmp_path / "tiny.duckdb"
-    result = ok("demo", "--accounts", "30", "--months", "4", "--db", str(db), "-f", "json")
+    result = ok(
+        "demo", "--accounts", "30", "--months", "4", "--db", str(db), "-f", "json", "--no-serve"
+    )
     doc = one_json(result.stdout)
     assert isinstance(doc, dict)
     assert doc["summary"]["accounts"] == 30
@@ -141,14 +143,24 @@ def test_demo_json_is_one_document_with_the_scored_history(tmp_path: Path) -> No
     assert example == (1,)
     csv_rows = one_csv(
         ok(
-            "demo", "--accounts", "30", "--months", "4", "--db", str(db), "--force", "-f", "csv"
+            "demo",
+            "--accounts",
+            "30",
+            "--months",
+            "4",
+            "--db",
+            str(db),
+            "--force",
+            "-f",
+            "csv",
+            "--no-serve",
         ).stdout
     )
     assert csv_rows[-1]["segment"] == "total" and int(csv_rows[-1]["accounts"]) == 30
 
 
 def test_demo_refuses_a_store_with_data_naming_the_options(demo_db: Path) -> None:
-    result = invoke("demo", "--db", str(demo_db))
+    result = invoke("demo", "--db", str(demo_db), "--no-serve")
     assert result.exit_code == 1
     assert "already holds data" in str(result.exception)
     assert "--force" in str(result.exception) and "--db" in str(result.exception)
