@@ -11,10 +11,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-import duckdb
-
 from healthscore.actions.model import AUTO_RESOLVED, OUTCOMES, IllegalTransition
 from healthscore.store.ctas import add_event, add_events, update_cta_row, update_cta_states
+from healthscore.store.db import Connection
 from healthscore.store.outbox import enqueue, enqueue_many
 
 __all__ = ["TRANSITIONS", "apply_change", "apply_changes", "now_utc", "outbox_payload"]
@@ -67,7 +66,7 @@ def _tracked(row: dict[str, Any]) -> dict[str, Any]:
 
 
 def apply_change(
-    con: duckdb.DuckDBPyConnection,
+    con: Connection,
     row: dict[str, Any],
     *,
     actor: str,
@@ -159,7 +158,7 @@ def _checked(
 
 
 def apply_changes(
-    con: duckdb.DuckDBPyConnection,
+    con: Connection,
     items: list[tuple[dict[str, Any], dict[str, Any], str, str]],
     *,
     at: dt.datetime | None = None,

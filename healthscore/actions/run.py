@@ -14,7 +14,6 @@ import math
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-import duckdb
 import pandas as pd
 
 from healthscore.actions.engine import Firing, RuleFailure, evaluate_rules
@@ -43,6 +42,7 @@ from healthscore.store.ctas import (
     set_deferred,
     set_rule_states,
 )
+from healthscore.store.db import Connection
 from healthscore.store.outbox import enqueue_many
 
 __all__ = ["AlertRun", "apply_rules", "requeue"]
@@ -400,7 +400,7 @@ def apply_rules(
 
 
 def requeue(
-    con: duckdb.DuckDBPyConnection,
+    con: Connection,
     mode: str,
     ruleset: RuleSet | None,
     rows: list[dict[str, Any]] | None = None,

@@ -11,10 +11,9 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-import duckdb
-
 from healthscore.store import Store
 from healthscore.store.audit import insert_audit
+from healthscore.store.db import Connection
 from healthscore.store.queries.audit import read_audit
 
 __all__ = ["AuditEntry", "list_audit", "record"]
@@ -42,7 +41,7 @@ def _dump(value: dict[str, Any] | None) -> str | None:
 
 
 def record(
-    con_or_store: duckdb.DuckDBPyConnection | Store,
+    con_or_store: Connection | Store,
     *,
     actor: str,
     action: str,

@@ -15,7 +15,10 @@ from healthscore.errors import StoreError
 from healthscore.store.migrations import MIGRATIONS, apply_migrations
 from healthscore.store.schema import KINDS
 
-__all__ = ["Store", "open_store"]
+__all__ = ["Connection", "Store", "open_store"]
+
+# The store's connection type, for the annotations of layers that must not import the driver.
+Connection = duckdb.DuckDBPyConnection
 
 
 class Store:

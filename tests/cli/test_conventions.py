@@ -116,8 +116,9 @@ def test_score_prints_one_row_in_csv_and_notes_go_to_stderr(demo_copy: Path) -> 
     rows = one_csv(ok("score", "--as-of", "2026-10-31", "--db", str(demo_copy), "-f", "csv").stdout)
     assert len(rows) == 1
     (row,) = rows
-    assert row["last_date"] == "2026-10-31" and int(row["accounts_scored"]) == 118
-    assert sum(int(row[f"band_{b}"]) for b in ("red", "yellow", "green")) == 118
+    # The seed-3 demo's active accounts on its last day (its simulated team saves some).
+    assert row["last_date"] == "2026-10-31" and int(row["accounts_scored"]) == 127
+    assert sum(int(row[f"band_{b}"]) for b in ("red", "yellow", "green")) == 127
     doc = one_json(
         ok("score", "--as-of", "2026-10-31", "--db", str(demo_copy), "-f", "json").stdout
     )

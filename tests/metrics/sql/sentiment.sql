@@ -40,6 +40,7 @@ FROM (
     "t4"."text_hash",
     "t4"."method",
     "t4"."analysed_at",
+    "t4"."negative_features",
     "t2"."as_of",
     "t2"."as_of_n",
     "t2"."end_ts",
