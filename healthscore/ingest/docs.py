@@ -50,13 +50,7 @@ Kinds: {kinds}.
 * **Keys.** A key repeated within one import (one or several files) is a problem: the first
   occurrence stands, later ones are reported. A key already in the store is skipped, so
   importing the same file twice adds nothing; stored rows are never overwritten, unless
-  the import asks for it with `--update` (`update=True`): then a stored row whose key comes
-  again with other values is replaced, and the columns the files lack keep their stored
-  values. A daily export of open and recently resolved tickets (or invoices, subscriptions,
-  accounts) keeps the store current that way; a narrow export of `ticket_id`, `account_id`,
-  `opened_at`, `status` and `resolved_at` resolves a ticket without blanking its priority.
-  Metrics stay as-of correct because the changes carry their own dates (`resolved_at`,
-  `paid_date`, `end_date`). An update is one transaction like any import.
+  the import asks for it with `--update` (`update=True`, see **Updates**).
   Events are keyed by `event_key`, a 64-bit hash of `event_id` when the source has one, else
   of the row's typed content (account, user, time, type, value, properties). The
   properties enter that hash in canonical form: keys sorted, values trimmed, empty ones
@@ -67,6 +61,23 @@ Kinds: {kinds}.
   skips every row whose key is stored (so a copy added to a file later is not picked up:
   give events an `event_id` when that matters).
   Subscriptions without `subscription_id` get `account_id|product|start_date`.
+* **Updates.** With `--update`, a stored row whose key comes again with other values is
+  updated, and the file only says what it knows:
+  * a column the file lacks, and an **empty cell**, keep the stored value (empty means
+    missing, in an update too): a narrow export of `ticket_id`, `account_id`, `opened_at`,
+    `status` and `resolved_at` resolves a ticket without blanking its priority;
+  * to empty a stored value, name the column to clear: `--clear resolved_at` on the command
+    line (`clear=["resolved_at"]` of `import_files`) makes that column's empty cells empty
+    the stored value (a reopened ticket); only non-key fields can be cleared, and only in
+    an update;
+  * `properties` are merged one level deep: a key the file carries replaces the stored
+    value, keys it lacks (or leaves empty) stay; `--clear properties` replaces them whole;
+  * a row equal to the stored one after this merge is unchanged (counted as already stored).
+
+  A daily export of open and recently resolved tickets (or invoices, subscriptions,
+  accounts) keeps the store current that way. Metrics stay as-of correct because the
+  changes carry their own dates (`resolved_at`, `paid_date`, `end_date`). An update is one
+  transaction like any import, and `healthscore imports undo` puts the replaced rows back.
 * **Problems.** Every problem names file, line, column, value and the fix, e.g.
   `events.csv line 1042, column "timestamp": "31/02/2024" is not a date (expected ISO 8601,
   e.g. 2024-02-29T10:00:00Z)` (the header is line 1; Parquet files report rows). The first

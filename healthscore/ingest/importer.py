@@ -139,6 +139,7 @@ def import_files(
     spec: ImportSpec | None = None,
     dry_run: bool = False,
     dedupe: bool = False,
+    clear: Sequence[str] = (),
 ) -> ImportReport:
     """Import files of `kind_name` (CSV/.gz, JSON Lines, Parquet) in one transaction.
 
@@ -154,8 +155,10 @@ def import_files(
     is set, in which case bad rows are kept in the quarantine table instead. A row whose
     key is already stored is skipped, unless `update` is set: then a stored row whose
     content differs is replaced (a ticket resolved since the last export, an invoice paid).
+    Empty cells keep the stored values, except in the columns named in `clear`.
     """
     table = kind(kind_name)
+    _check_clear(table, clear, update)
     if not paths:
         raise ImportRejected(f"import {kind_name}: give at least one file")
     resolved = [Path(p) for p in paths]
@@ -173,6 +176,7 @@ def import_files(
         source_name=spec.source_name,
         lines={pr.source.label: pr.lines for pr in prepared},
         after=_register_ids(prepared, spec) if spec.external_ids else None,
+        clear=tuple(clear),
     )
     return import_sources(
         store,
@@ -202,6 +206,25 @@ class _Opts:
     source_name: str | None = None
     lines: dict[str, list[str]] = field(default_factory=dict)
     after: AfterHook | None = None
+    # --update: columns whose empty cells empty the stored value (otherwise empty = missing)
+    clear: tuple[str, ...] = ()
+
+
+def _check_clear(table: Table, clear: Sequence[str], update: bool) -> None:
+    """Columns to clear must be non-key fields of the kind, and only mean something in an update."""
+    if not clear:
+        return
+    if not update:
+        raise ImportRejected(
+            "clearing columns only applies to an update: add --update, or drop the columns "
+            "to clear (a plain import never changes stored rows)"
+        )
+    for c in clear:
+        if c not in table.column_names or c in table.key:
+            fields = ", ".join(n for n in table.column_names if n not in table.key)
+            raise ImportRejected(
+                f"cannot clear {c!r}: not a non-key field of {table.name} (fields: {fields})"
+            )
 
 
 class _DryRun(Exception):
@@ -434,7 +457,7 @@ def _run(
     with _polled(con, f"writing {table.name}", on_progress):
         final = f"({keyed_select(con, table, '_stage', good)})"
         if update:
-            final = _keep_unsupplied(con, table, final, _supplied(table, plans))
+            final = _merge_stored(con, table, final, o.clear)
             save_replaced(con, table, final, report.batch_id)
             report.rows_updated = delete_changed_rows(con, table, final)
         report.rows_inserted = insert_new_rows(con, table, final) - report.rows_updated
@@ -472,33 +495,49 @@ def _record(
     )
 
 
-def _supplied(table: Table, plans: Sequence[_Plan]) -> set[str]:
-    """Columns every source gives a value for (keys always: they are given or derived)."""
-    cols = set(table.key) | set.intersection(*(set(p.target_to_source) for p in plans))
-    if "properties" in table.column_names and all(p.extras for p in plans):
-        cols.add("properties")
-    return cols
+def _merged_properties(stored: str, new: str) -> str:
+    """SQL of stored properties with the file's keys laid over them, one level deep.
+
+    A key the file carries replaces the stored value; a key it lacks, or carries empty
+    (null or ""), keeps the stored one. When the file changes nothing the stored text is
+    kept as it is, so an unchanged row is not counted (or rewritten) as an update."""
+    smap = f"coalesce(try_cast(try_cast({stored} AS JSON) AS MAP(VARCHAR, JSON)), MAP {{}})"
+    given = (
+        f"list_filter(map_entries(try_cast(try_cast({new} AS JSON) AS MAP(VARCHAR, JSON))), "
+        "e -> e.value IS NOT NULL AND CAST(e.value AS VARCHAR) NOT IN ('null', '\"\"'))"
+    )
+    changed = (
+        f"len(list_filter({given}, e -> map_extract_value({smap}, e.key) IS DISTINCT FROM e.value))"
+    )
+    merged = f"CAST(to_json(map_concat({smap}, map_from_entries({given}))) AS VARCHAR)"
+    return (
+        f"CASE WHEN {new} IS NULL THEN {stored} WHEN {given} IS NULL THEN {new} "
+        f"WHEN {changed} = 0 THEN {stored} WHEN {stored} IS NULL THEN {new} ELSE {merged} END"
+    )
 
 
-def _keep_unsupplied(
-    con: duckdb.DuckDBPyConnection, table: Table, final: str, supplied: set[str]
+def _merge_stored(
+    con: duckdb.DuckDBPyConnection, table: Table, final: str, clear: Sequence[str]
 ) -> str:
-    """`final` with stored values in the columns the files lack, for rows already stored.
+    """`final` merged with the stored rows of the same key (`import --update`).
 
-    An update from a narrow export (ticket_id, status, resolved_at) must not blank the
-    priority, category or CSAT it never mentioned.
+    Empty means missing, also in an update: an empty cell, or a column the file lacks,
+    keeps the stored value (a narrow export of ticket_id, status and resolved_at must not
+    blank the priority), and `properties` keys the file does not carry stay. Only the
+    columns named in `clear` take the file's empty cells as "now empty" (a reopened
+    ticket's resolved_at); a cleared `properties` is replaced whole.
     """
-    kept = [c for c in table.column_names if c not in supplied]
-    if not kept:
-        return final
     on = " AND ".join(f"t.{qi(k)} = s.{qi(k)}" for k in table.key)
     stored = f"t.{qi(table.key[0])} IS NOT NULL"
-    cols = ", ".join(
-        f"CASE WHEN {stored} THEN t.{qi(c)} ELSE s.{qi(c)} END AS {qi(c)}"
-        if c in kept
-        else f"s.{qi(c)}"
-        for c in table.column_names
-    )
+
+    def value(c: str) -> str:
+        if c in table.key or c in clear:
+            return f"s.{qi(c)}"
+        if c == "properties":
+            return f"CASE WHEN {stored} THEN {_merged_properties('t.properties', 's.properties')} ELSE s.properties END"
+        return f"CASE WHEN {stored} THEN coalesce(s.{qi(c)}, t.{qi(c)}) ELSE s.{qi(c)} END"
+
+    cols = ", ".join(f"{value(c)} AS {qi(c)}" for c in table.column_names)
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE _update AS SELECT {cols} FROM {final} s "
         f"LEFT JOIN {table.name} t ON {on}"
