@@ -24,7 +24,13 @@ from healthscore.errors import ImportRejected
 from healthscore.ingest._sql import qi
 from healthscore.ingest._tz import utc_session
 from healthscore.ingest.importer import ImportReport, ProgressCallback, import_sources
-from healthscore.ingest.readers import Source, detect_format, open_source, translate_read_error
+from healthscore.ingest.readers import (
+    LINE,
+    Source,
+    detect_format,
+    open_source,
+    translate_read_error,
+)
 from healthscore.store.db import Store
 from healthscore.store.schema import KINDS
 
@@ -57,7 +63,7 @@ def find_churnsim_tables(directory: Path) -> dict[str, Path]:
 def _derived(con: duckdb.DuckDBPyConnection, base: Source, build: Callable[[str], str]) -> Source:
     """A Source whose rows are `build(base rows)`, numbered or not like the base."""
     select, fast = build(base.select), build(base.fast)
-    cols = {r[0]: r[1] for r in con.execute(f"DESCRIBE {select}").fetchall() if r[0] != "_line"}
+    cols = {r[0]: r[1] for r in con.execute(f"DESCRIBE {select}").fetchall() if r[0] != LINE}
     return Source(base.path, base.label, base.fmt, cols, select, base.unit, fast)
 
 
@@ -117,7 +123,7 @@ def import_churnsim(
         con,
         acc,
         lambda rows: (
-            f"SELECT a._line, CAST(a.account_id AS VARCHAR) AS account_id, {segment} AS segment, "
+            f"SELECT a.{LINE}, CAST(a.account_id AS VARCHAR) AS account_id, {segment} AS segment, "
             f"f.first_start AS start_date, "
             f"{props_sql} AS properties "
             f"FROM ({rows}) a LEFT JOIN {first_start} f "
@@ -142,7 +148,7 @@ def import_churnsim(
         con,
         sub,
         lambda rows: (
-            f"SELECT _line, CAST(account_id AS VARCHAR) AS account_id, "
+            f"SELECT {LINE}, CAST(account_id AS VARCHAR) AS account_id, "
             f"{', '.join(qi(c) for c in sub_cols)} FROM ({rows})"
         ),
     )
@@ -168,7 +174,7 @@ def import_churnsim(
         con,
         ev,
         lambda rows: (
-            f"SELECT e._line, CAST(e.account_id AS VARCHAR) AS account_id, {user} AS user_id, "
+            f"SELECT e.{LINE}, CAST(e.account_id AS VARCHAR) AS account_id, {user} AS user_id, "
             f"e.event_time, {type_expr} AS event_type, {value} AS value FROM ({rows}) e {join}"
         ),
     )
@@ -176,7 +182,7 @@ def import_churnsim(
         con,
         ev,
         lambda _rows: (
-            "SELECT row_number() OVER (ORDER BY feature) AS _line, feature FROM "
+            f"SELECT row_number() OVER (ORDER BY feature) AS {LINE}, feature FROM "
             f"(SELECT DISTINCT event_type AS feature FROM ({events.fast}) "
             "WHERE event_type IS NOT NULL)"
         ),

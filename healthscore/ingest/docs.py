@@ -35,6 +35,8 @@ Kinds: {kinds}.
   the import before any row is read, naming the column and the columns found. Two columns
   (or JSON keys, in one object or across lines) whose names differ only in case are refused
   with the line where the second appears: names are matched without regard to case.
+  Any other name is kept as the file spells it (`_line`, `_id`, `properties.x`); only
+  `_healthscore_line`, which healthscore uses for line numbers, is refused.
 * **Values.** Empty = missing. Numbers, whole numbers and booleans (`true/false/1/0`) must parse;
   numbers must be finite (`NaN`, `inf`, `1e309` are refused with their line).
   Categorical fields are compared case-insensitively and stored in lower case. Dates are

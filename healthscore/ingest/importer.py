@@ -36,7 +36,13 @@ from healthscore.ingest.batches import record_rows, save_replaced
 from healthscore.ingest.dedupe import cross_id_check
 from healthscore.ingest.links import register_ids
 from healthscore.ingest.prepare import ImportSpec, Prepared, prepare_source
-from healthscore.ingest.readers import Source, detect_format, open_source, translate_read_error
+from healthscore.ingest.readers import (
+    LINE,
+    Source,
+    detect_format,
+    open_source,
+    translate_read_error,
+)
 from healthscore.ingest.report import ImportReport
 from healthscore.ingest.resolve import RESOLVE_ORDER, failure_lines, resolve_refs
 from healthscore.store.db import Store
@@ -776,7 +782,7 @@ def _stage_insert_sql(
 
     `direct` is the bulk fast path: the first bad row aborts the statement via error().
     """
-    inner: list[str] = ["_line"]
+    inner: list[str] = [f"{LINE} AS _line"]
     raw_alias: dict[str, str] = {}
     for j, name in enumerate(src.columns):
         raw_alias[name] = f"_r{j}"

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from healthscore.errors import ImportRejected
 from healthscore.ingest._sql import qi, ql
 from healthscore.ingest.mapping import _find, match_columns, norm
-from healthscore.ingest.readers import Source
+from healthscore.ingest.readers import LINE, Source
 from healthscore.ingest.resolve import RESOLVE_ORDER
 from healthscore.ingest.values import FieldSpec, field_sql
 from healthscore.store.schema import Table
@@ -173,7 +173,7 @@ def prepare_source(
             src, {k: v for k, v in mapping.items() if k is not None}, lines, unused, src, fields
         )
     # A projection of the file: every field by its own name, then the untouched columns.
-    exprs = ["_line"]
+    exprs = [LINE]
     cols: dict[str, str] = {}
     for t, fs in fields.items():
         exprs.append(f"{field_sql(fs, lambda n: column_text(src, n))} AS {qi(t)}")

@@ -29,6 +29,7 @@ from healthscore.ingest._sql import qi, ql
 
 __all__ = [
     "FORMATS",
+    "LINE",
     "MAX_COLUMNS",
     "MAX_NAME",
     "Source",
@@ -45,6 +46,10 @@ FORMATS = ("csv", "jsonl", "parquet")
 MAX_COLUMNS = 1000
 # Characters in one column name: a longer "name" is data on the header line.
 MAX_NAME = 1000
+# The line number's column in a source's SELECT, beside the file's own columns. Files use
+# short names such as `_line`; this one is reserved (a column of that name is refused), so
+# no file column can be shadowed by it and lose its values.
+LINE = "_healthscore_line"
 # What the pre-scan reads: enough for a header and thousands of lines.
 _PEEK = 1 << 20
 
@@ -68,11 +73,11 @@ class Source:
     label: str
     fmt: str
     columns: dict[str, str]
-    # SELECT yielding `_line` (line / row number as a person counts it) and the columns.
+    # SELECT yielding `LINE` (line / row number as a person counts it) and the columns.
     select: str
     # "line" for text files, "row" for Parquet (which has no lines).
     unit: str
-    # The same rows with `_line` NULL: numbering rows serialises DuckDB's parallel readers.
+    # The same rows with `LINE` NULL: numbering rows serialises DuckDB's parallel readers.
     fast: str = ""
 
     def __post_init__(self) -> None:
@@ -279,6 +284,7 @@ def _check_names(names: list[str], where: str) -> None:
                 f"{where}: column {i}'s name is {len(n):,} characters long (at most "
                 f"{MAX_NAME:,}); is line 1 a header? The first line must name the columns"
             )
+    _check_reserved(names, where)
     if len(set(names)) != len(names):
         dup = sorted({n for n in names if names.count(n) > 1})
         raise ImportRejected(f"{where}: column(s) {', '.join(dup)} appear twice")
@@ -287,6 +293,16 @@ def _check_names(names: list[str], where: str) -> None:
             f'{where}: columns "{clash[0]}" and "{clash[1]}" differ only in case; '
             "rename one (column names are matched without regard to case)"
         )
+
+
+def _check_reserved(names: list[str], where: str) -> None:
+    """The line-number column's name is healthscore's own: refuse a file column of that name."""
+    for i, n in enumerate(names, start=1):
+        if n.lower() == LINE:
+            raise ImportRejected(
+                f'{where}: column {i} is named "{n}", a name healthscore reserves for line '
+                "numbers; rename the column and import again"
+            )
 
 
 def find_bad_utf8(path: Path) -> tuple[int, int, int] | None:
@@ -343,8 +359,8 @@ def open_source(
         # Record n (the header is record 0) starts on the line the line function gives:
         # n + 1 unless quoted fields span lines or blank lines are skipped.
         fn = register_line_function(con)
-        select = f"SELECT {fn}({p}, row_number() OVER ()) AS _line, * FROM {reader}"
-        fast = f"SELECT CAST(NULL AS BIGINT) AS _line, * FROM {reader}"
+        select = f"SELECT {fn}({p}, row_number() OVER ()) AS {LINE}, * FROM {reader}"
+        fast = f"SELECT CAST(NULL AS BIGINT) AS {LINE}, * FROM {reader}"
         return Source(path, label, fmt, dict.fromkeys(names, "VARCHAR"), select, "line", fast)
     if fmt == "jsonl":
         raw, gz = _peek(path, label)
@@ -369,6 +385,12 @@ def open_source(
                 f'{label} line {lines[""]}: a key is empty (""); name the field or drop it, '
                 "and import again"
             )
+        if LINE in (k.lower() for k in keys):
+            key = next(k for k in keys if k.lower() == LINE)
+            raise ImportRejected(
+                f'{label} line {lines[key]}: key "{key}" is a name healthscore reserves for '
+                "line numbers; rename the key and import again"
+            )
         if len(keys) > MAX_COLUMNS:
             raise ImportRejected(
                 f"{label}: {len(keys):,} distinct keys; at most {MAX_COLUMNS:,} are accepted "
@@ -384,8 +406,8 @@ def open_source(
                 "to case, so one value would be lost)"
             )
         fields = ", ".join(f"json ->> {ql('$.' + _json_key(k))} AS {qi(k)}" for k in keys)
-        select = f"SELECT row_number() OVER () AS _line, {fields} FROM {objs}"
-        fast = f"SELECT CAST(NULL AS BIGINT) AS _line, {fields} FROM {objs}"
+        select = f"SELECT row_number() OVER () AS {LINE}, {fields} FROM {objs}"
+        fast = f"SELECT CAST(NULL AS BIGINT) AS {LINE}, {fields} FROM {objs}"
         return Source(path, label, fmt, dict.fromkeys(keys, "VARCHAR"), select, "line", fast)
     if fmt == "parquet":
         reader = f"read_parquet({p}, file_row_number=true)"
@@ -398,8 +420,8 @@ def open_source(
         types = {str(r[0]): str(r[1]) for r in desc}
         _check_names(list(types), f"{label} (its schema)")
         listed = ", ".join(qi(c) for c in types)
-        select = f"SELECT file_row_number + 1 AS _line, {listed} FROM {reader}"
-        fast = f"SELECT CAST(NULL AS BIGINT) AS _line, {listed} FROM read_parquet({p})"
+        select = f"SELECT file_row_number + 1 AS {LINE}, {listed} FROM {reader}"
+        fast = f"SELECT CAST(NULL AS BIGINT) AS {LINE}, {listed} FROM read_parquet({p})"
         return Source(path, label, fmt, types, select, "row", fast)
     raise ImportRejected(f"unknown format {fmt!r}")
 
