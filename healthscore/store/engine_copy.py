@@ -3,15 +3,21 @@
 PostgreSQL gets the rows through `COPY … FROM STDIN` in CSV, streamed from DuckDB in Arrow
 record batches, so memory stays bounded by one batch whatever the table's size.  Each table
 lands in a staging table that replaces the live one in the same transaction: a copy that
-fails or is killed half-way leaves the engine's previous tables exactly as they were.
+fails or is killed half-way leaves the engine's previous tables exactly as they were.  The
+tables are UNLOGGED: the engine side is a replica that the store can always rebuild, so it
+skips the write-ahead log (about half the server's work in a load).  PostgreSQL empties
+unlogged tables after a crash; the manifest then no longer matches and the next copy is a
+whole one.
 
 Spark reads Parquet files that DuckDB writes (its own multi-threaded writer), through the
 public `spark.read.parquet`; nothing passes row by row through Python.
 
 A manifest on the engine side (`healthscore_copies` in PostgreSQL, a JSON file beside the
 Parquet for Spark) records what each table holds: its row count and a content fingerprint of
-the store's rows.  A second copy skips the tables that did not change and, for a table that
-only grew (every earlier row unchanged, as imports do), sends only the new rows.
+the store's rows, and the store's `rowid` of the last row it sent.  A second copy skips the
+tables that did not change and, for a table that only grew (every earlier row unchanged, as
+imports do), sends only the rows after that rowid; both are decided by one scan of the store's
+table.  The manifest also lists the import batches the engine holds.
 """
 
 from __future__ import annotations
@@ -83,10 +89,16 @@ class CopyReport:
 
 @dataclass(frozen=True)
 class _State:
-    """A table's content as the engine last received it (or as the store holds it now)."""
+    """A table's content as the engine last received it (or as the store holds it now).
+
+    `last_rowid` is the store's rowid of the table's last row in insertion order (-1: none,
+    or unknown for a manifest written before it was recorded); it does not take part in
+    comparisons, which are about content.
+    """
 
     rows: int
     fingerprint: str
+    last_rowid: int = field(default=-1, compare=False)
 
 
 def copy_store_to(
@@ -96,13 +108,16 @@ def copy_store_to(
     *,
     incremental: bool = True,
     parquet_dir: str | Path | None = None,
+    unlogged: bool = True,
 ) -> CopyReport:
     """Copy the store's signal tables into `backend` (an Ibis PostgreSQL or PySpark backend).
 
     With `incremental` (the default) unchanged tables are skipped and tables that only grew
     get their new rows; otherwise every table is copied whole.  `parquet_dir` is where Spark's
     Parquet files go (a path the Spark workers can read, e.g. shared storage on a cluster);
-    by default a directory that lives as long as this Python process.
+    by default a directory that lives as long as this Python process.  `unlogged=False`
+    makes PostgreSQL's tables ordinary (logged) ones, for an engine that must keep them
+    through a server crash.
     """
     if tables is None:
         present = {
@@ -114,27 +129,35 @@ def copy_store_to(
     engine = str(backend.name)
     report = CopyReport(engine)
     if engine == "postgres":
-        copier: _Copier = _PostgresCopier(backend)
+        copier: _Copier = _PostgresCopier(backend, unlogged=unlogged)
     elif engine == "pyspark":
         copier = _SparkCopier(backend, parquet_dir)
     else:
         raise StoreError(f"cannot copy the store into a {engine} engine; use PostgreSQL or Spark")
+    batches = _batches_by_kind(store.con)
     for name in names:
         table = _table(store.con, name)
         start = time.perf_counter()
-        now = _state(store.con, table, None)
         before = copier.recorded(name) if incremental else None
-        if before == now and copier.has_table(table):
+        if before is not None and before.last_rowid < 0 < before.rows:
+            # A manifest from before rowids were recorded: find the rowid once, by order.
+            before = _State(
+                before.rows, before.fingerprint, _last_rowid(store.con, table, before.rows)
+            )
+        now, prefix = _scan(store.con, table, None if before is None else before.last_rowid)
+        held = batches.get(name, [])
+        if before == now and copier.holds(table, before):
             mode, sent = "unchanged", 0
         elif (
             before is not None
             and 0 < before.rows < now.rows
-            and copier.has_table(table)
-            and _state(store.con, table, before.rows) == before
+            and prefix == before
+            and copier.holds(table, before)
         ):
-            mode, sent = "append", copier.append(store.con, table, before.rows, now)
+            assert before is not None
+            mode, sent = "append", copier.append(store.con, table, before.last_rowid, now, held)
         else:
-            mode, sent = "full", copier.replace(store.con, table, now)
+            mode, sent = "full", copier.replace(store.con, table, now, held)
         report.tables.append(TableCopy(name, mode, sent, now.rows, time.perf_counter() - start))
     copier.finish()
     return report
@@ -168,19 +191,26 @@ def _select(table: Table) -> str:
     return f"SELECT {cols} FROM {table.name}"
 
 
-def _state(con: duckdb.DuckDBPyConnection, table: Table, first_rows: int | None) -> _State:
-    """Row count and an order-independent content hash of the table (or of its first rows).
+def _scan(
+    con: duckdb.DuckDBPyConnection, table: Table, upto: int | None
+) -> tuple[_State, _State | None]:
+    """The table's state now and, in the same scan, that of its rows up to rowid `upto`.
 
-    `rowid` orders rows by insertion; imports append, so the first N rows by rowid are the
-    rows an earlier copy sent when none of them changed since.
+    The fingerprint is an order-independent sum of row hashes.  `rowid` orders rows by
+    insertion; imports append, so the rows up to the last rowid an earlier copy sent are the
+    rows it sent when none of them changed since (same count, same fingerprint).
     """
     cols = ", ".join(c.name for c in table.columns)
-    where = "" if first_rows is None else f"WHERE rowid <= {_last_rowid(con, table, first_rows)}"
+    limit = -1 if upto is None else int(upto)
     row = con.execute(
-        f"SELECT count(*), coalesce(sum(hash({cols})::HUGEINT), 0) FROM {table.name} {where}"
+        "SELECT count(*), coalesce(sum(h), 0), coalesce(max(rid), -1), "
+        f"count(*) FILTER (WHERE rid <= {limit}), coalesce(sum(h) FILTER (WHERE rid <= {limit}), 0) "
+        f"FROM (SELECT rowid AS rid, hash({cols})::HUGEINT AS h FROM {table.name})"
     ).fetchone()
     assert row is not None
-    return _State(int(row[0]), str(row[1]))
+    now = _State(int(row[0]), str(row[1]), int(row[2]))
+    prefix = None if upto is None else _State(int(row[3]), str(row[4]), limit)
+    return now, prefix
 
 
 def _last_rowid(con: duckdb.DuckDBPyConnection, table: Table, rows: int) -> int:
@@ -193,17 +223,29 @@ def _last_rowid(con: duckdb.DuckDBPyConnection, table: Table, rows: int) -> int:
     return -1 if row is None else int(row[0])
 
 
-def _query(con: duckdb.DuckDBPyConnection, table: Table, skip: int) -> str:
-    """The rows to send: all, or those after the first `skip` in insertion order."""
+def _batches_by_kind(con: duckdb.DuckDBPyConnection) -> dict[str, list[str]]:
+    """The import batches whose rows each table holds now (recorded in the manifest)."""
+    try:
+        rows = con.execute(
+            "SELECT kind, list(batch_id ORDER BY finished_at, batch_id) FROM import_batches "
+            "WHERE finished_at IS NOT NULL AND undone_at IS NULL GROUP BY kind"
+        ).fetchall()
+    except duckdb.Error:  # a store without import history (or before undo existed)
+        return {}
+    return {str(kind): [str(b) for b in ids] for kind, ids in rows}
+
+
+def _query(table: Table, after: int) -> str:
+    """The rows to send: all, or those after rowid `after` in insertion order."""
     query = _select(table)
-    if skip:
-        query += f" WHERE rowid > {_last_rowid(con, table, skip)}"
+    if after >= 0:
+        query += f" WHERE rowid > {int(after)}"
     return query
 
 
-def _batches(con: duckdb.DuckDBPyConnection, table: Table, skip: int) -> Iterator[Any]:
+def _batches(con: duckdb.DuckDBPyConnection, table: Table, after: int) -> Iterator[Any]:
     """The rows to send as Arrow record batches: memory holds one batch at a time."""
-    yield from con.execute(_query(con, table, skip)).to_arrow_reader(BATCH_ROWS)
+    yield from con.execute(_query(table, after)).to_arrow_reader(BATCH_ROWS)
 
 
 # -- the engines ---------------------------------------------------------------------------
@@ -213,13 +255,23 @@ class _Copier:
     def recorded(self, name: str) -> _State | None:
         raise NotImplementedError
 
-    def has_table(self, table: Table) -> bool:
+    def holds(self, table: Table, before: _State) -> bool:
+        """Whether the engine still holds the rows the manifest says it received."""
         raise NotImplementedError
 
-    def replace(self, con: duckdb.DuckDBPyConnection, table: Table, now: _State) -> int:
+    def replace(
+        self, con: duckdb.DuckDBPyConnection, table: Table, now: _State, batches: list[str]
+    ) -> int:
         raise NotImplementedError
 
-    def append(self, con: duckdb.DuckDBPyConnection, table: Table, skip: int, now: _State) -> int:
+    def append(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        table: Table,
+        after: int,
+        now: _State,
+        batches: list[str],
+    ) -> int:
         raise NotImplementedError
 
     def finish(self) -> None:
@@ -227,32 +279,53 @@ class _Copier:
 
 
 class _PostgresCopier(_Copier):
-    """COPY FROM STDIN into a staging table, swapped in with the manifest in one transaction."""
+    """COPY FROM STDIN into an UNLOGGED staging table, swapped in with the manifest at once."""
 
-    def __init__(self, backend: Any):
+    def __init__(self, backend: Any, *, unlogged: bool = True):
         self.backend = backend
         self.pg = backend.con  # the psycopg connection Ibis holds
+        self.persistence = "UNLOGGED " if unlogged else ""
         with self.pg.transaction(), self.pg.cursor() as cur:
+            cur.execute("SELECT current_schema()")
+            row = cur.fetchone()
+            if row is None or row[0] is None:
+                raise StoreError(
+                    "PostgreSQL has no schema to copy into: the URL's ?schema= names a schema "
+                    "that does not exist (create it with CREATE SCHEMA, or leave ?schema= out)"
+                )
             cur.execute(
                 f"CREATE TABLE IF NOT EXISTS {MANIFEST} (table_name TEXT PRIMARY KEY, "
                 "row_count BIGINT NOT NULL, fingerprint TEXT NOT NULL, copied_at TIMESTAMP NOT NULL)"
             )
+            # Added by issue 17's second round; older manifests gain them on the next copy.
+            cur.execute(f"ALTER TABLE {MANIFEST} ADD COLUMN IF NOT EXISTS last_rowid BIGINT")
+            cur.execute(f"ALTER TABLE {MANIFEST} ADD COLUMN IF NOT EXISTS batches TEXT")
 
     def recorded(self, name: str) -> _State | None:
         with self.pg.cursor() as cur:
             cur.execute(
-                f"SELECT row_count, fingerprint FROM {MANIFEST} WHERE table_name = %s", [name]
+                f"SELECT row_count, fingerprint, last_rowid FROM {MANIFEST} WHERE table_name = %s",
+                [name],
             )
             row = cur.fetchone()
         self.pg.commit()
-        return None if row is None else _State(int(row[0]), str(row[1]))
+        if row is None:
+            return None
+        return _State(int(row[0]), str(row[1]), -1 if row[2] is None else int(row[2]))
 
-    def has_table(self, table: Table) -> bool:
+    def holds(self, table: Table, before: _State) -> bool:
+        # An UNLOGGED table is emptied by crash recovery: a table the manifest says has rows
+        # but that has none is re-copied.  One row is enough to tell (no count of the table).
         with self.pg.cursor() as cur:
             cur.execute("SELECT to_regclass(%s) IS NOT NULL", [table.name])
             row = cur.fetchone()
+            present = bool(row and row[0])
+            if present and before.rows > 0:
+                cur.execute(f"SELECT EXISTS (SELECT 1 FROM {table.name})")
+                row = cur.fetchone()
+                present = bool(row and row[0])
         self.pg.commit()
-        return bool(row and row[0])
+        return present
 
     def _stream(self, cur: Any, target: str, table: Table, batches: Iterable[Any]) -> int:
         import pyarrow.csv as pacsv
@@ -270,41 +343,67 @@ class _PostgresCopier(_Copier):
                 sent += batch.num_rows
         return sent
 
-    def _record(self, cur: Any, name: str, now: _State) -> None:
+    def _record(self, cur: Any, name: str, now: _State, batches: list[str]) -> None:
         cur.execute(
-            f"INSERT INTO {MANIFEST} VALUES (%s, %s, %s, now()) ON CONFLICT (table_name) "
+            f"INSERT INTO {MANIFEST} (table_name, row_count, fingerprint, copied_at, last_rowid, "
+            "batches) VALUES (%s, %s, %s, now(), %s, %s) ON CONFLICT (table_name) "
             "DO UPDATE SET row_count = excluded.row_count, fingerprint = excluded.fingerprint, "
-            "copied_at = excluded.copied_at",
-            [name, now.rows, now.fingerprint],
+            "copied_at = excluded.copied_at, last_rowid = excluded.last_rowid, "
+            "batches = excluded.batches",
+            [name, now.rows, now.fingerprint, now.last_rowid, json.dumps(batches)],
         )
 
-    def replace(self, con: duckdb.DuckDBPyConnection, table: Table, now: _State) -> int:
+    def replace(
+        self, con: duckdb.DuckDBPyConnection, table: Table, now: _State, batches: list[str]
+    ) -> int:
         stage = f"{table.name}__incoming"
         ddl = ", ".join(f"{c.name} {_PG_TYPES[c.type]}" for c in table.columns)
         try:
             with self.pg.transaction(), self.pg.cursor() as cur:
+                # The load is redone from the store if the commit is lost, so do not wait
+                # for the WAL flush at commit.
+                cur.execute("SET LOCAL synchronous_commit = off")
                 cur.execute(f"DROP TABLE IF EXISTS {stage}")
-                cur.execute(f"CREATE TABLE {stage} ({ddl})")
-                sent = self._stream(cur, stage, table, _batches(con, table, 0))
+                cur.execute(f"CREATE {self.persistence}TABLE {stage} ({ddl})")
+                sent = self._stream(cur, stage, table, _batches(con, table, -1))
                 cur.execute(f"DROP TABLE IF EXISTS {table.name}")
                 cur.execute(f"ALTER TABLE {stage} RENAME TO {table.name}")
-                self._record(cur, table.name, now)
+                self._record(cur, table.name, now, batches)
+            # Statistics now, so the first metric queries get the planner's real row counts.
+            with self.pg.cursor() as cur:
+                cur.execute(f"ANALYZE {table.name}")
+            self.pg.commit()
         except Exception as exc:  # psycopg raises many kinds; the engine rolled back
             raise StoreError(
                 f"copying {table.name} to PostgreSQL failed and was rolled back: {exc}"
             ) from exc
         return sent
 
-    def append(self, con: duckdb.DuckDBPyConnection, table: Table, skip: int, now: _State) -> int:
+    def append(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        table: Table,
+        after: int,
+        now: _State,
+        batches: list[str],
+    ) -> int:
         try:
             with self.pg.transaction(), self.pg.cursor() as cur:
-                sent = self._stream(cur, table.name, table, _batches(con, table, skip))
-                self._record(cur, table.name, now)
+                cur.execute("SET LOCAL synchronous_commit = off")
+                sent = self._stream(cur, table.name, table, _batches(con, table, after))
+                self._record(cur, table.name, now, batches)
         except Exception as exc:
             raise StoreError(
                 f"copying new {table.name} rows to PostgreSQL failed and was rolled back: {exc}"
             ) from exc
         return sent
+
+
+# Views this process registered in Spark: name -> (Parquet folder, parts, fingerprint).  A
+# temporary view lives as long as the session, so a later copy in the same process that
+# finds the same files behind it has nothing to do (registering costs a JVM round trip and
+# a file listing per table).
+_VIEWS: dict[str, tuple[str, int, str]] = {}
 
 
 class _SparkCopier(_Copier):
@@ -325,20 +424,28 @@ class _SparkCopier(_Copier):
             self.manifest: dict[str, dict[str, Any]] = json.loads(self.manifest_path.read_text())
         except (OSError, ValueError):
             self.manifest = {}
-        self.views: set[str] = set()
 
     def recorded(self, name: str) -> _State | None:
         entry = self.manifest.get(name)
         if not entry or not (self.root / name).is_dir():
             return None
-        return _State(int(entry["rows"]), str(entry["fingerprint"]))
+        return _State(
+            int(entry["rows"]), str(entry["fingerprint"]), int(entry.get("last_rowid", -1))
+        )
 
-    def has_table(self, table: Table) -> bool:
-        # A view lives in one Spark session; re-register it from the files when needed.
+    def _key(self, name: str) -> tuple[str, int, str]:
+        entry = self.manifest[name]
+        return (str(self.root / name), int(entry.get("parts", 1)), str(entry["fingerprint"]))
+
+    def holds(self, table: Table, before: _State) -> bool:
         name = table.name
-        if name not in self.views and (self.root / name).is_dir() and name in self.manifest:
+        if name not in self.manifest or not (self.root / name).is_dir():
+            return False
+        # The view is registered on demand: only when this session does not have it already
+        # over the same files.
+        if _VIEWS.get(name) != self._key(name) or not self.session.catalog.tableExists(name):
             self._register(table)
-        return name in self.views
+        return True
 
     def _register(self, table: Table) -> None:
         from pyspark.sql import functions as F
@@ -350,40 +457,44 @@ class _SparkCopier(_Copier):
             if c.type == "TIMESTAMP":
                 df = df.withColumn(c.name, F.col(c.name).cast(T.TimestampType()))
         df.createOrReplaceTempView(table.name)
-        self.views.add(table.name)
+        _VIEWS[table.name] = self._key(table.name)
 
-    def replace(self, con: duckdb.DuckDBPyConnection, table: Table, now: _State) -> int:
+    def replace(
+        self, con: duckdb.DuckDBPyConnection, table: Table, now: _State, batches: list[str]
+    ) -> int:
         final = self.root / table.name
         stage = self.root / f"{table.name}.incoming"
         shutil.rmtree(stage, ignore_errors=True)
         stage.mkdir(parents=True)
-        sent = self._write_to(con, table, 0, stage / "part-0.parquet")
+        sent = self._write_to(con, table, -1, stage / "part-0.parquet")
+        _VIEWS.pop(table.name, None)
         shutil.rmtree(final, ignore_errors=True)
         stage.rename(final)
-        self.manifest[table.name] = {"rows": now.rows, "fingerprint": now.fingerprint, "parts": 1}
+        self.manifest[table.name] = _entry(now, 1, batches)
         self._save()
         self._register(table)
         return sent
 
     def _write_to(
-        self, con: duckdb.DuckDBPyConnection, table: Table, skip: int, target: Path
+        self, con: duckdb.DuckDBPyConnection, table: Table, after: int, target: Path
     ) -> int:
-        query = _query(con, table, skip)
-        count = con.execute(f"SELECT count(*) FROM ({query})").fetchone()
+        query = _query(table, after)
         tmp = target.with_suffix(".tmp")
-        con.execute(f"COPY ({query}) TO '{tmp}' (FORMAT parquet)")
+        count = con.execute(f"COPY ({query}) TO '{tmp}' (FORMAT parquet)").fetchone()
         tmp.rename(target)  # a killed copy leaves a .tmp that no reader picks up
         return int(count[0]) if count else 0
 
-    def append(self, con: duckdb.DuckDBPyConnection, table: Table, skip: int, now: _State) -> int:
-        entry = self.manifest[table.name]
-        part = int(entry.get("parts", 1))
-        sent = self._write_to(con, table, skip, self.root / table.name / f"part-{part}.parquet")
-        self.manifest[table.name] = {
-            "rows": now.rows,
-            "fingerprint": now.fingerprint,
-            "parts": part + 1,
-        }
+    def append(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        table: Table,
+        after: int,
+        now: _State,
+        batches: list[str],
+    ) -> int:
+        part = int(self.manifest[table.name].get("parts", 1))
+        sent = self._write_to(con, table, after, self.root / table.name / f"part-{part}.parquet")
+        self.manifest[table.name] = _entry(now, part + 1, batches)
         self._save()
         self._register(table)
         return sent
@@ -392,6 +503,16 @@ class _SparkCopier(_Copier):
         tmp = self.manifest_path.with_suffix(".tmp")
         tmp.write_text(json.dumps(self.manifest, indent=1))
         tmp.replace(self.manifest_path)
+
+
+def _entry(now: _State, parts: int, batches: list[str]) -> dict[str, Any]:
+    return {
+        "rows": now.rows,
+        "fingerprint": now.fingerprint,
+        "last_rowid": now.last_rowid,
+        "parts": parts,
+        "batches": batches,
+    }
 
 
 def _spark_schema(table: Table) -> Any:
