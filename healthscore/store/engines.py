@@ -34,22 +34,63 @@ def connect_engine(url: str | None, store: Any) -> Any:
 
 
 def _connect_postgres(url: str) -> Any:
-    """Parse the URL ourselves so `?schema=name` selects a schema (tests use one per run)."""
+    """Parse the URL ourselves so `?schema=name` selects a schema (tests use one per run).
+
+    Every failure is one line that names the server (never the password) and the fix.
+    """
     import ibis
 
     u = urlparse(url)
     params = dict(p.split("=", 1) for p in u.query.split("&") if "=" in p)
+    password = unquote(u.password) if u.password else None
+    where = f"{u.hostname or 'localhost'}:{u.port or 5432}"
+    database = (u.path or "/").lstrip("/") or None
+    schema = params.get("schema")
     try:
-        return ibis.postgres.connect(
+        backend = ibis.postgres.connect(
             host=u.hostname or "localhost",
             port=u.port or 5432,
             user=unquote(u.username) if u.username else None,
-            password=unquote(u.password) if u.password else None,
-            database=(u.path or "/").lstrip("/") or None,
-            schema=params.get("schema"),
+            password=password,
+            database=database,
+            schema=schema,
         )
     except Exception as exc:  # psycopg raises many kinds; name the engine, not the password
-        raise StoreError(f"cannot connect to PostgreSQL at {u.hostname}:{u.port}: {exc}") from exc
+        raise StoreError(
+            f"cannot connect to PostgreSQL at {where}: {_reason(exc, password)}"
+        ) from exc
+    if schema:
+        with backend.con.cursor() as cur:
+            cur.execute("SELECT 1 FROM pg_namespace WHERE nspname = %s", [schema])
+            found = cur.fetchone()
+        backend.con.commit()
+        if not found:
+            backend.disconnect()
+            raise StoreError(
+                f"PostgreSQL at {where} has no schema {schema!r} in database "
+                f"{database or '(default)'!r}; create it (CREATE SCHEMA {schema}) or leave "
+                "?schema= out of the engine URL"
+            )
+    return backend
+
+
+def _reason(exc: Exception, password: str | None) -> str:
+    """psycopg's reason on one line, with the fix for the usual ones, and no password in it."""
+    text = " ".join(str(exc).split())
+    if "failed:" in text:
+        text = text.split("failed:")[-1].strip()
+    text = text.removeprefix("FATAL: ").split(" Is the server running")[0].strip()
+    if password:
+        text = text.replace(password, "***")
+    if "password authentication failed" in text or "no password supplied" in text:
+        text += " (check the user and password in the engine URL)"
+    elif any(
+        k in text for k in ("Connection refused", "resolve host", "translate host", "timeout")
+    ):
+        text += " (is the server running, and are the host and port right?)"
+    elif "does not exist" in text:
+        text += " (check the user and database names in the engine URL)"
+    return text
 
 
 def spark_session(master: str = "local[2]") -> Any:

@@ -42,7 +42,7 @@ def _store(tmp_path: Path, events: int = 30):
 def pg_schema():
     import psycopg
 
-    schema = f"copy_{uuid.uuid4().hex[:10]}"
+    schema = f"engines_{uuid.uuid4().hex[:10]}"
     with psycopg.connect(PG_URL, autocommit=True) as con:
         con.execute(f"CREATE SCHEMA {schema}")
     yield schema
