@@ -15,10 +15,10 @@ import re
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from healthscore.errors import HealthscoreError
+from healthscore.yamlfile import load_with_lines
 
 __all__ = [
     "Channels",
@@ -227,20 +227,11 @@ def load_channels(path: Path) -> Channels:
 
 def parse_channels(text: str, file: str = "<channels>") -> Channels:
     """Parse channel YAML; every problem at once, as ``file line N, path: problem``."""
-    try:
-        root = yaml.compose(text)
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"{file} line {mark.line + 1}" if mark is not None else file
-        raise InvalidChannels(f"{where}: not valid YAML ({getattr(exc, 'problem', exc)})") from None
+    data, lines = load_with_lines(text, file, InvalidChannels, hint="")
     if data is None:
         data = {}
     if not isinstance(data, dict):
         raise InvalidChannels(f"{file} line 1: the channel file must be a mapping of sections")
-    lines: dict[tuple[Any, ...], int] = {}
-    if root is not None:
-        _node_lines(root, (), lines)
     problems: list[tuple[int, str]] = []
     channels: Channels | None = None
     try:
@@ -317,18 +308,3 @@ def _explain(err: Any, loc: tuple[Any, ...]) -> str:
         return "is required"
     msg = str(err["msg"]).removeprefix("Value error, ")
     return f"{msg} (got {err['input']!r})" if "got" not in msg and kind != "value_error" else msg
-
-
-def _node_lines(node: yaml.Node, path: tuple[Any, ...], out: dict[tuple[Any, ...], int]) -> None:
-    out.setdefault(path, node.start_mark.line + 1)
-    if isinstance(node, yaml.MappingNode):
-        for k, v in node.value:
-            key = k.value
-            out[(*path, key)] = k.start_mark.line + 1
-            if isinstance(v, yaml.MappingNode | yaml.SequenceNode):
-                _node_lines(v, (*path, key), out)
-                out[(*path, key)] = k.start_mark.line + 1
-    elif isinstance(node, yaml.SequenceNode):
-        for i, item in enumerate(node.value):
-            out[(*path, i)] = item.start_mark.line + 1
-            _node_lines(item, (*path, i), out)

@@ -13,7 +13,6 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-import yaml
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -25,6 +24,7 @@ from pydantic import (
 )
 
 from healthscore.errors import InvalidScorecard, UnknownMetric
+from healthscore.yamlfile import line_for, load_with_lines
 
 __all__ = [
     "DEFAULT_SCORECARD",
@@ -480,26 +480,9 @@ def _report(file: str, problems: list[str]) -> str:
     return f"{file}: {len(problems)} problems\n{listed}"
 
 
-def _node_lines(node: yaml.Node, path: tuple[Any, ...], out: dict[tuple[Any, ...], int]) -> None:
-    out[path] = node.start_mark.line + 1
-    if isinstance(node, yaml.MappingNode):
-        for k, v in node.value:
-            key = k.value
-            out[(*path, key)] = k.start_mark.line + 1
-            _node_lines(v, (*path, key), out)
-            out[(*path, key)] = k.start_mark.line + 1  # a key's line, not its value's
-    elif isinstance(node, yaml.SequenceNode):
-        for i, item in enumerate(node.value):
-            _node_lines(item, (*path, i), out)
-
-
 def _line_for(lines: Mapping[tuple[Any, ...], int], loc: tuple[Any, ...]) -> int | None:
-    loc = tuple(p for p in loc if not (isinstance(p, str) and p in _UNION_TAGS))
-    while loc:
-        if loc in lines:
-            return lines[loc]
-        loc = loc[:-1]
-    return lines.get(())
+    """A union member's tag is not a key in the file; skip it before looking up the line."""
+    return line_for(lines, tuple(p for p in loc if not (isinstance(p, str) and p in _UNION_TAGS)))
 
 
 _UNION_TAGS = {"thresholds", "linear", "percentile", "zscore"}
@@ -628,23 +611,11 @@ def _raw_cross_problems(data: dict[str, Any]) -> list[tuple[tuple[Any, ...], str
 
 def parse_scorecard(text: str, file: str = "<scorecard>") -> Scorecard:
     """Parse and validate scorecard YAML text; errors carry `file line N, path: problem`."""
-    try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"{file} line {mark.line + 1}" if mark is not None else file
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise InvalidScorecard(
-            f"{where}: not valid YAML ({problem}); check indentation and quoting"
-        ) from None
+    data, lines = load_with_lines(text, file, InvalidScorecard)
     if not isinstance(data, dict):
         raise InvalidScorecard(
             f"{file}: a scorecard is a YAML mapping with name, version, bands and groups"
         )
-    lines: dict[tuple[Any, ...], int] = {}
-    if root is not None:
-        _node_lines(root, (), lines)
     try:
         card = Scorecard.model_validate(data)
     except ValidationError as exc:
