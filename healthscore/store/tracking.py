@@ -18,7 +18,12 @@ One call of `record_calls` runs in the caller's transaction and does, in order:
 from __future__ import annotations
 
 import datetime as dt
+import json
+import os
+import time
+import uuid
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import duckdb
@@ -28,9 +33,15 @@ __all__ = [
     "ACCOUNT_TRAITS",
     "CONTACT_TRAITS",
     "Calls",
+    "Drained",
     "Outcome",
     "count_pending",
+    "discard_partial",
+    "drain_spool",
     "record_calls",
+    "spool_calls",
+    "spool_dir",
+    "spooled_files",
 ]
 
 # account column -> type, for traits of group calls; the rest go to `properties`.
@@ -347,3 +358,251 @@ def _resolve_pending(con: duckdb.DuckDBPyConnection) -> int:
 def count_pending(con: duckdb.DuckDBPyConnection) -> int:
     row = con.execute("SELECT count(*) FROM tracking_pending").fetchone()
     return int(row[0]) if row else 0
+
+
+# -- the spool: durable acceptance before the store write ---------------------------------
+#
+# A request's calls are written to one file in a folder beside the store and fsync'd (file,
+# then folder) before the 200; a background drain moves spooled files into the store in
+# short write windows, many files per transaction, and deletes them only after the commit.
+# A crash between the commit and the delete replays the files, and `record_calls` drops
+# their message ids as already recorded: nothing is lost and nothing is stored twice.
+
+SPOOL_SUFFIX = ".calls.json"
+_TMP_SUFFIX = ".part"
+
+
+def spool_dir(db: Path) -> Path:
+    """The spool folder of the store at `db` (``<store>.spool`` beside it)."""
+    return db.with_name(db.name + ".spool")
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _encode(calls: Calls, received_at: dt.datetime) -> bytes:
+    doc = {
+        "v": 1,
+        "received_at": received_at.isoformat(),
+        "tracks": [[*t[:3], t[3].isoformat(), *t[4:]] for t in calls.tracks],
+        "identifies": [list(i) for i in calls.identifies],
+        "groups": [
+            [
+                m,
+                u,
+                a,
+                {k: v.isoformat() if isinstance(v, dt.date) else v for k, v in vals.items()},
+                p,
+            ]
+            for m, u, a, vals, p in calls.groups
+        ],
+    }
+    return json.dumps(doc, separators=(",", ":")).encode()
+
+
+def _decode(data: bytes) -> tuple[Calls, dt.datetime]:
+    doc = json.loads(data)
+    if not isinstance(doc, dict) or doc.get("v") != 1:
+        raise ValueError("not a version-1 spool file")
+    calls = Calls(
+        tracks=[
+            (t[0], t[1], t[2], dt.datetime.fromisoformat(t[3]), t[4], t[5], t[6])
+            for t in doc["tracks"]
+        ],
+        identifies=[tuple(i) for i in doc["identifies"]],
+        groups=[
+            (
+                m,
+                u,
+                a,
+                {
+                    k: dt.date.fromisoformat(v) if ACCOUNT_TRAITS.get(k) == "DATE" else v
+                    for k, v in vals.items()
+                },
+                p,
+            )
+            for m, u, a, vals, p in doc["groups"]
+        ],
+    )
+    return calls, dt.datetime.fromisoformat(doc["received_at"])
+
+
+def spool_calls(folder: Path, calls: Calls, received_at: dt.datetime) -> Path:
+    """Write one request's calls durably (file and folder fsync'd); the file's path.
+
+    The name sorts by arrival (nanoseconds since the epoch, then a random part), so a drain
+    applies requests in the order they were answered.  A crash mid-write leaves only a
+    ``.part`` file, which no drain reads: its request was never answered.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    name = f"{time.time_ns():020d}-{uuid.uuid4().hex[:12]}"
+    tmp = folder / (name + _TMP_SUFFIX)
+    data = _encode(calls, received_at)
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view) :]
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    final = folder / (name + SPOOL_SUFFIX)
+    os.replace(tmp, final)
+    _fsync_dir(folder)
+    return final
+
+
+def spooled_files(folder: Path) -> list[Path]:
+    """The spooled requests not yet in the store, oldest first."""
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.iterdir() if p.name.endswith(SPOOL_SUFFIX))
+
+
+def discard_partial(folder: Path, older_than_s: float = 60.0) -> int:
+    """Delete ``.part`` files of writes that never finished (a crash mid-request)."""
+    if not folder.is_dir():
+        return 0
+    now, n = time.time(), 0
+    for p in folder.iterdir():
+        if p.name.endswith(_TMP_SUFFIX):
+            try:
+                if now - p.stat().st_mtime > older_than_s:
+                    p.unlink()
+                    n += 1
+            except FileNotFoundError:
+                pass
+    return n
+
+
+@dataclass
+class Drained:
+    """What one drain window moved from the spool into the store."""
+
+    files: int = 0
+    calls: int = 0
+    stored: int = 0
+    duplicates: int = 0
+    pending: int = 0
+    resolved: int = 0
+    bad: list[str] = field(default_factory=list)  # files set aside (unreadable or refused)
+
+
+def _set_aside(path: Path, reason: str) -> None:
+    bad = path.parent / "bad"
+    bad.mkdir(exist_ok=True)
+    os.replace(path, bad / path.name)
+    (bad / (path.name + ".reason.txt")).write_text(reason + "\n", encoding="utf-8")
+
+
+def _count(calls: Calls) -> int:
+    return len(calls.tracks) + len(calls.identifies) + len(calls.groups)
+
+
+def _merge(batch: list[tuple[Calls, dt.datetime]]) -> tuple[Calls, dt.datetime]:
+    """Many requests' calls as one: their message ids are in arrival order, so the first
+    of a repeated id wins as it would have request by request."""
+    out = Calls()
+    for calls, _ in batch:
+        out.tracks += calls.tracks
+        out.identifies += calls.identifies
+        out.groups += calls.groups
+    return out, batch[-1][1]
+
+
+def drain_spool(
+    store: Any, folder: Path, *, max_calls: int = 50_000, max_files: int = 500
+) -> Drained:
+    """Move the oldest spooled requests (up to `max_calls` calls) into the store in one
+    transaction, then delete their files.  `store` is a healthscore Store.
+
+    Track-only requests are merged into one `record_calls` (one set-wise pass for all of
+    them); a request with identify or group calls is recorded on its own, in order, since
+    its links decide where the next calls go.  A file that cannot be read, or whose calls
+    the store refuses, is set aside under ``bad/`` with the reason instead of blocking the
+    spool.
+    """
+    out = Drained()
+    chosen: list[tuple[Path, Calls, dt.datetime]] = []
+    for path in spooled_files(folder)[:max_files]:
+        try:
+            calls, received = _decode(path.read_bytes())
+        except FileNotFoundError:  # drained by another process meanwhile
+            continue
+        except (ValueError, KeyError, TypeError, IndexError) as exc:
+            _set_aside(path, f"unreadable spool file: {exc}")
+            out.bad.append(path.name)
+            continue
+        if chosen and out.calls + _count(calls) > max_calls:
+            break
+        chosen.append((path, calls, received))
+        out.calls += _count(calls)
+    if not chosen:
+        return out
+    try:
+        with store.transaction() as con:
+            _record_in_order(con, [(c, r) for _, c, r in chosen], out)
+    except duckdb.Error:
+        if len(chosen) == 1:
+            path = chosen[0][0]
+            import traceback
+
+            _set_aside(path, traceback.format_exc(limit=3))
+            out.bad.append(path.name)
+            out.calls = 0
+            return out
+        # One request's calls are refused: record them one by one to find it.
+        out = Drained(bad=out.bad)
+        for path, calls, received in chosen:
+            one = Drained()
+            try:
+                with store.transaction() as con:
+                    _record_in_order(con, [(calls, received)], one)
+            except duckdb.Error as exc:
+                _set_aside(path, f"the store refused these calls: {exc}")
+                out.bad.append(path.name)
+                continue
+            path.unlink(missing_ok=True)
+            for k in ("stored", "duplicates", "pending", "resolved"):
+                setattr(out, k, getattr(out, k) + getattr(one, k))
+            out.files += 1
+            out.calls += _count(calls)
+        return out
+    for path, _, _ in chosen:
+        path.unlink(missing_ok=True)
+    if chosen:
+        _fsync_dir(folder)
+    out.files = len(chosen)
+    return out
+
+
+def _record_in_order(
+    con: duckdb.DuckDBPyConnection, batch: list[tuple[Calls, dt.datetime]], out: Drained
+) -> None:
+    run: list[tuple[Calls, dt.datetime]] = []
+
+    def flush() -> None:
+        if run:
+            calls, received = _merge(run)
+            _add(out, record_calls(con, calls, received))
+            run.clear()
+
+    for calls, received in batch:
+        if calls.identifies or calls.groups:
+            flush()
+            _add(out, record_calls(con, calls, received))
+        else:
+            run.append((calls, received))
+    flush()
+
+
+def _add(out: Drained, one: Outcome) -> None:
+    out.stored += one.stored
+    out.duplicates += one.duplicates
+    out.pending += len(one.pending)
+    out.resolved += one.resolved

@@ -6,18 +6,24 @@
   ``writeKey`` in the body.
 * **Limits.** 32 KB per call (and per message of a batch), 500 KB and 2,500 messages per
   batch; beyond that a 400 and nothing is stored.
-* **Answer.** 200 only after the calls are committed to the store (one transaction per
-  request), so a crash right after the answer loses nothing.
+* **Answer.** 200 only after the calls are durably stored: written to the store's spool
+  (one file per request in ``<store>.spool/``, the file and the folder fsync'd), so a
+  kill -9 right after the answer loses nothing.  A background drain moves spooled calls
+  into the store in short write windows (many requests per transaction) and on startup
+  (the replay after a crash); the store is never held for a request, so the CLI keeps
+  writing it while events arrive, and a CLI holding the store for minutes delays the drain,
+  not the answers.  See docs/api.md, "Tracking ingestion: the spool".
 * **De-duplication** on ``messageId`` (stored as the event's ``event_id``); a message
   without one gets a deterministic id from its content, so a retried request is still
-  stored once.
+  stored once.  The answer counts as duplicates the ids repeated in the request or
+  accepted by this server lately; the drain drops every id already in the store.
 * **Clock skew.** A call's time is ``timestamp`` (else ``originalTimestamp``) moved by
   ``receivedAt - sentAt`` when ``sentAt`` is given: a device whose clock is an hour fast
   sends times an hour ahead and a ``sentAt`` an hour ahead, and the difference cancels.
 * **Accounts.** track -> events of the account named by ``groupId`` / ``context.groupId``,
   else of the account a group call linked the user to.  A call whose account is not known
-  yet is *kept* (pending, listed in the answer with the reason) and becomes an event when
-  a later group call or account import makes its account known.  identify -> contacts
+  yet is *kept* (``tracking_pending``, with the reason) and becomes an event when a later
+  group call or account import makes its account known.  identify -> contacts
   (once the user's account is known); group -> accounts.
 * **Invalid messages** in a batch (no event name, no user, an implausible time) are
   listed under ``rejected`` with their index and reason while the valid ones are stored,
@@ -29,28 +35,60 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import logging
 import threading
+import time
+from collections import OrderedDict
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
+import anyio.to_thread
+from fastapi import APIRouter, Depends, FastAPI, Request
 from pydantic import BaseModel
 
 from healthscore.auth.keys import ApiKey, Scope, verify_key
+from healthscore.config import Settings
+from healthscore.errors import HealthscoreError
 from healthscore.ingest.importer import plausible_time_range
-from healthscore.store import Store
-from healthscore.store.tracking import ACCOUNT_TRAITS, Calls, Outcome, record_calls
-from healthscore.web.rest._store import rest_store as get_store
+from healthscore.store.tracking import (
+    ACCOUNT_TRAITS,
+    Calls,
+    Drained,
+    discard_partial,
+    drain_spool,
+    spool_calls,
+    spool_dir,
+    spooled_files,
+)
+from healthscore.web.rest._store import open_rest_store
 from healthscore.web.rest.auth import BASIC, BEARER, check_scope, credentials
 from healthscore.web.rest.problems import PROBLEM_RESPONSES, ApiProblem, ProblemRoute
 
-__all__ = ["BATCH_LIMIT", "CALL_LIMIT", "router"]
+__all__ = ["BATCH_LIMIT", "CALL_LIMIT", "Drainer", "drainer_of", "router"]
+
+log = logging.getLogger(__name__)
 
 CALL_LIMIT = 32 * 1024
 BATCH_LIMIT = 500 * 1024
 BATCH_MESSAGES = 2500
 
+
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """Server start: replay what a crash left in the spool; stop: drain what is left."""
+    drainer = drainer_of(app)
+    drainer.start()
+    try:
+        yield
+    finally:
+        await anyio.to_thread.run_sync(drainer.stop)
+
+
 router = APIRouter(
     prefix="/v1",
+    lifespan=_lifespan,
     tags=["tracking (Segment-compatible)"],
     route_class=ProblemRoute,
     responses={
@@ -62,9 +100,12 @@ router = APIRouter(
     },
 )
 
-# One writer at a time: concurrent requests would otherwise race on the same message ids
-# and user links (DuckDB answers a conflict with an error, not a wait).
-_WRITE_LOCK = threading.Lock()
+# A verified write key is trusted for this long without a store read: a request never
+# opens the store, and a revoked key is refused within this many seconds.
+KEY_TTL_S = 10.0
+# Message ids this server accepted lately, to answer a retry as a duplicate at once (the
+# drain drops every id the store already holds, whatever this remembers).
+RECENT_IDS = 200_000
 
 
 class Rejected(BaseModel):
@@ -73,18 +114,15 @@ class Rejected(BaseModel):
     reason: str
 
 
-class Pending(BaseModel):
-    messageId: str
-    reason: str
-
-
 class TrackingAnswer(BaseModel):
+    """`stored`: calls durably accepted (spooled; in the store's tables after the next drain,
+    normally within a second).  `duplicates`: calls dropped as repeats of an id in this
+    request or accepted lately.  `rejected`: invalid messages of a batch, not stored."""
+
     success: bool = True
     stored: int
     duplicates: int
-    pending: list[Pending]
     rejected: list[Rejected]
-    resolved: int = 0
 
 
 class _Invalid(Exception):
@@ -132,7 +170,6 @@ def tracking_key(limit: int, what: str) -> Any:
 
     async def dependency(
         request: Request,
-        store: Store = Depends(get_store),
         _basic: object = Depends(BASIC),
         _bearer: object = Depends(BEARER),
     ) -> ApiKey:
@@ -149,7 +186,7 @@ def tracking_key(limit: int, what: str) -> Any:
                 "user name with an empty password, as Segment's libraries do",
                 headers={"WWW-Authenticate": 'Basic realm="healthscore"'},
             )
-        key = check_scope(verify_key(store, token), Scope.ingest)
+        key = check_scope(await _verified(request, token), Scope.ingest)
         if not body:
             raise ApiProblem(400, "Bad request", "the body is empty; send one JSON object")
         request.state.payload = payload
@@ -158,6 +195,32 @@ def tracking_key(limit: int, what: str) -> Any:
 
     dependency.scope = Scope.ingest  # type: ignore[attr-defined]
     return dependency
+
+
+_keys: dict[tuple[str, str], tuple[ApiKey, float]] = {}
+_keys_lock = threading.Lock()
+
+
+async def _verified(request: Request, token: str) -> ApiKey:
+    """The key of `token`, from a short-lived cache or the store (see KEY_TTL_S)."""
+    settings: Settings = request.app.state.hs.settings
+    cache_key = (str(settings.db), hashlib.sha256(token.encode()).hexdigest())
+    now = time.monotonic()
+    with _keys_lock:
+        hit = _keys.get(cache_key)
+    if hit is not None and hit[1] > now:
+        return hit[0]
+
+    def lookup() -> ApiKey:
+        with open_rest_store(settings) as store:
+            return verify_key(store, token)
+
+    key = await anyio.to_thread.run_sync(lookup)
+    with _keys_lock:
+        if len(_keys) > 1000:
+            _keys.clear()
+        _keys[cache_key] = (key, now + KEY_TTL_S)
+    return key
 
 
 # -- mapping Segment messages to rows ----------------------------------------------------
@@ -362,16 +425,167 @@ def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
-def _commit(store: Store, calls: Calls, received: dt.datetime) -> Outcome:
-    with _WRITE_LOCK, store.transaction() as con:
-        return record_calls(con, calls, received)
+class Drainer:
+    """Moves the spool of one store into it: a thread woken by every accepted request.
+
+    Each window opens the store, records up to DRAIN_CALLS spooled calls in one
+    transaction, closes the store and deletes the drained files.  Between windows it
+    pauses DRAIN_GAP_S so that a CLI command waiting for the store gets it; when the CLI
+    holds the store the drain waits (backing off to DRAIN_RETRY_MAX_S) while requests go on
+    being answered from the spool.
+    """
+
+    DRAIN_CALLS = 50_000
+    DRAIN_GAP_S = 0.2
+    GATHER_S = 0.05  # after a wake-up, let concurrent requests land in the same window
+    IDLE_S = 5.0  # look at the spool this often even without a wake-up (other workers)
+    DRAIN_RETRY_MAX_S = 10.0
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.folder = spool_dir(Path(settings.db))
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._lock = threading.Lock()  # one window at a time (the thread or drain_now)
+        self._thread: threading.Thread | None = None
+        self.recent: OrderedDict[str, None] = OrderedDict()
+        self.recent_lock = threading.Lock()
+        self.last_error: str | None = None
+        self.totals = Drained()
+
+    def start(self) -> None:
+        """Start the thread (once); it first replays whatever the spool holds."""
+        with self._lock:
+            if self._thread is not None and self._thread.is_alive():
+                return
+            self._stop.clear()
+            self._thread = threading.Thread(target=self._run, name="tracking-drain", daemon=True)
+            self._thread.start()
+        self._wake.set()
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def stop(self, timeout: float = 30.0) -> None:
+        """Stop the thread, then drain what is left (unless the store stays busy)."""
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+        try:
+            self.drain_now(deadline=time.monotonic() + timeout)
+        except HealthscoreError as exc:  # the CLI holds the store: the next start replays
+            log.warning("tracking spool left for the next start: %s", exc)
+
+    def drain_once(self) -> Drained:
+        """One write window (the oldest spooled calls, up to DRAIN_CALLS)."""
+        with self._lock, open_rest_store(self.settings) as store:
+            got = drain_spool(store, self.folder, max_calls=self.DRAIN_CALLS)
+        for k in ("files", "calls", "stored", "duplicates", "pending", "resolved"):
+            setattr(self.totals, k, getattr(self.totals, k) + getattr(got, k))
+        self.totals.bad += got.bad
+        for name in got.bad:
+            log.error("tracking spool file %s set aside under %s/bad", name, self.folder)
+        return got
+
+    def drain_now(self, deadline: float | None = None) -> Drained:
+        """Drain until the spool is empty (or `deadline`); what was moved in all."""
+        total = Drained()
+        while spooled_files(self.folder):
+            got = self.drain_once()
+            for k in ("files", "calls", "stored", "duplicates", "pending", "resolved"):
+                setattr(total, k, getattr(total, k) + getattr(got, k))
+            total.bad += got.bad
+            if not got.files and not got.bad:
+                break
+            if deadline is not None and time.monotonic() > deadline:
+                break
+        return total
+
+    def _run(self) -> None:
+        discard_partial(self.folder)
+        backoff = 0.5
+        while not self._stop.is_set():
+            self._wake.wait(self.IDLE_S)
+            self._wake.clear()
+            if self._stop.is_set():
+                return
+            time.sleep(self.GATHER_S)
+            try:
+                while spooled_files(self.folder) and not self._stop.is_set():
+                    got = self.drain_once()
+                    if not got.files and not got.bad:
+                        break
+                    self._stop.wait(self.DRAIN_GAP_S)
+                self.last_error, backoff = None, 0.5
+            except Exception as exc:  # the store busy or failing: keep the spool, retry
+                self.last_error = str(exc)
+                log.warning("tracking drain: %s; retrying in %.1f s", exc, backoff)
+                self._stop.wait(backoff)
+                backoff = min(backoff * 2, self.DRAIN_RETRY_MAX_S)
+                self._wake.set()
+
+    def accept(self, calls: Calls, received: dt.datetime) -> int:
+        """Drop repeats (in `calls` or accepted lately), spool the rest durably, wake the
+        drain; the number of duplicates dropped."""
+        kept = Calls()
+        seen: set[str] = set()
+        dups = 0
+        with self.recent_lock:
+            for name in ("groups", "identifies", "tracks"):
+                rows = getattr(calls, name)
+                keep = getattr(kept, name)
+                for row in rows:
+                    mid = row[0]
+                    if mid in seen or mid in self.recent:
+                        dups += 1
+                        continue
+                    seen.add(mid)
+                    keep.append(row)
+        if seen:
+            spool_calls(self.folder, kept, received)
+            with self.recent_lock:
+                for mid in seen:
+                    self.recent[mid] = None
+                while len(self.recent) > RECENT_IDS:
+                    self.recent.popitem(last=False)
+            self.wake()
+        return dups
+
+
+_drainers_lock = threading.Lock()
+
+
+def drainer_of(app: Any) -> Drainer:
+    """The app's drainer (made, and its thread started, on first use)."""
+    state = app.state
+    drainer: Drainer | None = getattr(state, "tracking_drainer", None)
+    if drainer is None:
+        with _drainers_lock:
+            drainer = getattr(state, "tracking_drainer", None)
+            if drainer is None:
+                drainer = Drainer(state.hs.settings)
+                state.tracking_drainer = drainer
+                drainer.start()
+    return drainer
+
+
+def _accept(request: Request, calls: Calls, received: dt.datetime) -> int:
+    try:
+        return drainer_of(request.app).accept(calls, received)
+    except OSError as exc:
+        raise ApiProblem(
+            503,
+            "Not stored",
+            f"the calls could not be written to the tracking spool ({exc.strerror}); "
+            "nothing was stored: send them again",
+        ) from None
 
 
 def _single(kind: str) -> Any:
     def endpoint(
         request: Request,
         _key: ApiKey = Depends(tracking_key(CALL_LIMIT, "the call")),
-        store: Store = Depends(get_store),
     ) -> TrackingAnswer:
         received = _now()
         calls = Calls()
@@ -384,18 +598,8 @@ def _single(kind: str) -> Any:
                 f"{exc.field}: {exc.message}",
                 errors=[{"field": f"body.{exc.field}", "message": exc.message}],
             ) from None
-        out = _commit(store, calls, received)
-        return TrackingAnswer(
-            stored=len(calls.tracks)
-            + len(calls.identifies)
-            + len(calls.groups)
-            - out.duplicates
-            - len(out.pending),
-            duplicates=out.duplicates,
-            pending=[Pending(**p) for p in out.pending],
-            rejected=[],
-            resolved=out.resolved,
-        )
+        dups = _accept(request, calls, received)
+        return TrackingAnswer(stored=1 - dups, duplicates=dups, rejected=[])
 
     endpoint.__name__ = f"{kind}_call"
     return endpoint
@@ -453,10 +657,9 @@ for _kind in ("track", "identify", "group"):
 def batch_call(
     request: Request,
     _key: Annotated[ApiKey, Depends(tracking_key(BATCH_LIMIT, "the batch"))],
-    store: Store = Depends(get_store),
 ) -> TrackingAnswer:
     """Up to 2,500 track, identify and group calls (each with its `type`) in one request,
-    committed together.  Invalid messages are listed under `rejected`; the rest is stored."""
+    spooled together (one durable file) and drained into the store together.  Invalid messages are listed under `rejected`; the rest is stored."""
     payload = request.state.payload
     items = payload.get("batch")
     if not isinstance(items, list):
@@ -490,12 +693,6 @@ def batch_call(
         except _Invalid as exc:
             mid = _text(msg.get("messageId"))
             rejected.append(Rejected(index=i, messageId=mid, reason=f"{exc.field}: {exc.message}"))
-    out = _commit(store, calls, received)
+    dups = _accept(request, calls, received)
     total = len(calls.tracks) + len(calls.identifies) + len(calls.groups)
-    return TrackingAnswer(
-        stored=total - out.duplicates - len(out.pending),
-        duplicates=out.duplicates,
-        pending=[Pending(**p) for p in out.pending],
-        rejected=rejected,
-        resolved=out.resolved,
-    )
+    return TrackingAnswer(stored=total - dups, duplicates=dups, rejected=rejected)
