@@ -5,7 +5,9 @@
 Each product is simulated into its own PostgreSQL schema (``hsbench_<name>``, on
 127.0.0.1:5432, trust auth, database ``test`` unless CHURN_DB* say otherwise) and then
 exported as a ChurnSim folder (account, subscription, event, event_type CSV) under
-``--out/<name>/`` that ``healthscore import churnsim`` reads.  fightchurn's declared
+``--out/<name>/`` that ``healthscore import churnsim`` reads.  A ``sample`` product is a
+seeded subsample of ``accounts`` accounts of a ChurnSim folder already on disk (Parquet),
+written the same way.  fightchurn's declared
 requirements are malformed: install hydra-core, omegaconf, postgres, psycopg2-binary and
 filelock by hand, then ``pip install --no-deps fightchurn``.
 """
@@ -75,6 +77,27 @@ def export(schema: str, folder: Path) -> None:
     print(f"{schema}: {n} accounts, {e} events exported to {folder}")
 
 
+def sample(name: str, spec: dict, out: Path) -> None:
+    """A seeded subsample of the accounts of a ChurnSim folder, with all their rows."""
+    import pandas as pd
+
+    src, folder = Path(spec["sample"]), out / name
+    folder.mkdir(parents=True, exist_ok=True)
+    acc = pd.read_parquet(src / "account.parquet")
+    key = "account_id" if "account_id" in acc.columns else "id"
+    rng = np.random.default_rng(int(spec.get("seed", 0)))
+    ids = set(rng.choice(acc[key].to_numpy(), min(int(spec["accounts"]), len(acc)), replace=False))
+    acc[acc[key].isin(ids)].rename(columns={key: "account_id"}).to_csv(
+        folder / "account.csv", index=False
+    )
+    for table in ("subscription", "event"):
+        t = pd.read_parquet(src / f"{table}.parquet")
+        t[t["account_id"].isin(ids)].to_csv(folder / f"{table}.csv", index=False)
+    if (src / "event_type.parquet").exists():
+        pd.read_parquet(src / "event_type.parquet").to_csv(folder / "event_type.csv", index=False)
+    print(f"{name}: {len(ids)} accounts sampled from {src} into {folder}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--only", nargs="*")
@@ -88,7 +111,7 @@ def main() -> None:
         if (a.out / name / "event.csv").exists():
             print(f"{name}: already simulated ({a.out / name})")
             continue
-        simulate(name, spec, a.out)
+        (sample if "sample" in spec else simulate)(name, spec, a.out)
 
 
 if __name__ == "__main__":

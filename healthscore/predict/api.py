@@ -9,9 +9,9 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sklearn.metrics import roc_auc_score
 
 from healthscore.errors import NotEnoughData, NotEnoughOutcomes
+from healthscore.predict.calibration import shift_probabilities
 from healthscore.predict.dataset import (
     build_panel,
     labels,
@@ -19,12 +19,13 @@ from healthscore.predict.dataset import (
     resolved_mask,
     survival_targets,
 )
-from healthscore.predict.models import ChurnGBT, ChurnLogit, ChurnSurvival, make_model
+from healthscore.predict.models import ChurnGBT, ChurnLogit, ChurnSurvival
 from healthscore.predict.outcomes import data_range, derive_outcomes
 from healthscore.predict.scorecard_bridge import band_of, default_bands, scorecard_scores
+from healthscore.predict.selection import ChurnAuto, ModelChoice
 from healthscore.predict.words import driver_sentences
 
-__all__ = ["COLUMNS", "MODELS", "Prediction", "predict", "scorecard_fallback"]
+__all__ = ["COLUMNS", "MODELS", "ModelChoice", "Prediction", "predict", "scorecard_fallback"]
 
 MODELS = ("auto", "logistic", "gbt", "ensemble")
 
@@ -50,13 +51,16 @@ class Prediction:
     """One row per account (`COLUMNS`), the model used, and warnings for the user.
 
     `warnings` are plain sentences (e.g. why the scorecard stood in for the model);
-    adapters show them, the library never prints.
+    adapters show them, the library never prints.  `choice` says which model scored the
+    store and why (`ModelChoice`: name, reason, inner AUC per candidate, strength,
+    calibration shift); None when the scorecard stood in.
     """
 
     frame: pd.DataFrame
     model: str
     warnings: list[str] = field(default_factory=list)
     info: dict[str, Any] = field(default_factory=dict)
+    choice: ModelChoice | None = None
 
 
 def _driver_names(groups: dict[str, list[str]]) -> dict[str, str]:
@@ -75,26 +79,6 @@ def _top_drivers(contrib: pd.DataFrame, names: dict[str, str], k: int = 3) -> li
         order = np.argsort(-row)[:k]
         out.append("; ".join(f"{cols[i]} ({row[i]:+.2f})" for i in order if row[i] > 0))
     return out
-
-
-def _choose(X: pd.DataFrame, y: np.ndarray, dates: pd.Series) -> tuple[str, dict[str, float]]:
-    """logistic or gbt by AUC on the last quarter of training dates (ties -> logistic)."""
-    ds = sorted(set(dates))
-    split = ds[int(len(ds) * 0.75)] if len(ds) >= 4 else None
-    if split is None:
-        return "logistic", {}
-    tr = (dates < split).to_numpy()
-    va = ~tr
-    if y[tr].sum() < 10 or y[va].sum() == 0 or y[va].sum() == va.sum():
-        return "logistic", {}
-    probs = {
-        n: make_model(n).fit(X[tr], y[tr]).predict_proba(X[va])[:, 1] for n in ("logistic", "gbt")
-    }
-    probs["ensemble"] = (probs["logistic"] + probs["gbt"]) / 2
-    aucs = {n: float(roc_auc_score(y[va], p)) for n, p in probs.items()}
-    # The logistic model is the easiest to explain: others must beat it clearly.
-    best = max(aucs, key=aucs.get)  # type: ignore[arg-type]
-    return (best if aucs[best] > aucs["logistic"] + 0.01 else "logistic"), aucs
 
 
 def predict(
@@ -118,7 +102,10 @@ def predict(
     to `as_of`: ``lifetime_source`` says which) and ``cltv = mrr x gross_margin x
     lifetime`` (`gross_margin` in (0, 1], default 1: revenue CLTV).
 
-    `model` is one of `MODELS` ('auto' picks logistic or gbt by validation AUC).
+    `model` is one of `MODELS`: 'auto' lets an inner out-of-time validation on the training
+    window pick among compact and all-metrics logistic, boosting and ensemble models
+    (predict/selection.py) and re-anchors its probabilities on the latest resolved window;
+    `Prediction.choice` says which won and why.
     Raises NotEnoughData when `as_of` is outside the data's range and NotEnoughOutcomes when
     fewer than `min_outcomes` churned observations are available to train on.  With
     `fallback`, too few outcomes is not an error: the scorecard's scores stand in
@@ -235,18 +222,25 @@ def _predict(
         )
     X = f[panel.features]
     Xtr, now = X[train], (f["as_of"] == as_of).to_numpy()
-    aucs: dict[str, float] = {}
-    if model == "auto":
-        model, aucs = _choose(Xtr, y, f.loc[train, "as_of"])
     lr = ChurnLogit().fit(Xtr, y)
-    gbt = ChurnGBT().fit(Xtr, y) if model in ("gbt", "ensemble") else None
-    p = lr.predict_proba(X[now])[:, 1]
     contrib = lr.contributions(X[now])
-    if gbt is not None:
-        pg = gbt.predict_proba(X[now])[:, 1]
-        p = pg if model == "gbt" else (p + pg) / 2
-        if model == "gbt":
-            contrib = gbt.contributions(X[now], lr.groups)
+    base_rate = float(y.mean())
+    if model == "auto":
+        auto = ChurnAuto(horizon_days=horizon_days).fit(Xtr, y, dates=f.loc[train, "as_of"])
+        choice = auto.choice_
+        p = auto.predict_proba(X[now])[:, 1]
+        # The health score is risk relative to the base rate: the same re-anchoring for both.
+        base_rate = float(shift_probabilities(np.array([base_rate]), choice.calibration_shift)[0])
+        model = choice.name
+    else:
+        choice = ModelChoice(model, f"{model}: asked for (model={model!r}), not validated")
+        gbt = ChurnGBT().fit(Xtr, y) if model in ("gbt", "ensemble") else None
+        p = lr.predict_proba(X[now])[:, 1]
+        if gbt is not None:
+            pg = gbt.predict_proba(X[now])[:, 1]
+            p = pg if model == "gbt" else (p + pg) / 2
+            if model == "gbt":
+                contrib = gbt.contributions(X[now], lr.groups)
     names = _driver_names(lr.groups)
     dur, ev = survival_targets(f[train], oc)
     months = ChurnSurvival().fit(lr.risk_frame(Xtr), dur, ev).expected_months(lr.risk_frame(X[now]))
@@ -260,12 +254,13 @@ def _predict(
             "model": model,
         }
     )
-    out = _attach_scores(store, out, as_of, scorecard, base_rate=float(y.mean()))
+    out = _attach_scores(store, out, as_of, scorecard, base_rate=base_rate)
     info = {
         "train_rows": int(train.sum()),
         "train_churn": int(y.sum()),
         "feature_source": panel.source,
-        "validation_auc": aucs,
+        "validation_auc": choice.inner_auc_by_candidate,
+        "model_choice": choice.as_dict(),
         "data_range": [str(lo), str(hi)],
         "outcomes_known_until": str(oc.known_until),
     }
@@ -276,6 +271,7 @@ def _predict(
         model,
         [],
         info,
+        choice,
     )
 
 
