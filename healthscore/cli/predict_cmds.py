@@ -28,6 +28,7 @@ from healthscore.cli._common import (
 )
 from healthscore.errors import NotEnoughData, NotEnoughOutcomes
 from healthscore.predict.api import MODELS
+from healthscore.predict.words import MANAGER_COLUMNS, for_managers, score_text
 
 
 class Model(StrEnum):
@@ -48,6 +49,41 @@ def _pct(x: float | None, scale: float = 1.0) -> str:
     if x is None:
         return "n/a"
     return f"{100 * x:.0f} %" if scale == 1.0 else f"{x:.2f}"
+
+
+def _prob(x: Any) -> str:
+    return "n/a" if x is None or x != x else f"{100 * float(x):.1f} %"
+
+
+def _band_mins(hs: Any) -> list[float]:
+    from healthscore.predict.scorecard_bridge import default_bands
+
+    return [lo for _, lo in default_bands(hs.scorecard)]
+
+
+def _for_managers(hs: Any, res: Any) -> Any:
+    """predict's frame as CS managers read it (`words.for_managers`): who the account is,
+    scores floored into their band, and a note where band and probability disagree."""
+    from healthscore.predict.api import model_health
+    from healthscore.predict.scorecard_bridge import default_bands
+    from healthscore.store.queries.ctas import account_facts
+
+    rows, churned = res.info.get("train_rows"), res.info.get("train_churn")
+    base = res.info.get("base_rate") or (churned / rows if rows and churned else None)
+    own = model_health(res.frame["churn_probability"], base) if base else None
+    return for_managers(res.frame, account_facts(hs.store), default_bands(hs.scorecard), base, own)
+
+
+def _choice(res: Any) -> dict[str, str]:
+    """Which model was chosen and why, and how its probabilities were calibrated."""
+    choice = getattr(res, "choice", None)
+    if choice is None:
+        return {}
+    out = {"model_chosen": str(choice.reason)}
+    note = getattr(choice, "calibration_note", None)
+    if note:
+        out["calibration"] = str(note)
+    return out
 
 
 def _warn(lines: list[str]) -> None:
@@ -111,13 +147,22 @@ def predict_cmd(
     except NotEnoughData as exc:
         raise NotEnoughData(f"--as-of: {exc}") from None
     _warn(res.warnings)
+    frame = _for_managers(hs, res)
     if fmt is OutputFormat.table:
-        emit(res.frame.to_dict("records"), fmt, title=f"Churn risk as of {as_of}")
+        shown = [c for c in (*MANAGER_COLUMNS, "expected_months_to_churn") if c in frame]
+        table = frame[shown].assign(
+            health_score=[score_text(v, _band_mins(hs)) for v in frame["health_score"]],
+            churn_probability=[_prob(v) for v in frame["churn_probability"]],
+        )
+        emit(table.to_dict("records"), fmt, title=f"Churn risk as of {as_of}")
     elif fmt is OutputFormat.json:
-        write_text(output, res.frame.to_json(orient="records", indent=2) + "\n")
+        choice = _choice(res)
+        if choice:  # which model scored the rows and why, with each row
+            frame = frame.assign(**choice)
+        write_text(output, frame.to_json(orient="records", indent=2) + "\n")
     else:
-        write_text(output, res.frame.to_csv(index=False))
-    counts = res.frame["band"].value_counts().to_dict()
+        write_text(output, frame.to_csv(index=False))
+    counts = frame["band"].value_counts().to_dict()
     where = "standard output" if output == STDOUT else str(output)
     err.print(
         f"wrote {len(res.frame)} accounts to {where} (model: {res.model}; bands: "
@@ -125,6 +170,8 @@ def predict_cmd(
         + ")",
         highlight=False,
     )
+    for key, text in _choice(res).items():
+        err.print(f"{key.replace('_', ' ')}: {text}", highlight=False, markup=False)
 
 
 @app.command("backtest")
@@ -174,11 +221,28 @@ def backtest_cmd(
     if fmt is OutputFormat.csv:
         emit(rows, fmt)
         return
-    for r in res.summary["methods"].values():
+    s = res.summary
+    for line in s.get("headline", []):
+        out.print(line, highlight=False)
+    d = s["data"]
+    out.print(
+        f"{d['churn_events']} churns known up to {d['outcomes_known_until']} "
+        f"({d.get('billing_reason') or 'from the subscriptions'}); data {d['start']} to "
+        f"{d['end']}, {len(s['folds'])} cut-offs, {s['horizon_days']}-day horizon.",
+        highlight=False,
+        markup=False,
+    )
+    for r in s["methods"].values():
         auc = "n/a" if r["auc"] is None else f"{r['auc']:.3f}"
         lift = "n/a" if r["top_decile_lift"] is None else f"{r['top_decile_lift']:.2f}"
-        out.print(f"{r['label']:<40} AUC {auc}  top-decile lift {lift}", highlight=False)
-    out.print(res.summary["verdict"], highlight=False)
+        out.print(f"{r['label']:<48} AUC {auc}  top-decile lift {lift}", highlight=False)
+    for f in s["folds"]:
+        if f.get("model_choice"):
+            why = f["model_choice"].get("reason", "")
+            out.print(
+                f"model chosen at cut-off {f['cutoff']}: {why}", highlight=False, markup=False
+            )
+    out.print(s["verdict"], highlight=False)
 
 
 @scorecard_app.command("suggest")
@@ -261,12 +325,23 @@ def insights_cmd(
 def _print_insights(res: dict[str, Any]) -> None:
     mc = res["metric_cohorts"]
     if mc["available"]:
+        out.print(
+            f"{res['horizon_days']}-day churn % by decile of each metric, lowest values first "
+            f"(overall {100 * mc['overall_churn_rate']:.1f} %):",
+            highlight=False,
+        )
+        labels = mc.get("labels", {})
         for m, rows in list(mc["metrics"].items())[:5]:
             rates = ", ".join(f"{100 * c['churn_rate']:.1f}" for c in rows)
-            out.print(f"{m}: churn % by decile {rates}", highlight=False)
-    for key in ("time_to_first_value", "nps_vs_advocacy", "csm_touch_cadence"):
+            out.print(f"  {labels.get(m, m)}: {rates}", highlight=False, markup=False)
+    titles = {
+        "time_to_first_value": "time to first value",
+        "nps_vs_advocacy": "NPS against advocacy",
+        "csm_touch_cadence": "CSM touch cadence",
+    }
+    for key, title in titles.items():
         if not res[key]["available"]:
-            out.print(f"{key}: not available: {res[key]['reason']}", highlight=False)
+            out.print(f"{title}: not available: {res[key]['reason']}", highlight=False)
     ttfv = res["time_to_first_value"]
     if ttfv["available"]:
         buckets = "; ".join(

@@ -29,6 +29,7 @@ from healthscore.cli._common import (
     write_text,
 )
 from healthscore.errors import HealthscoreError, NotEnoughData
+from healthscore.predict.words import score_text
 from healthscore.scoring.accounts import ACCOUNT_COLUMNS, SORT_KEYS
 
 
@@ -59,6 +60,15 @@ def _every(value: str) -> int:
             f"{value!r}: use a number of days like 7d or weeks like 2w", param_hint="--every"
         )
     return int(m.group(1)) * (7 if m.group(2) == "w" else 1)
+
+
+def _band_mins(hs: Any) -> list[float] | None:
+    """The configured scorecard's band thresholds (None when it cannot be read): they say
+    whether a displayed score needs a decimal to stay inside its band."""
+    try:
+        return [float(b.min) for b in hs.scorecard.bands]
+    except HealthscoreError:
+        return None
 
 
 def _num(x: Any, digits: int = 0) -> str:
@@ -216,8 +226,9 @@ def explain_cmd(
     """
     from healthscore.scoring import explain_account as explain
 
+    hs = current_app(ctx, db=db)
     try:
-        ex = explain(current_app(ctx, db=db).store, account, as_of)
+        ex = explain(hs.store, account, as_of)
     except NotEnoughData as exc:  # the core says it in words; here the command can be named
         when = f" --as-of {as_of}" if as_of else ""
         raise NotEnoughData(f"{exc}: `healthscore score{when}`") from None
@@ -233,7 +244,8 @@ def explain_cmd(
             emit(rows, fmt)
         return
     name = ex.account.get("name") or ex.account_id
-    score = "not scored" if ex.score is None else f"{ex.score:.0f} {ex.band}"
+    mins = _band_mins(hs)
+    score = "not scored" if ex.score is None else f"{score_text(ex.score, mins)} {ex.band}"
     # Names and ids are user text: styled pieces, never markup.
     out.print(
         Text.assemble(
@@ -246,7 +258,7 @@ def explain_cmd(
     )
     out.print(f"  {ex.confidence_note}", highlight=False)
     if ex.previous_as_of is not None:
-        prev = "not scored" if ex.previous_score is None else f"{ex.previous_score:.0f}"
+        prev = "not scored" if ex.previous_score is None else score_text(ex.previous_score, mins)
         out.print(f"  previous snapshot {ex.previous_as_of}: {prev}", highlight=False)
     life = ex.lifetime
     if life.get("cltv") is not None:
@@ -320,8 +332,9 @@ def accounts_cmd(
     from healthscore.scoring import list_accounts
     from healthscore.scoring.accounts import UNSCORED, trend_arrow
 
+    hs = current_app(ctx, db=db)
     rows = list_accounts(
-        current_app(ctx, db=db).store,
+        hs.store,
         as_of,
         band=band,
         segment=segment,
@@ -344,12 +357,13 @@ def accounts_cmd(
     if not rows:
         err.print("no account matches these filters")
         return
+    mins = _band_mins(hs)
     table = [
         {
             "account": r["account_id"],
             "name": r["name"] or "",
             "segment": r["segment"] or "",
-            "score": "—" if r["score"] is None else f"{r['score']:.0f}",
+            "score": score_text(r["score"], mins),
             "band": r["band"] or UNSCORED,
             "7d": trend_arrow(r["trend_7d"]),
             "30d": trend_arrow(r["trend_30d"]),

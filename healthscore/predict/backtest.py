@@ -37,13 +37,14 @@ from healthscore.predict.outcomes import Outcomes, derive_outcomes
 from healthscore.predict.scorecard_bridge import scorecard_scores
 from healthscore.store.queries import account_segments
 
-__all__ = ["BacktestResult", "choose_cutoffs", "run_backtest"]
+__all__ = ["BacktestResult", "choose_cutoffs", "headline", "red_threshold_for", "run_backtest"]
 
 METHOD_LABELS = {
     "scorecard": "configured scorecard",
     "logistic": "learned logistic model",
     "gbt": "learned gradient-boosting model",
     "ensemble": "learned ensemble (logistic + boosting)",
+    "auto": "self-chosen model (inner out-of-time validation)",
     "baseline": "days since last activity",
 }
 
@@ -104,7 +105,7 @@ def run_backtest(
     grace_days: int = 7,
     n_folds: int = 3,
     capacity: int = 25,
-    models: tuple[str, ...] = ("logistic", "gbt", "ensemble"),
+    models: tuple[str, ...] = ("auto", "logistic", "gbt", "ensemble"),
     min_outcomes: int = 30,
     red_share: float = 0.1,
     scorecard: Any = None,
@@ -140,13 +141,20 @@ def run_backtest(
         part["fold"] = str(c)
         part["risk_baseline"] = f.loc[te, BASELINE].to_numpy()
         fitted: dict[str, Any] = {}
+        choices: dict[str, dict[str, Any]] = {}
         for name in models:
             if name == "ensemble" and {"logistic", "gbt"} <= set(fitted):
                 p = (part["prob_logistic"] + part["prob_gbt"]).to_numpy() / 2
                 part[f"risk_{name}"] = p
                 part[f"prob_{name}"] = p
                 continue
-            m = make_model(name).fit(X[tr], ytr)
+            if name == "auto":  # chooses its model on the training rows' own dates
+                from healthscore.predict.selection import ChurnAuto
+
+                m = ChurnAuto(horizon_days=horizon_days).fit(X[tr], ytr, dates=f.loc[tr, "as_of"])
+                choices[str(c)] = m.choice_.as_dict()
+            else:
+                m = make_model(name).fit(X[tr], ytr)
             fitted[name] = m
             p = m.predict_proba(X[te])[:, 1]
             part[f"risk_{name}"] = p
@@ -159,6 +167,7 @@ def run_backtest(
                 "train_churn": int(ytr.sum()),
                 "test_rows": int(te.sum()),
                 "test_churn": int(part["y"].sum()),
+                **({"model_choice": choices[str(c)]} if str(c) in choices else {}),
             }
         )
         if "logistic" in fitted:
@@ -209,6 +218,7 @@ def run_backtest(
             "end": str(full.data_end),
             "outcomes_known_until": str(full.known_until),
             "churn_events": len(full.of("churn")),
+            "billing_reason": full.billing_reason,
         },
         survival=_survival_summary(surv),
         expansion=_expansion(store, panel, full, cutoffs, horizon_days, grace_days, min_outcomes),
@@ -219,7 +229,11 @@ def run_backtest(
             else f"the riskiest {red_share:.0%} of accounts on each observation date"
         ),
     )
+    if "scorecard" in methods:
+        bands = _bands(scorecard)
+        summary["red_threshold"] = bands[1][1] if len(bands) > 1 else None
     summary["verdict"] = verdict(summary)
+    summary["headline"] = headline(summary, pred, scorecard)
     return BacktestResult(summary, pred)
 
 
@@ -382,3 +396,100 @@ def verdict(summary: dict[str, Any]) -> str:
             f"'days since last activity' by {diff:+.2f} AUC."
         )
     return text[0].upper() + text[1:]
+
+
+def red_threshold_for(
+    score: np.ndarray, dates: np.ndarray, capacity: int, upper: float = 100.0
+) -> float | None:
+    """The highest whole-number red threshold (red = score below it) at which the red band
+    holds no more than `capacity` accounts on an average observation date (a week).
+
+    None when even a threshold of 1 puts more than `capacity` accounts in red."""
+    ok = np.isfinite(score)
+    score, dates = score[ok], dates[ok]
+    n_dates = max(len(np.unique(dates)), 1)
+    best = None
+    for t in range(1, int(upper) + 1):
+        if (score < t).sum() / n_dates <= capacity:
+            best = float(t)
+        else:
+            break
+    return best
+
+
+def _recall_at_capacity(y: np.ndarray, risk: np.ndarray, dates: np.ndarray, k: int) -> float:
+    """Share of churned observations among the `k` riskiest accounts of their date."""
+    hit = 0
+    for d in np.unique(dates):
+        idx = np.flatnonzero(dates == d)
+        top = idx[np.argsort(-risk[idx], kind="stable")[:k]]
+        hit += int(y[top].sum())
+    return hit / max(int(y.sum()), 1)
+
+
+def headline(summary: dict[str, Any], pred: pd.DataFrame, scorecard: Any = None) -> list[str]:
+    """Two or three short sentences that open the report: what the score catches, what it
+    costs in false alarms, and what to change for the team's weekly capacity."""
+    ms = summary["methods"]
+    cap = int(summary["capacity"])
+    horizon = summary["horizon_days"]
+    y = pred["y"].to_numpy()
+    dates = pred["as_of"].astype(str).to_numpy()
+    n_dates = max(len(np.unique(dates)), 1)
+    learned = [m for m in ms if m not in ("scorecard", "baseline") and ms[m]["auc"] is not None]
+    best = max(learned, key=lambda m: ms[m]["auc"]) if learned else None
+    out: list[str] = []
+    if "scorecard" in ms:
+        r = ms["scorecard"]
+        worst = _worst_band(scorecard)
+        per_week = float(r["red_share"] or 0) * len(y) / n_dates
+        out.append(
+            f"The {worst} band of your scorecard catches {_pct(r['red_recall'])} of the "
+            f"accounts that churned within {horizon} days, with about {per_week:.0f} "
+            f"{worst} accounts a week."
+        )
+        if r["over_servicing_rate"] is not None:
+            alarms = r["over_servicing_rate"]
+            out.append(
+                f"{_pct(alarms)} of them were false alarms: about {round(10 * alarms)} in "
+                f"every 10 {worst} accounts did not churn."
+            )
+        score = pred["scorecard_score"].to_numpy(dtype=float)
+        bands = _bands(scorecard)
+        red_min = bands[1][1] if len(bands) > 1 else 100.0
+        t = red_threshold_for(score, dates, cap)
+        if t is not None and int(t) != int(red_min):
+            caught = float(y[score < t].sum() / max(y.sum(), 1))
+            verb = "Raise" if t > red_min else "Lower"
+            out.append(
+                f"{verb} {worst} to {t:.0f} (now {red_min:g}) to work {cap} accounts a week "
+                f"and still catch {_pct(caught)} of churners."
+            )
+        elif best is not None:
+            risk = pred[f"risk_{best}"].to_numpy(dtype=float)
+            caught = _recall_at_capacity(y, risk, dates, cap)
+            out.append(
+                f"Working the {cap} riskiest accounts a week by the {ms[best]['label']} "
+                f"would catch {_pct(caught)} of churners."
+            )
+    elif best is not None:
+        risk = pred[f"risk_{best}"].to_numpy(dtype=float)
+        caught = _recall_at_capacity(y, risk, dates, cap)
+        prec = ms[best]["precision_at_capacity"]
+        out.append(
+            f"Working the {cap} riskiest accounts a week by the {ms[best]['label']} catches "
+            f"{_pct(caught)} of the accounts that churned within {horizon} days."
+        )
+        if prec is not None:
+            out.append(f"{_pct(1 - prec)} of those {cap} were false alarms (they did not churn).")
+        out.append(
+            "Configure a scorecard (healthscore scorecard suggest) to give CSMs bands they "
+            "can read."
+        )
+    return out
+
+
+def _bands(scorecard: Any) -> list[tuple[str, float]]:
+    from healthscore.predict.scorecard_bridge import default_bands
+
+    return default_bands(scorecard)

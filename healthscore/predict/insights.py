@@ -65,15 +65,35 @@ def compute_insights(
                 rates = [x["churn_rate"] for x in c]
                 spread[m] = max(rates) - min(rates)
         top = sorted(spread, key=spread.get, reverse=True)[:max_metrics]  # type: ignore[arg-type]
+        info = _catalogue(store)
         out["metric_cohorts"] = {
             "available": bool(top),
             "overall_churn_rate": float(y.mean()),
             "metrics": {m: cohorts[m] for m in top},
+            "labels": {m: metric_label(m, info) for m in top},
+            "units": {m: info.get(m, ("", ""))[1] for m in top},
         }
     out["time_to_first_value"] = _ttfv(store, oc)
     out["nps_vs_advocacy"] = _nps_advocacy(store)
     out["csm_touch_cadence"] = csm_cadence(store, oc)
     return out
+
+
+def _catalogue(store: Any) -> dict[str, tuple[str, str]]:
+    """metric -> (label, unit) from the metric catalogue of this store."""
+    from healthscore.metrics import metric_catalog
+
+    return {m.name: (m.label, m.unit) for m in metric_catalog(store.ibis())}
+
+
+def metric_label(metric: str, catalogue: dict[str, tuple[str, str]]) -> str:
+    """A metric's label as people read it; a metric the catalogue lacks (a missing-data
+    flag, a custom column) in words made from its name."""
+    if metric in catalogue:
+        return catalogue[metric][0]
+    if metric.startswith("missing:"):
+        return f"{metric_label(metric.removeprefix('missing:'), catalogue)}: no data"
+    return metric.replace("_", " ").capitalize()
 
 
 def _account_outcomes(store: Any, oc: Any) -> pd.DataFrame:
@@ -141,6 +161,16 @@ def _nps_advocacy(store: Any) -> dict[str, Any]:
     nps = latest_nps(store)
     if nps.empty:
         return {"available": False, "reason": "the store holds no NPS responses"}
+    if not row_count(store, "advocacy"):
+        # No advocacy rows means nobody recorded referrals, not that promoters never refer.
+        return {
+            "available": False,
+            "reason": (
+                f"{int((nps['nps'] >= 9).sum())} accounts are promoters, but no advocacy "
+                "data (referrals, reviews, case studies) was imported, so whether they "
+                "advocate is unknown; import it with `healthscore import advocacy FILE`"
+            ),
+        }
     adv = advocacy_counts(store)
     df = nps.merge(adv, on="account_id", how="left").fillna({"n": 0, "referrals": 0})
     df["group"] = pd.cut(df["nps"], [-1, 6, 8, 10], labels=["detractor", "passive", "promoter"])
@@ -224,7 +254,7 @@ padding:3px 6px}table{border-collapse:collapse;margin-bottom:1em}</style></head>
 <h2>Churn rate by metric cohort ({{ r.horizon_days }}-day churn)</h2>
 {% if r.metric_cohorts.available %}<p>Overall churn rate {{ "%.1f"|format(100 * r.metric_cohorts.overall_churn_rate) }} %.
 Metrics with the widest spread between deciles first.</p>
-{% for m, rows in r.metric_cohorts.metrics.items() %}<h3>{{ m }}</h3><table><tr><th>decile</th><th>range</th><th>churn rate</th><th>n</th></tr>
+{% for m, rows in r.metric_cohorts.metrics.items() %}<h3>{{ r.metric_cohorts.labels[m] }}</h3><table><tr><th>decile</th><th>range</th><th>churn rate</th><th>n</th></tr>
 {% for c in rows %}<tr><td>{{ c.cohort }}</td><td>{{ "%.3g"|format(c.lo) }} - {{ "%.3g"|format(c.hi) }}</td>
 <td>{{ "%.1f"|format(100 * c.churn_rate) }} %</td><td>{{ c.n }}</td></tr>{% endfor %}</table>{% endfor %}
 {% else %}<p>{{ r.metric_cohorts.reason }}</p>{% endif %}

@@ -18,13 +18,16 @@ _TEMPLATE = """<!doctype html>
 <html><head><meta charset="utf-8"><title>healthscore backtest</title>
 <style>body{font-family:sans-serif;max-width:1000px;margin:2em auto;color:#222}
 table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:4px 8px;text-align:right}
-th:first-child,td:first-child{text-align:left}.verdict{font-size:1.2em;background:#f4f4f4;padding:1em}
+th:first-child,td:first-child{text-align:left}.verdict{background:#f4f4f4;padding:1em}
+.headline{font-size:1.25em;border-left:6px solid #1f6feb;padding:0 1em;margin:1em 0}
 img{max-width:100%}</style></head><body>
 <h1>Does the health score predict churn?</h1>
+{% if s.headline %}<div class="headline">{% for line in s.headline %}<p>{{ line }}</p>{% endfor %}</div>{% endif %}
+{% if choices %}<p>Model chosen: {% for c in choices %}{{ c }}{% if not loop.last %}<br>{% endif %}{% endfor %}</p>{% endif %}
 <p class="verdict">{{ s.verdict }}</p>
 <p>Out-of-time backtest, {{ s.horizon_days }}-day churn horizon, {{ s.folds|length }} cut-offs;
 data {{ s.data.start }} to {{ s.data.end }} (outcomes known until {{ s.data.outcomes_known_until }},
-{{ s.data.churn_events }} churn events). Red band: {{ s.red_definition }}.
+{{ s.data.churn_events }} churn events; {{ s.data.billing_reason }}). Red band: {{ s.red_definition }}.
 Features: {{ s.feature_source }} ({{ s.n_features }}).</p>
 <h2>Summary</h2>
 <table><tr><th>method</th><th>ROC AUC</th><th>top-decile lift</th><th>churners caught (red)</th>
@@ -94,16 +97,7 @@ def _charts(res: BacktestResult) -> list[tuple[str, str]]:
     )
     ax.legend()
     out.append(("Reliability curve", _png(fig)))
-    methods = list(s["methods"])
-    fig, axes = plt.subplots(1, len(methods), figsize=(4 * len(methods), 3.2))
-    for ax, m in zip(np.atleast_1d(axes), methods, strict=True):
-        risk = pred[f"risk_{m}"].to_numpy(dtype=float)
-        ax.hist(risk[y == 0], bins=30, alpha=0.6, density=True, label="retained")
-        ax.hist(risk[y == 1], bins=30, alpha=0.6, density=True, label="churned")
-        ax.set_title(s["methods"][m]["label"], fontsize=9)
-        ax.set_xlabel("risk (100 - score for the scorecard)")
-    np.atleast_1d(axes)[0].legend()
-    out.append(("Risk distributions: churned vs retained", _png(fig)))
+    out.append(("Risk distributions: churned vs retained", _histograms(res)))
     fig, ax = plt.subplots(figsize=(7, 4))
     for r in s["methods"].values():
         if r["lead_time"]:
@@ -119,12 +113,87 @@ def _charts(res: BacktestResult) -> list[tuple[str, str]]:
     return out
 
 
+# What each method's risk is, in the unit a reader knows.
+_AXES = {
+    "scorecard": "health score (lower = riskier)",
+    "baseline": "days since last activity",
+}
+
+
+def _histograms(res: BacktestResult) -> str:
+    return _png(_histogram_figure(res))
+
+
+def _histogram_figure(res: BacktestResult) -> Any:
+    """One panel per method, two a row: the share of retained and of churned observations
+    per bin, in the method's own unit (the scorecard's score with its red threshold, days,
+    churn probability in %), each class summing to 100 %, so the panels can be read."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    s, pred = res.summary, res.predictions
+    y = pred["y"].to_numpy()
+    methods = list(s["methods"])
+    cols = 2 if len(methods) > 1 else 1
+    rows = -(-len(methods) // cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(5.5 * cols, 3.4 * rows), squeeze=False)
+    for ax, m in zip(axes.flat, methods, strict=False):
+        r = s["methods"][m]
+        if m == "scorecard":
+            x = 100 - pred["risk_scorecard"].to_numpy(dtype=float)
+            lo, hi = 0.0, 100.0
+        elif m == "baseline":
+            x = pred["risk_baseline"].to_numpy(dtype=float)
+            lo, hi = 0.0, max(float(np.nanpercentile(x, 99)), 1.0)
+        else:
+            x = 100 * pred[f"risk_{m}"].to_numpy(dtype=float)
+            lo, hi = 0.0, max(float(np.nanpercentile(x, 99)), 1.0)
+        bins = np.linspace(lo, hi, 26)
+        for cls, name, colour in ((0, "retained", "#4c78a8"), (1, "churned", "#e45756")):
+            v = np.clip(x[(y == cls) & np.isfinite(x)], lo, hi)
+            if len(v):
+                ax.hist(
+                    v,
+                    bins=bins,
+                    weights=np.full(len(v), 100 / len(v)),
+                    histtype="step",
+                    linewidth=2,
+                    color=colour,
+                    label=f"{name} ({len(v):,})",
+                )
+        if m == "scorecard" and s.get("red_threshold") is not None:
+            ax.axvline(s["red_threshold"], color="grey", ls="--", lw=1)
+        auc = "n/a" if r["auc"] is None else f"{r['auc']:.2f}"
+        ax.set_title(f"{r['label']} (AUC {auc})", fontsize=10)
+        ax.set_xlabel(_AXES.get(m, "churn probability (%)"), fontsize=9)
+        ax.set_ylabel("% of observations", fontsize=9)
+        ax.legend(fontsize=8, frameon=False)
+        ax.grid(axis="y", color="#eee")
+    for ax in list(axes.flat)[len(methods) :]:
+        ax.set_visible(False)
+    fig.tight_layout()
+    return fig
+
+
+def _choices(res: BacktestResult) -> list[str]:
+    """'cut-off C: <why that model>' for each fold where the self-choosing model ran."""
+    out = []
+    for f in res.summary.get("folds", []):
+        c = f.get("model_choice")
+        if c and c.get("reason"):
+            out.append(f"cut-off {f['cutoff']}: {c['reason']}")
+    return out
+
+
 def render_backtest_html(res: BacktestResult, path: str | Path) -> Path:
     """Write the HTML report and return its path."""
     env = jinja2.Environment(autoescape=True)
     html = env.from_string(_TEMPLATE).render(
         s=res.summary,
         charts=_charts(res),
+        choices=_choices(res),
         f=lambda x, d: "n/a" if x is None else f"{x:.{d}f}",
         p=lambda x: "n/a" if x is None else f"{100 * x:.0f} %",
     )

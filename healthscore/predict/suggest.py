@@ -22,7 +22,7 @@ from healthscore.predict.models import ChurnLogit
 from healthscore.predict.outcomes import derive_outcomes
 from healthscore.predict.scorecard_bridge import default_bands
 
-__all__ = ["Suggestion", "suggest_scorecard", "suggest_with_backtests"]
+__all__ = ["Suggestion", "group_name", "suggest_scorecard", "suggest_with_backtests"]
 
 
 @dataclass
@@ -110,6 +110,7 @@ def suggest_scorecard(
         )
     model = ChurnLogit().fit(f.loc[tr, panel.features], y)
     known = metric_directions(store)
+    catalogue = _catalogue(store)
     groups = []
     coefs = model.coef_.drop([g for g in model.coef_.index if g.startswith("missing:")])
     total = float(coefs.abs().sum()) or 1.0
@@ -126,20 +127,25 @@ def suggest_scorecard(
             measures.append(
                 {
                     "metric": m,
+                    "name": catalogue[m].label if m in catalogue else m,
                     "normalize": {"method": "percentile"},
                     "direction": "lower_is_better" if risk_up > 0 else "higher_is_better",
                 }
             )
         groups.append(
             {
-                "name": g.removeprefix("group:"),
+                "name": group_name(g.removeprefix("group:"), members, catalogue),
                 "weight": weight,
                 "description": (
-                    f"learned: +1 sd of this group changes churn log-odds by {coef:+.2f}"
+                    f"learned from churn history: one standard deviation the risky way "
+                    f"multiplies the odds of churn by {np.exp(abs(coef)):.2f} "
+                    f"(log-odds {coef:+.2f} per sd of the group score)"
                 ),
                 "measures": measures,
             }
         )
+        _unique_names(measures)
+    _unique_names(groups)
     kept = sum(g["weight"] for g in groups) or 1.0
     for g in groups:  # weights of the groups the scorecard can use sum to 100
         g["weight"] = round(100 * g["weight"] / kept, 1)
@@ -162,6 +168,33 @@ def suggest_scorecard(
         card["bands"] = [{"name": n, "min": m} for n, m in _cuts(scores, names, red_share)]
         text = yaml.safe_dump(card, sort_keys=False, allow_unicode=True)
     return text, model
+
+
+def _catalogue(store: Any) -> dict[str, Any]:
+    from healthscore.metrics import metric_catalog
+
+    return {m.name: m for m in metric_catalog(store.ibis())}
+
+
+def group_name(lead: str, members: list[str], catalogue: dict[str, Any]) -> str:
+    """A suggested group's name as people read it: its family and its lead metric's label,
+    e.g. "Usage: Active users per seat, last 28 days (and 2 related)"."""
+    info = catalogue.get(lead) or (catalogue.get(members[0]) if members else None)
+    if info is None:
+        return lead.replace("_", " ").capitalize()
+    others = len([m for m in members if m != info.name])
+    more = f" (and {others} related)" if others else ""
+    return f"{info.group.capitalize()}: {info.label}{more}"
+
+
+def _unique_names(groups: list[dict[str, Any]]) -> None:
+    """Groups (or measures) with the same label keep distinct names: a scorecard needs it."""
+    seen: dict[str, int] = {}
+    for g in groups:
+        n = seen.get(g["name"], 0)
+        seen[g["name"]] = n + 1
+        if n:
+            g["name"] = f"{g['name']} #{n + 1}"
 
 
 def _scored(store: Any, text: str, dates: list[dt.date]) -> pd.Series | None:

@@ -9,12 +9,21 @@ from the metric catalogue and told by that metric's value on the date against it
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 
-__all__ = ["describe_change", "driver_sentences", "format_value"]
+__all__ = [
+    "MANAGER_COLUMNS",
+    "band_notes",
+    "consistent_scores",
+    "describe_change",
+    "driver_sentences",
+    "for_managers",
+    "format_value",
+    "score_text",
+]
 
 _PERCENT_UNITS = {"share", "ratio"}
 
@@ -94,3 +103,119 @@ def driver_sentences(
             parts.append(text)
         out.append("; ".join(parts))
     return out
+
+
+def score_text(score: float | None, band_mins: Sequence[float] | None = None) -> str:
+    """A health score as displayed: floored, never rounded up into the next band.
+
+    Rounding 59.83 gives "60" next to the band red (red = below 60). Flooring to the digits
+    shown keeps the displayed number inside its band: whole numbers when every band
+    threshold is a whole number (or none is known), one decimal otherwise.
+    """
+    if score is None or (isinstance(score, float) and math.isnan(score)):
+        return "—"
+    digits = 0 if all(float(m).is_integer() for m in band_mins or ()) else 1
+    scale = 10**digits
+    # A float's noise (59.99999999) must not drop a whole point; 1e-9 absorbs it.
+    value = math.floor(float(score) * scale + 1e-9) / scale
+    return f"{value:.{digits}f}"
+
+
+def consistent_scores(
+    scores: pd.Series, bands: pd.Series, band_mins: Mapping[str, float]
+) -> pd.Series:
+    """`scores` (already rounded to one decimal) floored back into their `bands`.
+
+    A score of 59.96 in red (below 60) rounds to 60.0, the first value of yellow; the
+    highest one-decimal value inside red is 59.9.  `band_mins` maps band -> its min; the
+    next band's min is the upper bound."""
+    order = sorted(band_mins.items(), key=lambda kv: kv[1])
+    upper = {name: order[i + 1][1] for i, (name, _) in enumerate(order[:-1])}
+    top = bands.map(upper).astype(float)
+    s = scores.astype(float)
+    over = s.notna() & top.notna() & (s >= top)
+    return s.where(~over, np.floor(top * 10 - 1e-6) / 10)
+
+
+def band_notes(
+    frame: pd.DataFrame,
+    model_scores: Sequence[float],
+    base_rate: float,
+    bands: Sequence[tuple[str, float]],
+) -> list[str]:
+    """Why an account's band and its churn probability may tell different stories.
+
+    The band comes from the scorecard where it scores the account; the probability from
+    the churn model.  Where the band the model alone would give differs, say so, with the
+    risk against the portfolio's average, instead of leaving the contradiction unexplained.
+    `model_scores` are the model's own health scores of the rows (`api.model_health`).
+    """
+    from healthscore.predict.scorecard_bridge import band_of
+
+    out = []
+    rank = {name: i for i, (name, _) in enumerate(bands)}
+    for r, own in zip(frame.itertuples(index=False), model_scores, strict=True):
+        p = getattr(r, "churn_probability", float("nan"))
+        source = getattr(r, "score_source", "")
+        if p is None or (isinstance(p, float) and math.isnan(p)) or source != "scorecard":
+            out.append("")
+            continue
+        implied = band_of(float(own), list(bands))
+        if implied == r.band:
+            out.append("")
+            continue
+        times = p / max(base_rate, 1e-9)
+        worse = rank.get(implied, 0) < rank.get(str(r.band), 0)
+        out.append(
+            f"band {r.band} from the scorecard (score {score_text(r.health_score)}); the churn "
+            f"model puts it at {times:.1f}x the average risk, which alone would be "
+            f"{implied}" + (": check its drivers" if worse else "")
+        )
+    return out
+
+
+# predict's columns for people, in order; the model's own columns follow.
+MANAGER_COLUMNS = [
+    "account_id",
+    "name",
+    "segment",
+    "arr",
+    "owner",
+    "band",
+    "health_score",
+    "churn_probability",
+    "band_note",
+    "risk_in_words",
+]
+
+
+def for_managers(
+    frame: pd.DataFrame,
+    accounts: pd.DataFrame,
+    bands: Sequence[tuple[str, float]],
+    base_rate: float | None = None,
+    model_scores: Sequence[float] | None = None,
+) -> pd.DataFrame:
+    """predict's frame with who each account is (name, segment, ARR, owner) and a note
+    where band and churn probability disagree, people's columns first.
+
+    `accounts` holds account_id, name, segment, owner, arr; ARR is 12 x the MRR billed on
+    the date where the subscriptions give one, else the accounts' own ARR.  Notes need
+    the training base rate and the model's own scores of the rows."""
+    acc = accounts.assign(account_id=accounts["account_id"].astype(str)).set_index("account_id")
+    ids = frame["account_id"].astype(str)
+    out = frame.copy()
+    for col in ("name", "segment", "owner"):
+        out[col] = ids.map(acc[col]) if col in acc else None
+    billed = 12 * out["mrr"].astype(float) if "mrr" in out else pd.Series(np.nan, out.index)
+    own = ids.map(acc["arr"]).astype(float) if "arr" in acc else np.nan
+    out["arr"] = billed.where(billed > 0, own).round(2)
+    mins = {name: lo for name, lo in bands}
+    if {"health_score", "band"} <= set(out.columns):
+        out["health_score"] = consistent_scores(out["health_score"], out["band"], mins)
+    if base_rate and model_scores is not None:
+        out["band_note"] = band_notes(out, model_scores, base_rate, bands)
+    else:
+        out["band_note"] = ""
+    rest = [c for c in out.columns if c not in MANAGER_COLUMNS]
+    return out[[c for c in MANAGER_COLUMNS if c in out.columns] + rest]

@@ -198,7 +198,7 @@ def test_insights_csv_is_one_key_value_table_of_the_json(demo_db: Path) -> None:
 def test_predict_output_dash_writes_csv_or_json_to_stdout(demo_db: Path, tmp_path: Path) -> None:
     res = ok("predict", "--as-of", "2026-09-30", "--output", "-", "--db", str(demo_db))
     frame = pd.read_csv(io.StringIO(res.stdout))
-    assert list(frame.columns) == COLUMNS and len(frame) > 100
+    assert set(COLUMNS) <= set(frame.columns) and len(frame) > 100
     assert frame["churn_probability"].between(0, 1).all()
     assert "wrote" in res.stderr and "wrote" not in res.stdout
     js = ok("predict", "--as-of", "2026-09-30", "-o", "-", "-f", "json", "--db", str(demo_db))
