@@ -3,17 +3,23 @@
     python benchmarks/engines.py                     # socialnet7 (4.5M events), both engines
     python benchmarks/engines.py --engines postgres  # or spark
     python benchmarks/engines.py --no-metrics        # copies only
+    python benchmarks/engines.py --store /tmp/engines/socialnet7.duckdb   # a store built before
+    python benchmarks/engines.py --engines spark --synthetic 20000000      # Spark at scale
 
-Imports ../shared/data/socialnet7 into benchmarks/_data/socialnet7.duckdb once (reused), then
-prints, per engine:
+Imports ../shared/data/socialnet7 into benchmarks/_data/socialnet7.duckdb once (reused; or
+--store names one), then prints, per engine:
   copy         healthscore's copy_store_to, whole (a fresh engine schema / Parquet folder);
-  floor        PostgreSQL: a plain server-side `COPY … FROM 'file' CSV` of the same rows, from
-               a CSV that DuckDB wrote beforehand (not timed); Spark: `spark.read.parquet` of
+               PostgreSQL's tables are UNLOGGED (the default), and once more logged;
+  floor        PostgreSQL: a plain server-side `COPY … FROM 'file' CSV` of the same rows into
+               an ordinary (logged) table, from a CSV that DuckDB wrote beforehand (not
+               timed), and the same into an UNLOGGED table; Spark: `spark.read.parquet` of
                the same Parquet, counted (so every file is read);
   unchanged    a second copy with nothing imported since (manifest check only);
   append       a copy after one more day of events was imported (only the new rows travel);
   metrics      compute_metrics for one as_of on the engine, and on the embedded store.
-Peak RSS of this process is printed at the end (the copy streams; it never holds a table).
+--synthetic N builds benchmarks/metrics_snapshot.py's synthetic store with N events (1 per
+20 accounts... see there) under /tmp and runs the Spark steps on it.
+Peak RSS of this process and of its children (Spark's JVM) is printed at the end.
 """
 
 from __future__ import annotations
@@ -22,9 +28,10 @@ import argparse
 import datetime as dt
 import os
 import platform
-import resource
+import shutil
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from pathlib import Path
@@ -39,17 +46,75 @@ def clock() -> float:
     return time.perf_counter()
 
 
-def build_store() -> None:
+def load() -> str:
+    return f"load {os.getloadavg()[0]:.1f}"
+
+
+class PeakRss:
+    """Samples the RSS of this process plus its descendants (Spark's JVM) twice a second."""
+
+    def __init__(self) -> None:
+        self.peak = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    @staticmethod
+    def _tree_rss(root: int) -> int:
+        children: dict[int, list[int]] = {}
+        rss: dict[int, int] = {}
+        for entry in os.listdir("/proc"):
+            if not entry.isdigit():
+                continue
+            try:
+                with open(f"/proc/{entry}/stat") as f:
+                    parts = f.read().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            pid, ppid = int(entry), int(parts[1])
+            children.setdefault(ppid, []).append(pid)
+            rss[pid] = int(parts[21]) * os.sysconf("SC_PAGE_SIZE")
+        total, todo = 0, [root]
+        while todo:
+            pid = todo.pop()
+            total += rss.get(pid, 0)
+            todo.extend(children.get(pid, []))
+        return total
+
+    def _run(self) -> None:
+        while not self._stop.wait(0.5):
+            self.peak = max(self.peak, self._tree_rss(os.getpid()))
+
+    def stop(self) -> int:
+        self._stop.set()
+        self._thread.join()
+        return self.peak
+
+
+def build_store(path: Path) -> None:
     from healthscore.ingest import import_churnsim
     from healthscore.store import open_store
 
-    if STORE.exists():
+    if path.exists():
         return
-    STORE.parent.mkdir(parents=True, exist_ok=True)
+    path.parent.mkdir(parents=True, exist_ok=True)
     t = clock()
-    with open_store(STORE) as store:
+    with open_store(path) as store:
         import_churnsim(store, DATA)
-    print(f"built {STORE.name} in {clock() - t:.1f} s")
+    print(f"built {path.name} in {clock() - t:.1f} s")
+
+
+def build_synthetic(n_events: int) -> Path:
+    sys.path.insert(0, str(ROOT))
+    from metrics_snapshot import generate  # type: ignore[import-not-found]
+
+    n_accounts = max(1000, n_events // 1000)
+    path = Path(tempfile.gettempdir()) / "engines" / f"synthetic_{n_events}.duckdb"
+    if not path.exists():
+        t = clock()
+        generate(path, n_accounts, n_events)
+        print(f"built {path.name} ({n_accounts:,} accounts) in {clock() - t:.1f} s")
+    return path
 
 
 def as_of(store) -> dt.date:
@@ -69,19 +134,33 @@ def add_a_day(store) -> int:
     return store.count("events") - before
 
 
-def bench_postgres(work: Path, metrics: bool) -> None:
+def _pg_schema() -> tuple[str, str]:
+    import psycopg
+
+    schema = f"engines_bench_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(PG_URL, autocommit=True) as con:
+        con.execute(f"CREATE SCHEMA {schema}")
+    return schema, f"{PG_URL}{'&' if '?' in PG_URL else '?'}schema={schema}"
+
+
+def _drop(schema: str) -> None:
+    import psycopg
+
+    with psycopg.connect(PG_URL, autocommit=True) as con:
+        con.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+
+
+def bench_postgres(source: Path, work: Path, metrics: bool) -> None:
     import psycopg
 
     from healthscore.metrics import compute_metrics
     from healthscore.store import open_store
     from healthscore.store.engines import connect_engine, copy_store_to
 
-    schema = f"bench_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(PG_URL, autocommit=True) as con:
-        con.execute(f"CREATE SCHEMA {schema}")
-    url = f"{PG_URL}{'&' if '?' in PG_URL else '?'}schema={schema}"
+    schema, url = _pg_schema()
+    logged_schema, logged_url = _pg_schema()
     copy = work / "store.duckdb"
-    copy.write_bytes(STORE.read_bytes())  # the append step writes; keep the cached store as is
+    shutil.copyfile(source, copy)  # the append step writes; keep the cached store as is
     try:
         with open_store(copy) as store:
             n_events = store.count("events")
@@ -89,10 +168,18 @@ def bench_postgres(work: Path, metrics: bool) -> None:
             t = clock()
             report = copy_store_to(backend, store)
             full = clock() - t
-            print(f"postgres copy (whole)      {full:7.2f} s  {report.rows_sent:,} rows")
+            print(f"postgres copy (whole)      {full:7.2f} s  {report.rows_sent:,} rows  {load()}")
             for tc in report.tables:
                 if tc.rows_sent:
                     print(f"    {tc.table:<14} {tc.seconds:7.2f} s  {tc.rows_sent:,} rows")
+            ev = next(tc for tc in report.tables if tc.table == "events")
+
+            logged = connect_engine(logged_url, store)
+            t = clock()
+            copy_store_to(logged, store, ["events"], unlogged=False)
+            ev_logged = clock() - t
+            logged.disconnect()
+            print(f"postgres copy events, logged tables {ev_logged:7.2f} s  {load()}")
 
             # The floor: the same events as CSV (written by DuckDB, not timed), loaded by the
             # server itself with COPY FROM a file.
@@ -103,26 +190,36 @@ def bench_postgres(work: Path, metrics: bool) -> None:
             )
             os.chmod(work, 0o755)
             os.chmod(csv, 0o644)
+            floors = {}
             with psycopg.connect(PG_URL, autocommit=True) as con:
-                con.execute(f"CREATE TABLE {schema}.floor_events (LIKE {schema}.events)")
-                t = clock()
-                con.execute(f"COPY {schema}.floor_events FROM '{csv}' (FORMAT csv)")
-                floor = clock() - t
-            ev = next(tc for tc in report.tables if tc.table == "events")
+                for kind in ("", "UNLOGGED "):
+                    name = f"{schema}.floor_{'unlogged' if kind else 'logged'}"
+                    con.execute(
+                        f"CREATE {kind}TABLE {name} (LIKE {schema}.events INCLUDING DEFAULTS)"
+                    )
+                    t = clock()
+                    con.execute(f"COPY {name} FROM '{csv}' (FORMAT csv)")
+                    floors[kind] = clock() - t
             print(
-                f"postgres COPY FROM file    {floor:7.2f} s  {n_events:,} events  "
-                f"(healthscore's events copy = {ev.seconds / floor:.2f}x)"
+                f"postgres COPY FROM file    {floors['']:7.2f} s  {n_events:,} events, ordinary table; "
+                f"{floors['UNLOGGED ']:.2f} s into an UNLOGGED one  {load()}"
+            )
+            print(
+                f"    ratio: healthscore's events copy {ev.seconds:.2f} s = {ev.seconds / floors['']:.2f}x "
+                f"the plain COPY FROM; {ev.seconds / floors['UNLOGGED ']:.2f}x the unlogged one; "
+                f"logged copy {ev_logged / floors['']:.2f}x"
             )
 
             t = clock()
             copy_store_to(backend, store)
-            print(f"postgres copy (unchanged)  {clock() - t:7.2f} s")
+            print(f"postgres copy (unchanged)  {clock() - t:7.2f} s  {load()}")
             added = add_a_day(store)
             t = clock()
             report = copy_store_to(backend, store, ["events"])
             print(
                 f"postgres copy (one day)    {clock() - t:7.2f} s  "
-                f"{report.tables[0].mode}, {report.rows_sent:,} of {report.tables[0].rows_total:,} rows ({added:,} new)"
+                f"{report.tables[0].mode}, {report.rows_sent:,} of {report.tables[0].rows_total:,} "
+                f"rows ({added:,} new)  {load()}"
             )
             if metrics:
                 day = as_of(store)
@@ -132,29 +229,30 @@ def bench_postgres(work: Path, metrics: bool) -> None:
                 t = clock()
                 compute_metrics(backend, [day])
                 print(
-                    f"metrics, one date          {clock() - t:7.2f} s on postgres; {local:.2f} s embedded"
+                    f"metrics, one date          {clock() - t:7.2f} s on postgres; "
+                    f"{local:.2f} s embedded  {load()}"
                 )
             backend.disconnect()
     finally:
-        with psycopg.connect(PG_URL, autocommit=True) as con:
-            con.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+        _drop(schema)
+        _drop(logged_schema)
 
 
-def bench_spark(work: Path, metrics: bool) -> None:
+def bench_spark(source: Path, work: Path, metrics: bool, *, append: bool = True) -> None:
     from healthscore.metrics import compute_metrics
     from healthscore.store import open_store
     from healthscore.store.engines import connect_engine, copy_store_to
 
     copy = work / "store.duckdb"
     if not copy.exists():
-        copy.write_bytes(STORE.read_bytes())
+        shutil.copyfile(source, copy)
     with open_store(copy) as store:
         backend = connect_engine("spark-local", store)
         parquet = work / "parquet"
         t = clock()
         report = copy_store_to(backend, store, parquet_dir=parquet)
         full = clock() - t
-        print(f"spark copy (whole)         {full:7.2f} s  {report.rows_sent:,} rows")
+        print(f"spark copy (whole)         {full:7.2f} s  {report.rows_sent:,} rows  {load()}")
         from pyspark.sql import SparkSession
 
         spark = SparkSession.builder.getOrCreate()
@@ -168,39 +266,52 @@ def bench_spark(work: Path, metrics: bool) -> None:
         view = clock() - t
         print(
             f"spark read.parquet + count {floor:7.2f} s  {n:,} events  "
-            f"(events copy = {ev.seconds:.2f} s, {ev.seconds / floor:.2f}x; a count of the copied view {view:.2f} s)"
+            f"(events copy = {ev.seconds:.2f} s, {ev.seconds / floor:.2f}x; a count of the "
+            f"copied view {view:.2f} s)  {load()}"
         )
         t = clock()
         copy_store_to(backend, store, parquet_dir=parquet)
-        print(f"spark copy (unchanged)     {clock() - t:7.2f} s")
-        add_a_day(store)
-        t = clock()
-        report = copy_store_to(backend, store, ["events"], parquet_dir=parquet)
-        print(
-            f"spark copy (one day)       {clock() - t:7.2f} s  {report.tables[0].mode}, {report.rows_sent:,} rows"
-        )
+        print(f"spark copy (unchanged)     {clock() - t:7.2f} s  {load()}")
+        if append:
+            add_a_day(store)
+            t = clock()
+            report = copy_store_to(backend, store, ["events"], parquet_dir=parquet)
+            print(
+                f"spark copy (one day)       {clock() - t:7.2f} s  {report.tables[0].mode}, "
+                f"{report.rows_sent:,} rows  {load()}"
+            )
         if metrics:
             day = as_of(store)
             t = clock()
             compute_metrics(backend, [day])
-            print(f"metrics, one date          {clock() - t:7.2f} s on spark local[2]")
+            print(f"metrics, one date          {clock() - t:7.2f} s on spark local[2]  {load()}")
+            t = clock()
+            compute_metrics(store.ibis(), [day])
+            print(f"metrics, one date          {clock() - t:7.2f} s embedded  {load()}")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--engines", default="postgres,spark")
     parser.add_argument("--no-metrics", action="store_true")
+    parser.add_argument("--store", type=Path, default=STORE, help="a socialnet7 store to reuse")
+    parser.add_argument("--synthetic", type=int, help="Spark on a synthetic store of N events")
     args = parser.parse_args()
-    print(
-        f"python {platform.python_version()}, {os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}"
-    )
-    build_store()
+    print(f"python {platform.python_version()}, {os.cpu_count()} cores, {load()}")
+    peak = PeakRss()
+    if args.synthetic:
+        source = build_synthetic(args.synthetic)
+    else:
+        source = args.store
+        build_store(source)
     with tempfile.TemporaryDirectory(prefix="hs-engines-") as tmp:
         work = Path(tmp)
         for engine in args.engines.split(","):
-            {"postgres": bench_postgres, "spark": bench_spark}[engine](work, not args.no_metrics)
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"peak RSS {peak:,.0f} MiB")
+            if engine == "postgres":
+                bench_postgres(source, work, not args.no_metrics)
+            else:
+                bench_spark(source, work, not args.no_metrics, append=not args.synthetic)
+    print(f"peak RSS {peak.stop() / 2**20:,.0f} MiB (this process and Spark's JVM)")
 
 
 if __name__ == "__main__":

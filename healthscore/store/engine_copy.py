@@ -26,6 +26,7 @@ import io
 import json
 import shutil
 import tempfile
+import threading
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -43,6 +44,9 @@ MANIFEST = "healthscore_copies"
 # Tables the store derives from the signals that metrics read too (text analysis results).
 DERIVED_TABLES = ("text_analysis",)
 BATCH_ROWS = 250_000
+# Tables from this many rows are loaded into PostgreSQL over several connections at once.
+PARALLEL_ROWS = 1_000_000
+COPY_CONNECTIONS = 2
 
 # The store's column types in PostgreSQL.  UBIGINT (events.event_key) has no PostgreSQL or
 # Spark equivalent, so it travels as DECIMAL(20,0), which holds every 64-bit unsigned value.
@@ -358,14 +362,24 @@ class _PostgresCopier(_Copier):
     ) -> int:
         stage = f"{table.name}__incoming"
         ddl = ", ".join(f"{c.name} {_PG_TYPES[c.type]}" for c in table.columns)
+        parallel = now.rows >= PARALLEL_ROWS
         try:
+            if parallel:
+                # The staging table must be committed for the other connections to see it;
+                # a copy killed now leaves only it behind (dropped by the next copy), the
+                # live table and the manifest untouched.
+                with self.pg.transaction(), self.pg.cursor() as cur:
+                    cur.execute(f"DROP TABLE IF EXISTS {stage}")
+                    cur.execute(f"CREATE {self.persistence}TABLE {stage} ({ddl})")
+                sent = self._parallel(con, table, stage, now.last_rowid)
             with self.pg.transaction(), self.pg.cursor() as cur:
                 # The load is redone from the store if the commit is lost, so do not wait
                 # for the WAL flush at commit.
                 cur.execute("SET LOCAL synchronous_commit = off")
-                cur.execute(f"DROP TABLE IF EXISTS {stage}")
-                cur.execute(f"CREATE {self.persistence}TABLE {stage} ({ddl})")
-                sent = self._stream(cur, stage, table, _batches(con, table, -1))
+                if not parallel:
+                    cur.execute(f"DROP TABLE IF EXISTS {stage}")
+                    cur.execute(f"CREATE {self.persistence}TABLE {stage} ({ddl})")
+                    sent = self._stream(cur, stage, table, _batches(con, table, -1))
                 cur.execute(f"DROP TABLE IF EXISTS {table.name}")
                 cur.execute(f"ALTER TABLE {stage} RENAME TO {table.name}")
                 self._record(cur, table.name, now, batches)
@@ -378,6 +392,51 @@ class _PostgresCopier(_Copier):
                 f"copying {table.name} to PostgreSQL failed and was rolled back: {exc}"
             ) from exc
         return sent
+
+    def _parallel(self, con: duckdb.DuckDBPyConnection, table: Table, stage: str, last: int) -> int:
+        """COPY the table into `stage` over COPY_CONNECTIONS connections, one rowid range each.
+
+        The server parses the rows (CSV text to values) on one core per connection; one
+        connection leaves the second core idle while DuckDB and Python wait on it.
+        """
+        import psycopg
+
+        with self.pg.cursor() as cur:
+            cur.execute("SELECT current_schema()")
+            row = cur.fetchone()
+        self.pg.commit()
+        target = f"{row[0] if row else 'public'}.{stage}"
+        n = COPY_CONNECTIONS
+        step = (last + n) // n
+        counts = [0] * n
+        errors: list[BaseException] = []
+
+        def work(i: int) -> None:
+            lo, hi = i * step, (i + 1) * step
+            where = f" WHERE rowid >= {lo}" + (f" AND rowid < {hi}" if i < n - 1 else "")
+            try:
+                cursor = con.cursor()  # DuckDB: one cursor per thread
+                try:
+                    reader = cursor.execute(_select(table) + where).to_arrow_reader(BATCH_ROWS)
+                    with (
+                        psycopg.connect(self.pg.info.dsn, password=self.pg.info.password) as pg,
+                        pg.cursor() as cur,
+                    ):
+                        cur.execute("SET synchronous_commit = off")
+                        counts[i] = self._stream(cur, target, table, reader)
+                finally:
+                    cursor.close()
+            except BaseException as exc:  # re-raised in the calling thread below
+                errors.append(exc)
+
+        threads = [threading.Thread(target=work, args=(i,)) for i in range(n)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        if errors:
+            raise errors[0]
+        return sum(counts)
 
     def append(
         self,

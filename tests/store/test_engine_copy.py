@@ -124,7 +124,8 @@ def test_a_copy_killed_half_way_leaves_the_engine_as_it_was(tmp_path, pg_schema)
     backend = connect_engine(_pg_url(pg_schema), store)
     copy_store_to(backend, store, ["events"])
     backend.disconnect()
-    # Grow the store so the next copy takes a while, then kill it during its COPY.
+    # Grow the store so the next copy takes a while (and goes over parallel connections),
+    # then kill it during its COPY.
     store.con.execute(
         "INSERT INTO events (event_id, account_id, event_type, event_time, event_key) "
         "SELECT 'big' || i, 'A2', 'view', TIMESTAMP '2024-03-02' + INTERVAL (i) SECOND, "
@@ -168,7 +169,7 @@ def _wait_for_copy(schema: str, timeout: float = 60) -> None:
     with psycopg.connect(PG_URL, autocommit=True) as con:
         while time.monotonic() < deadline:
             busy = con.execute(
-                "SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'COPY events__incoming%'"
+                "SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'COPY %events__incoming%'"
             ).fetchone()
             if busy and busy[0]:
                 time.sleep(0.3)  # let some rows arrive
