@@ -14,6 +14,7 @@ import math
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from healthscore.actions.engine import Firing, RuleFailure, evaluate_rules
@@ -40,7 +41,7 @@ from healthscore.store.ctas import (
     refresh_ctas,
     rule_states,
     set_deferred,
-    set_rule_states,
+    set_rule_states_many,
 )
 from healthscore.store.db import Connection
 from healthscore.store.outbox import enqueue_many
@@ -76,17 +77,43 @@ class AlertRun:
         return asdict(self)
 
 
-def _urgency(rule: Rule, renewal: Any, as_of: dt.date) -> float:
-    """The rule's urgency, raised up to 1.5x as the renewal comes within 90 days."""
-    u = rule.urgency
-    if renewal is not None and not (isinstance(renewal, float) and math.isnan(renewal)):
-        try:
-            days = (pd.Timestamp(renewal).date() - as_of).days
-        except (TypeError, ValueError):
-            days = None
-        if days is not None and 0 <= days <= 90:
-            u *= 1 + 0.5 * (90 - days) / 90
-    return round(u, 3)
+class _Columns:
+    """The facts a run reads per firing, as plain dicts: one pandas conversion per column
+    for the whole portfolio instead of a `frame.loc[account]` per firing (which cost more
+    than everything else in a large run)."""
+
+    def __init__(self, frame: pd.DataFrame, as_of: dt.date):
+        idx = frame.index.astype(str)
+
+        def col(name: str) -> pd.Series:
+            if name in frame.columns:
+                return frame[name].set_axis(idx)
+            return pd.Series(None, index=idx, dtype=object)
+
+        def num(name: str) -> pd.Series:
+            return pd.to_numeric(col(name), errors="coerce")
+
+        self.arr = num("arr").fillna(0.0).to_dict()
+        self.p = num("churn_probability").fillna(0.0).to_dict()
+        self.p_source = _plain(col("churn_source"), str)
+        renewal = pd.to_datetime(col("renewal_date"), errors="coerce").dt.normalize()
+        left = (renewal - pd.Timestamp(as_of)).dt.days.to_numpy(float)
+        # Urgency rises up to 1.5x as the renewal comes within 90 days.
+        with np.errstate(invalid="ignore"):
+            near = (left >= 0) & (left <= 90)
+        factor = np.where(near, 1 + 0.5 * (90 - left) / 90, 1.0)
+        self.renewal_factor = dict(zip(idx, factor.astype(float).tolist(), strict=True))
+        self.owner = _plain(col("owner"), str)
+        self.segment = col("segment").astype(str).to_dict()
+        self.band = _plain(col("band"), str)
+        self.score = _plain(num("score"), float)
+        self.usage = _plain(num("usage_active_days_28d"), float)
+        self.name = col("name").astype(str).to_dict()
+
+
+def _plain(series: pd.Series, kind: type) -> dict[str, Any]:
+    """account -> the value as a plain str/float, None where missing."""
+    return {k: (None if pd.isna(v) else kind(v)) for k, v in series.items()}
 
 
 def _owner(rule: Rule, csm: Any, segment: str) -> str | None:
@@ -98,43 +125,67 @@ def _owner(rule: Rule, csm: Any, segment: str) -> str | None:
     return str(spec)
 
 
-def _f(v: Any) -> float | None:
-    try:
-        x = float(v)
-    except (TypeError, ValueError):
-        return None
-    return None if math.isnan(x) else x
+def _is_key(role: Any) -> bool:
+    return isinstance(role, str) and any(k in role.lower() for k in _KEY_ROLES)
+
+
+class _People:
+    """The contacts a run may ask, grouped by account once (a run over a large portfolio
+    asks thousands of accounts; filtering the contact frame per ask was quadratic)."""
+
+    def __init__(self, facts: Facts, accounts: list[str]):
+        self.by_account: dict[str, list[dict[str, Any]]] = {}
+        for r in facts.contacts(accounts).to_dict("records"):
+            r["contact_id"] = str(r["contact_id"])
+            self.by_account.setdefault(str(r["account_id"]), []).append(r)
+        self._facts = facts
+        self._promoters: dict[str, list[str]] | None = None
+
+    def promoters(self) -> dict[str, list[str]]:
+        """account -> its contacts whose latest NPS is 9 or 10."""
+        if self._promoters is None:
+            p = self._facts.promoters
+            p = p[p["nps"] >= 9]
+            out: dict[str, list[str]] = {}
+            for a, c in zip(p["account_id"].astype(str), p["contact_id"].astype(str), strict=True):
+                out.setdefault(a, []).append(c)
+            self._promoters = out
+        return self._promoters
 
 
 def _ask_contacts(
-    rule: Rule, f: Firing, facts: Facts, contacts: pd.DataFrame, asked: set[str]
+    rule: Rule, f: Firing, facts: Facts, people: _People, asked: set[str]
 ) -> list[dict[str, Any]]:
     """The contacts to ask: for a review, everyone tied to the moment (or the account's key
     contacts for a milestone or first value), never filtered on how they feel; for a
     referral or testimonial, the account's promoters who have not referred.  Anyone asked
     within the cooldown is left out."""
-    mine = contacts[contacts["account_id"] == f.account_id]
+    mine = people.by_account.get(f.account_id, [])
     if rule.ask == "review":
         ids = list(f.contacts)
         if not ids:
-            role = mine["role"].fillna("").str.lower()
-            key = mine[role.str.contains("|".join(_KEY_ROLES))]
-            ids = list((key if not key.empty else mine.head(3))["contact_id"])
+            key = [r for r in mine if _is_key(r.get("role"))]
+            ids = [r["contact_id"] for r in (key or mine[:3])]
     else:
-        p = facts.promoters
-        p = p[(p["account_id"] == f.account_id) & (p["nps"] >= 9)]
-        ids = [c for c in p["contact_id"].astype(str) if c not in facts.referrer_contacts]
-        if not ids and p.empty:
-            role = mine["role"].fillna("").str.lower()
-            ids = list(mine[role.str.contains("|".join(_KEY_ROLES))]["contact_id"].head(2))
+        promoters = people.promoters().get(f.account_id, [])
+        ids = [c for c in promoters if c not in facts.referrer_contacts]
+        if not ids and not promoters:
+            ids = [r["contact_id"] for r in mine if _is_key(r.get("role"))][:2]
     ids = [c for c in dict.fromkeys(str(c) for c in ids) if c not in asked]
-    info = mine.set_index("contact_id")
+    info: dict[str, dict[str, Any]] = {}
+    for r in mine:
+        info.setdefault(r["contact_id"], r)
     out = []
     for c in ids:
-        name = info["name"].get(c) if c in info.index else None
-        email = info["email"].get(c) if c in info.index else None
-        role = info["role"].get(c) if c in info.index else None
-        out.append({"contact_id": c, "name": name, "email": email, "role": role})
+        got = info.get(c, {})
+        out.append(
+            {
+                "contact_id": c,
+                "name": got.get("name"),
+                "email": got.get("email"),
+                "role": got.get("role"),
+            }
+        )
     return out
 
 
@@ -149,6 +200,23 @@ def _ask_words(kind: str, people: list[dict[str, Any]]) -> list[str]:
     return [f"ask for a {kind}: " + "; ".join(shown) + more]
 
 
+def _new_states(
+    matched: dict[str, Firing],
+    states: dict[tuple[str, str], tuple[Any, Any]],
+    rule: str,
+    as_of: dt.date,
+) -> dict[str, tuple[Any, Any]]:
+    """account -> (holds since, last seen) after today's firings: a condition seen again
+    within `_HOLD_GAP_DAYS` still holds since its first day."""
+    out: dict[str, tuple[Any, Any]] = {}
+    for acc in matched:
+        since, last = states.get((rule, acc), (None, None))
+        if since is None or last is None or (as_of - last).days > _HOLD_GAP_DAYS or last > as_of:
+            since = as_of
+        out[acc] = (since, as_of)
+    return out
+
+
 def apply_rules(
     store: Store,
     facts: Facts,
@@ -160,6 +228,11 @@ def apply_rules(
 ) -> AlertRun:
     """Evaluate every enabled rule on `facts` and bring the stored CTAs up to date.
 
+    The rules are evaluated on whole columns; the run then reads the stored state once,
+    decides per firing with plain dict look-ups, and writes every kind of row (CTAs,
+    refreshes, closes, history, checklists, firings, asks, outbox, queue) in one
+    set-based statement each, all in one transaction: a crash writes nothing.
+
     `notify=False` writes no outbox rows for the CTAs it opens (a replay of history, whose
     notifications are long past)."""
     as_of = facts.as_of
@@ -170,14 +243,19 @@ def apply_rules(
         as_of, mode, rules=len(rules), errors=failed, churn_probability=facts.churn_source
     )
     run.changes = len(facts.changes)
-    frame = facts.frame
+    cols = _Columns(facts.frame, as_of)
+    in_frame = set(cols.arr)
+    asking = sorted({a for r in rules if r.ask and r.name in fired for a in fired[r.name]})
+    people = _People(facts, asking) if asking else None
     with store.transaction() as con:
         existing = {(r["rule"], r["account_id"]): r for r in open_cta_rows(con, mode)}
+        by_rule: dict[str, list[tuple[str, str]]] = {}
+        for key in existing:
+            by_rule.setdefault(key[0], []).append(key)
         states = rule_states(con, mode)
         longest = max([r.max_fires[1] for r in rules if r.max_fires] + [1])
         fires = fires_since(con, mode, as_of - dt.timedelta(days=longest))
         next_id = next_cta_id(con)
-        ask_people: dict[str, pd.DataFrame] = {}
         opened: list[dict[str, Any]] = []
         refreshed: list[dict[str, Any]] = []
         events: list[tuple[Any, ...]] = []
@@ -186,6 +264,7 @@ def apply_rules(
         asks: list[tuple[Any, ...]] = []
         notices: list[tuple[int, dict[str, Any], str]] = []
         closing: list[tuple[dict[str, Any], dict[str, Any], str, str]] = []
+        all_states: dict[str, dict[str, tuple[Any, Any]]] = {}
         for rule in rules:
             if rule.name not in fired:
                 continue  # it failed: its state and CTAs stay as they were
@@ -197,48 +276,38 @@ def apply_rules(
                 "resolved": 0,
                 "held_back": 0,
             }
-            new_states: dict[str, tuple[Any, Any]] = {}
-            for acc in matched:
-                since, last = states.get((rule.name, acc), (None, None))
-                if (
-                    since is None
-                    or last is None
-                    or (as_of - last).days > _HOLD_GAP_DAYS
-                    or last > as_of
-                ):
-                    since = as_of
-                new_states[acc] = (since, as_of)
-            set_rule_states(con, mode, rule.name, new_states)
+            new_states = _new_states(matched, states, rule.name, as_of)
+            all_states[rule.name] = new_states
             asked: set[str] = set()
             if rule.ask and matched:
                 asked = recent_asks(
                     con, mode, rule.ask, as_of - dt.timedelta(days=rule.ask_cooldown_days - 1)
                 )
-                if rule.ask not in ask_people:
-                    ask_people[rule.ask] = facts.contacts(sorted(matched))
+            playbook = ruleset.playbooks[rule.playbook] if rule.playbook else None
             for acc, firing in matched.items():
                 since = new_states[acc][0]
                 if (as_of - since).days < rule.hold_days:
                     continue
                 row = existing.get((rule.name, acc))
-                info = frame.loc[acc]
-                arr = _f(info.get("arr")) or 0.0
-                p = _f(info.get("churn_probability")) or 0.0
-                urgency = _urgency(rule, info.get("renewal_date"), as_of)
+                arr = float(cols.arr.get(acc, 0.0)) or 0.0
+                p = float(cols.p.get(acc, 0.0)) or 0.0
+                urgency = round(rule.urgency * cols.renewal_factor.get(acc, 1.0), 3)
                 priority = round(arr * p * urgency, 2)
                 if row is not None:
                     if row["last_fired_on"] >= as_of:
                         continue
-                    changes = {
-                        "last_fired_on": as_of,
-                        "fire_count": int(row["fire_count"]) + 1,
-                        "evidence": firing.evidence if not rule.ask else row["evidence"],
-                        "arr_at_stake": arr,
-                        "churn_probability": p,
-                        "urgency": urgency,
-                        "priority": priority,
-                    }
-                    row.update(changes)
+                    row.update(
+                        {
+                            "last_fired_on": as_of,
+                            "fire_count": int(row["fire_count"]) + 1,
+                            "evidence": firing.evidence if not rule.ask else row["evidence"],
+                            "arr_at_stake": arr,
+                            "churn_probability": p,
+                            "churn_source": cols.p_source.get(acc),
+                            "urgency": urgency,
+                            "priority": priority,
+                        }
+                    )
                     refreshed.append(row)
                     stats["updated"] += 1
                     continue
@@ -248,16 +317,16 @@ def apply_rules(
                     if len(window) >= count:
                         continue
                 evidence = list(firing.evidence)
-                people: list[dict[str, Any]] = []
-                if rule.ask:
-                    people = _ask_contacts(rule, firing, facts, ask_people[rule.ask], asked)
-                    if not people:
+                chosen: list[dict[str, Any]] = []
+                if rule.ask and people is not None:
+                    chosen = _ask_contacts(rule, firing, facts, people, asked)
+                    if not chosen:
                         continue  # everyone was asked recently: nobody to ask
-                    evidence += _ask_words(rule.ask, people)
+                    evidence += _ask_words(rule.ask, chosen)
                 held = held_back(rule.name, acc, as_of, rule.holdout)
                 cta_id = next_id
                 next_id += 1
-                owner = _owner(rule, info.get("owner"), str(info.get("segment")))
+                owner = _owner(rule, cols.owner.get(acc), cols.segment.get(acc, "None"))
                 new = {
                     "id": cta_id,
                     "account_id": acc,
@@ -270,6 +339,7 @@ def apply_rules(
                     "priority": priority,
                     "arr_at_stake": arr,
                     "churn_probability": p,
+                    "churn_source": cols.p_source.get(acc),
                     "urgency": urgency,
                     "status": "open",
                     "opened_on": as_of,
@@ -281,9 +351,9 @@ def apply_rules(
                     "effort_hours": rule.effort_hours,
                     "outcome_kind": rule.outcome_kind,
                     "outcome_days": rule.outcome_days,
-                    "band_at_open": None if pd.isna(info.get("band")) else str(info.get("band")),
-                    "score_at_open": _f(info.get("score")),
-                    "usage_at_open": _f(info.get("usage_active_days_28d")),
+                    "band_at_open": None if cols.band.get(acc) is None else str(cols.band[acc]),
+                    "score_at_open": cols.score.get(acc),
+                    "usage_at_open": cols.usage.get(acc),
                     "mode": mode,
                     "version": 1,
                     "created_at": at,
@@ -300,8 +370,7 @@ def apply_rules(
                         {"status": "open", "rule": rule.name, "on": as_of},
                     )
                 )
-                if rule.playbook:
-                    pb = ruleset.playbooks[rule.playbook]
+                if playbook is not None:
                     steps += [
                         {
                             "cta_id": cta_id,
@@ -311,22 +380,24 @@ def apply_rules(
                             "due": as_of + dt.timedelta(days=s.due_days),
                             "template": s.template,
                         }
-                        for i, s in enumerate(pb.steps)
+                        for i, s in enumerate(playbook.steps)
                     ]
                 new_fires.append((rule.name, acc, mode, as_of, cta_id))
-                for person in people:
+                for person in chosen:
                     asks.append((person["contact_id"], acc, rule.ask or "", as_of, cta_id, mode))
                     asked.add(person["contact_id"])
                 if held:
                     stats["held_back"] += 1
                 else:
-                    notices.append((cta_id, new, str(info.get("name"))))
+                    notices.append((cta_id, new, cols.name.get(acc, acc)))
                 existing[(rule.name, acc)] = new
                 stats["opened"] += 1
-            for (rname, acc), row in list(existing.items()):
-                if rname != rule.name or row["status"] == "closed" or row["opened_on"] >= as_of:
+            for key in by_rule.get(rule.name, []):
+                row = existing.get(key)
+                if row is None or row["status"] == "closed" or row["opened_on"] >= as_of:
                     continue
-                if rule.auto_resolve and acc not in matched and acc in frame.index:
+                acc = key[1]
+                if rule.auto_resolve and acc not in matched and acc in in_frame:
                     note = "the condition recovered"
                 elif (
                     rule.expire_days is not None
@@ -344,7 +415,7 @@ def apply_rules(
                         "auto-resolved",
                     )
                 )
-                del existing[(rname, acc)]
+                del existing[key]
                 stats["resolved"] += 1
             run.per_rule[rule.name] = stats
             run.fired += stats["fired"]
@@ -352,6 +423,7 @@ def apply_rules(
             run.updated += stats["updated"]
             run.resolved += stats["resolved"]
             run.held_back += stats["held_back"]
+        set_rule_states_many(con, mode, all_states)
         insert_ctas(con, opened)
         refresh_ctas(con, refreshed)
         add_events(con, events)
@@ -379,7 +451,8 @@ def apply_rules(
             key = (new["rule"], new["account_id"])
             if new["status"] != "closed":
                 existing[key] = new
-        run.deferred = requeue(con, mode, ruleset, list(existing.values()), facts)
+        segments = {a: (None if s == "nan" else s) for a, s in cols.segment.items()}
+        run.deferred = requeue(con, mode, ruleset, list(existing.values()), segments=segments)
         record_run(
             con,
             {

@@ -40,6 +40,7 @@ __all__ = [
     "rule_states",
     "set_deferred",
     "set_rule_states",
+    "set_rule_states_many",
     "tick_step_row",
     "update_cta_row",
     "update_cta_states",
@@ -100,11 +101,12 @@ def insert_ctas(con: duckdb.DuckDBPyConnection, rows: Sequence[dict[str, Any]]) 
     if not rows:
         return
     frame = pd.DataFrame(
-        [
-            {c: json.dumps(r["evidence"]) if c == "evidence" else r.get(c) for c in CTA_COLUMNS}
-            for r in rows
-        ],
-        columns=list(CTA_COLUMNS),
+        {
+            c: [json.dumps(r["evidence"]) for r in rows]
+            if c == "evidence"
+            else [r.get(c) for r in rows]
+            for c in CTA_COLUMNS
+        }
     )
     con.register("_hs_new_ctas", frame)
     try:
@@ -199,7 +201,8 @@ def _bulk(
     """Insert many rows through one registered frame (one statement, not one per row)."""
     if not rows:
         return
-    frame = pd.DataFrame([list(r) for r in rows], columns=list(columns))
+    values = (list(c) for c in zip(*rows, strict=True))
+    frame = pd.DataFrame(dict(zip(columns, values, strict=True)))
     view = f"_hs_bulk_{table}"
     con.register(view, frame)
     try:
@@ -503,3 +506,42 @@ def update_cta_states(con: duckdb.DuckDBPyConnection, rows: Sequence[dict[str, A
         con.execute(f"UPDATE ctas SET {sets} FROM _hs_states s WHERE ctas.id = s.id")
     finally:
         con.unregister("_hs_states")
+
+
+def set_rule_states_many(
+    con: duckdb.DuckDBPyConnection, mode: str, states: dict[str, dict[str, tuple[Any, Any]]]
+) -> None:
+    """Replace the state rows of several rules at once: rule -> account -> (holds_since,
+    last_seen).  A rule given with no accounts loses its rows; rules not given keep theirs."""
+    if not states:
+        return
+    names = pd.DataFrame({"rule": list(states)})
+    con.register("_hs_rule_names", names)
+    try:
+        con.execute(
+            "DELETE FROM rule_state WHERE mode = ? AND rule IN (SELECT rule FROM _hs_rule_names)",
+            [mode],
+        )
+    finally:
+        con.unregister("_hs_rule_names")
+    rules, accounts, since, last = [], [], [], []
+    for rule, per in states.items():
+        for a, (s, seen) in per.items():
+            rules.append(rule)
+            accounts.append(a)
+            since.append(s)
+            last.append(seen)
+    if not rules:
+        return
+    frame = pd.DataFrame(
+        {"rule": rules, "account_id": accounts, "holds_since": since, "last_seen": last}
+    )
+    con.register("_hs_rule_state", frame)
+    try:
+        con.execute(
+            "INSERT INTO rule_state SELECT rule, account_id, ?, CAST(holds_since AS DATE), "
+            "CAST(last_seen AS DATE) FROM _hs_rule_state",
+            [mode],
+        )
+    finally:
+        con.unregister("_hs_rule_state")
