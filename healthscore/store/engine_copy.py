@@ -47,6 +47,8 @@ BATCH_ROWS = 250_000
 # Tables from this many rows are loaded into PostgreSQL over several connections at once.
 PARALLEL_ROWS = 1_000_000
 COPY_CONNECTIONS = 2
+# The Spark configuration key that names the Parquet folder (see engines.spark_session).
+PARQUET_DIR_CONF = "healthscore.parquet_dir"
 
 # The store's column types in PostgreSQL.  UBIGINT (events.event_key) has no PostgreSQL or
 # Spark equivalent, so it travels as DECIMAL(20,0), which holds every 64-bit unsigned value.
@@ -119,7 +121,7 @@ def copy_store_to(
     With `incremental` (the default) unchanged tables are skipped and tables that only grew
     get their new rows; otherwise every table is copied whole.  `parquet_dir` is where Spark's
     Parquet files go (a path the Spark workers can read, e.g. shared storage on a cluster);
-    by default a directory that lives as long as this Python process.  `unlogged=False`
+    by default the session's `healthscore.parquet_dir` setting, else a new temporary folder.  `unlogged=False`
     makes PostgreSQL's tables ordinary (logged) ones, for an engine that must keep them
     through a server crash.
     """
@@ -474,6 +476,8 @@ class _SparkCopier(_Copier):
 
         # The session the backend runs on: Spark's process-wide default, public API only.
         self.session = SparkSession.builder.getOrCreate()
+        if parquet_dir is None:
+            parquet_dir = self.session.conf.get(PARQUET_DIR_CONF, None)
         if parquet_dir is None:
             parquet_dir = tempfile.mkdtemp(prefix="healthscore-spark-")
         self.root = Path(parquet_dir)

@@ -11,7 +11,7 @@ from typing import Any
 from urllib.parse import unquote, urlparse
 
 from healthscore.errors import StoreError
-from healthscore.store.engine_copy import CopyReport, copy_store_to
+from healthscore.store.engine_copy import PARQUET_DIR_CONF, CopyReport, copy_store_to
 
 __all__ = ["CopyReport", "connect_engine", "copy_store_to", "engine_name", "spark_session"]
 
@@ -22,11 +22,14 @@ def connect_engine(url: str | None, store: Any) -> Any:
         return store.ibis()
     if url.startswith(("postgres://", "postgresql://")):
         return _connect_postgres(url)
-    if url == "spark-local" or url.startswith("spark://"):
+    if url == "spark-local" or url.startswith(("spark-local?", "spark://")):
         import ibis
 
-        master = "local[2]" if url == "spark-local" else url
-        return ibis.pyspark.connect(spark_session(master))
+        base, _, query = url.partition("?")
+        params = dict(p.split("=", 1) for p in query.split("&") if "=" in p)
+        master = "local[2]" if base == "spark-local" else base
+        # ?parquet_dir=/shared/path: where the copy writes the Parquet the workers read.
+        return ibis.pyspark.connect(spark_session(master, params.get("parquet_dir")))
     raise StoreError(
         f"unknown engine {url!r}; use 'duckdb', 'postgresql://user@host:port/db', "
         "'spark-local' or 'spark://host:port'"
@@ -93,12 +96,20 @@ def _reason(exc: Exception, password: str | None) -> str:
     return text
 
 
-def spark_session(master: str = "local[2]") -> Any:
-    """A SparkSession in UTC with the UI off (timestamps are UTC without a zone)."""
+def spark_session(master: str = "local[2]", parquet_dir: str | None = None) -> Any:
+    """A SparkSession in UTC with the UI off (timestamps are UTC without a zone).
+
+    `parquet_dir` is kept in the session's configuration (`healthscore.parquet_dir`), where
+    the copy looks for it, so `score --engine 'spark://host:7077?parquet_dir=/shared/hs'
+    --copy` writes the tables where the workers read them.
+    """
     from pyspark.sql import SparkSession
 
+    builder = SparkSession.builder
+    if parquet_dir:
+        builder = builder.config(PARQUET_DIR_CONF, unquote(parquet_dir))
     return (
-        SparkSession.builder.master(master)
+        builder.master(master)
         .appName("healthscore")
         .config("spark.sql.session.timeZone", "UTC")
         .config("spark.ui.enabled", "false")
