@@ -168,6 +168,15 @@ def import_(
             "resolved, an invoice paid since the last export). Default: skip stored keys.",
         ),
     ] = False,
+    clear: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--clear",
+            help="With --update: columns whose empty cells empty the stored value (e.g. "
+            "resolved_at of a reopened ticket); other empty cells keep what is stored. "
+            "Comma-separated or repeated.",
+        ),
+    ] = None,
     file_format: Annotated[
         FileFormat | None,
         typer.Option("--format", help="csv, jsonl or parquet (default: from the name)."),
@@ -234,6 +243,7 @@ def import_(
 
     Example: healthscore import events events.csv.gz --map ts=event_time --quarantine
     Example: healthscore import tickets tickets-today.csv --update
+    Example: healthscore import tickets reopened.csv --update --clear resolved_at
     Example: healthscore import subscriptions stripe_subscriptions.csv --profile stripe
     Example: healthscore import surveys nps.csv --set survey_type=nps --date-format us
     """
@@ -277,6 +287,7 @@ def import_(
                     mapping=columns,
                     quarantine=quarantine,
                     update=update,
+                    clear=[c.strip() for v in clear or () for c in v.split(",") if c.strip()],
                     fmt=fmt,
                     on_progress=cb,  # type: ignore[arg-type]
                     spec=spec,

@@ -51,6 +51,15 @@ def _num(value: Any, digits: int = 0) -> str:
     return f"{float(value):,.{digits}f}"
 
 
+def _score(value: Any, digits: int = 0) -> str:
+    """A health score floored to `digits`, never rounded up into the next band: 59.83 is
+    red below 60 and shows as 59, not 60."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "—"
+    scale = 10**digits
+    return f"{math.floor(float(value) * scale + 1e-9) / scale:.{digits}f}"
+
+
 def _pct(value: Any, digits: int = 0) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "—"
@@ -89,7 +98,9 @@ def _arrow(delta: Any) -> str:
 
 
 TEMPLATES.env.globals.update(tone=_tone, arrow=_arrow)
-TEMPLATES.env.filters.update(money=_money, num=_num, pct=_pct, date=_date, signed=_signed)
+TEMPLATES.env.filters.update(
+    money=_money, num=_num, score=_score, pct=_pct, date=_date, signed=_signed
+)
 
 
 def render(
