@@ -542,9 +542,11 @@ class _SparkCopier(_Copier):
         self, con: duckdb.DuckDBPyConnection, table: Table, after: int, target: Path
     ) -> int:
         query = _query(table, after)
-        tmp = target.with_suffix(".tmp")
+        # Spark (like Hadoop) skips files whose name starts with '.' or '_': a copy killed
+        # while DuckDB writes leaves a hidden file that no reader picks up.
+        tmp = target.parent / f".{target.name}.tmp"
         count = con.execute(f"COPY ({query}) TO '{tmp}' (FORMAT parquet)").fetchone()
-        tmp.rename(target)  # a killed copy leaves a .tmp that no reader picks up
+        tmp.rename(target)
         return int(count[0]) if count else 0
 
     def append(
