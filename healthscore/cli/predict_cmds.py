@@ -365,3 +365,73 @@ def _print_insights(res: dict[str, Any]) -> None:
                 f"{len(x['under_touched_active_accounts'])} active accounts under it",
                 highlight=False,
             )
+
+
+@app.command("outcomes")
+def outcomes_cmd(
+    ctx: typer.Context,
+    account: Annotated[
+        str | None, typer.Option("--account", help="Only this account (id or name).")
+    ] = None,
+    as_of: Annotated[
+        dt.date | None, date_option("--as-of", help="Only what was knowable on this day.")
+    ] = None,
+    billing_date: Annotated[
+        dt.date | None,
+        date_option(
+            "--billing-date", help="The day your billing export was taken (default: its import)."
+        ),
+    ] = None,
+    grace_days: Annotated[
+        int, typer.Option("--grace-days", min=0, help="Days a late renewal may take.")
+    ] = 7,
+    db: DbOption = None,
+    fmt: FormatOption = OutputFormat.table,
+) -> None:
+    """The churns, renewals, expansions and contractions read from your subscriptions.
+
+    Each with its date and the account's MRR before and after, and up to which day churn is
+    known and why: check that healthscore read your billing history right
+    (docs/outcomes.md). json adds that day and the reason to the list.
+
+    Example: healthscore outcomes --account ACC-0042 --format csv
+    """
+    from healthscore.predict.outcomes import derive_outcomes, outcome_table
+    from healthscore.store.queries import find_account
+
+    hs = current_app(ctx, db=db)
+    oc = derive_outcomes(hs.store, grace_days=grace_days, as_of=as_of, billing_date=billing_date)
+    who = None
+    if account is not None:
+        who = find_account(hs.store, account)
+        if who is None:
+            raise typer.BadParameter(
+                f"no account has the id or name {account!r}", param_hint="--account"
+            )
+    table = outcome_table(oc, who)
+    rows = [{**r, "date": str(r["date"])} for r in table.to_dict("records")]
+    known = {
+        "churn_known_until": str(oc.known_until),
+        "billing_today": str(oc.billing_end),
+        "why": oc.billing_reason,
+        "grace_days": oc.grace_days,
+    }
+    if fmt is OutputFormat.json:
+        counts = table["outcome"].value_counts().to_dict()
+        emit_json({**known, "counts": counts, "outcomes": rows})
+        return
+    if fmt is OutputFormat.csv:
+        emit(rows, fmt, columns=list(table.columns))
+    else:
+        title = "Outcomes" + (f" of {who}" if who else "")
+        if rows:
+            emit(rows, fmt, title=title)
+        else:
+            out.print("no churn, renewal, expansion or contraction found", highlight=False)
+    counts = ", ".join(f"{k} {v}" for k, v in table["outcome"].value_counts().items())
+    err.print(
+        f"{len(rows)} outcomes ({counts or 'none'}); churn is known up to {oc.known_until}: "
+        f"{oc.billing_reason}, less {oc.grace_days} days for a late renewal",
+        highlight=False,
+        markup=False,
+    )

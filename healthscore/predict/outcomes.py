@@ -24,6 +24,7 @@ __all__ = [
     "data_range",
     "derive_outcomes",
     "label_observations",
+    "outcome_table",
 ]
 
 OUTCOME_KINDS = ("churn", "renewal", "expansion", "contraction")
@@ -155,3 +156,50 @@ def label_observations(
     y = np.zeros(len(o), dtype=int)
     y[np.unique(hit.to_numpy(dtype=int))] = 1
     return y
+
+
+def _level(subs: pd.DataFrame, day: dt.date) -> float:
+    """The account's MRR on `day`: the sum over its paid periods active then."""
+    on = (subs["start_date"] <= day) & (day < subs["end_date"])
+    return float(subs.loc[on, "mrr"].sum())
+
+
+def outcome_table(outcomes: Outcomes, account_id: str | None = None) -> pd.DataFrame:
+    """Every churn, renewal, expansion and contraction found (of one account, or all), with
+    its date and the account's MRR before and after: what a user checks against their
+    billing history.  Ordered by account, date and kind.
+
+    MRR before is the level on the day before the change, MRR after the level on its day
+    (0 after a churn), both summed over the account's paid periods (docs/outcomes.md).
+    """
+    ev = outcomes.events
+    subs = outcomes.subscriptions
+    if account_id is not None:
+        ev = ev[ev["account_id"].astype(str) == str(account_id)]
+        subs = subs[subs["account_id"].astype(str) == str(account_id)]
+    by_account = {str(a): g for a, g in subs.groupby("account_id")}
+    rows = []
+    for r in ev.itertuples(index=False):
+        day = pd.Timestamp(r.date).date()
+        own = by_account.get(str(r.account_id), subs.iloc[0:0])
+        before = _level(own, day - dt.timedelta(days=1))
+        after = 0.0 if r.outcome == "churn" else _level(own, day)
+        if r.outcome in ("expansion", "contraction") and pd.notna(r.mrr_before):
+            before, after = float(r.mrr_before), float(r.mrr_after)
+        rows.append(
+            {
+                "account_id": str(r.account_id),
+                "outcome": str(r.outcome),
+                "date": day,
+                "mrr_before": round(before, 2),
+                "mrr_after": round(after, 2),
+            }
+        )
+    out = pd.DataFrame(rows, columns=["account_id", "outcome", "date", "mrr_before", "mrr_after"])
+    kind = {k: i for i, k in enumerate(OUTCOME_KINDS)}
+    return (
+        out.assign(_k=out["outcome"].map(kind))
+        .sort_values(["account_id", "date", "_k"], kind="stable")
+        .drop(columns="_k")
+        .reset_index(drop=True)
+    )

@@ -26,6 +26,8 @@ __all__ = [
 ]
 
 _PERCENT_UNITS = {"share", "ratio"}
+# Units that say nothing a reader needs next to the number.
+_BARE_UNITS = {"score", "value", "index"}
 
 
 def format_value(value: float, unit: str) -> str:
@@ -44,6 +46,8 @@ def format_value(value: float, unit: str) -> str:
     if unit == "days":
         return f"{v:.0f} day" + ("" if round(v) == 1 else "s")
     text = f"{v:,.1f}".removesuffix(".0") if abs(v) < 100 else f"{v:,.0f}"
+    if unit in _BARE_UNITS:  # "-0.6", "2", not "-0.6 score", "2 value"
+        return text
     return f"{text} {unit}".rstrip() if unit else text
 
 

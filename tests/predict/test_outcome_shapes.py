@@ -16,8 +16,6 @@ from healthscore.ingest import import_files
 from healthscore.predict.backtest import run_backtest
 from healthscore.predict.outcomes import derive_outcomes
 from healthscore.store import Store, open_store
-from healthscore.store.queries.outcomes import SNAPSHOT_COLUMNS
-from healthscore.store.schema import KINDS
 
 D = dt.date
 EXPORT_DAY = D(2024, 6, 30)
@@ -63,20 +61,15 @@ def _events(tmp_path: Path, accounts: list[str], until: dt.date) -> Path:
 
 
 def _import_subscriptions(store: Store, path: Path, mapping: dict[str, str] | None) -> None:
-    """The real importer; the status columns it does not keep yet (their schema entry waits
-    for the demo generator, see /tmp/requests/predict.md) are set from the file after it."""
+    """The real importer; it keeps the billing-state columns (status, canceled_at,
+    current_period_end, trial_end, paused_at, resumes_at) the outcomes read."""
     import_files(store, "subscriptions", [path], mapping=mapping)
-    declared = set(KINDS["subscriptions"].column_names)
+    kept = store.con.execute(
+        "SELECT count(status), count(canceled_at), count(current_period_end) FROM subscriptions"
+    ).fetchone()
     file_cols = set(pd.read_csv(path, nrows=0).columns)
-    late = [c for c in SNAPSHOT_COLUMNS if c in file_cols and c not in declared]
-    if not late:
-        return
-    sid = next((k for k, v in (mapping or {}).items() if v == "subscription_id"), "id")
-    sets = ", ".join(f"{c} = CAST(f.{c} AS {SNAPSHOT_COLUMNS[c]})" for c in late)
-    store.con.execute(
-        f"UPDATE subscriptions SET {sets} FROM read_csv('{path}', all_varchar=true) f "
-        f"WHERE subscriptions.subscription_id = f.{sid}"
-    )
+    for col, n in zip(("status", "canceled_at", "current_period_end"), kept, strict=True):
+        assert (n > 0) == (col in file_cols), col
 
 
 def _store(tmp_path: Path, subs_csv: str, mapping: dict[str, str] | None = None) -> Store:
@@ -197,3 +190,43 @@ def test_backtest_on_open_ended_subscriptions_says_what_is_missing(tmp_path: Pat
     assert _churns(o) == []
     with pytest.raises(HealthscoreError, match="churn"):
         run_backtest(store, min_outcomes=5)
+
+
+def test_outcomes_command_lists_what_it_read_with_mrr_before_and_after(tmp_path: Path) -> None:
+    """`healthscore outcomes`: each outcome with its date and MRR, and up to when churn is
+    known and why, so a user can check the reading of their billing history."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from healthscore.cli import app
+
+    _store(tmp_path, STRIPE, STRIPE_MAP).close()
+    runner = CliRunner()
+    db = str(tmp_path / "s.duckdb")
+    res = runner.invoke(app, ["outcomes", "--db", db, "--format", "json"])
+    assert res.exit_code == 0, res.output
+    doc = json.loads(res.stdout)
+    assert doc["churn_known_until"] == str(EXPORT_DAY - dt.timedelta(days=7))
+    assert "other signals end on 2024-06-30" in doc["why"]
+    got = [(r["account_id"], r["date"], r["mrr_before"], r["mrr_after"]) for r in doc["outcomes"]]
+    mrr = {"a1": 100.0, "a2": 100.0, "a3": 50.0, "a4": 50.0, "a5": 300.0}
+    assert got == [(a, str(d), mrr[a], 0.0) for a, d in sorted(STRIPE_CHURNS)]
+    res = runner.invoke(app, ["outcomes", "--db", db, "--account", "a4", "--format", "csv"])
+    assert res.exit_code == 0, res.output
+    assert res.stdout.splitlines()[1:] == ["a4,churn,2024-05-09,50.0,0.0"]
+    assert "churn is known up to 2024-06-23" in res.stderr
+
+
+def test_outcomes_command_shows_renewals_and_contractions(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from healthscore.cli import app
+
+    _store(tmp_path, TRIALS_PAUSES_ADDONS, {"id": "subscription_id"}).close()
+    res = CliRunner().invoke(
+        app, ["outcomes", "--db", str(tmp_path / "s.duckdb"), "--account", "o1", "-f", "csv"]
+    )
+    assert res.exit_code == 0, res.output
+    # o1's add-on (50) ends under its running base (200).
+    assert "o1,contraction,2024-02-01,250.0,200.0" in res.stdout.splitlines()

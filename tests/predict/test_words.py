@@ -21,6 +21,8 @@ def test_values_read_as_percentages_days_and_money() -> None:
     assert format_value(1.0, "flag") == "yes"
     assert format_value(3.0, "events") == "3 events"
     assert format_value(float("nan"), "users") == "no data"
+    # A unit that only says "a number" is left out: "-0.6", not "-0.6 score".
+    assert format_value(-0.6, "score") == "-0.6" and format_value(2.0, "value") == "2"
 
 
 def test_changes_say_which_way_they_went() -> None:
