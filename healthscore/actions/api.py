@@ -84,14 +84,17 @@ def run_alerts(
     *,
     mode: str = "live",
     at: dt.datetime | None = None,
+    churn_model: bool = True,
 ) -> AlertRun:
     """Run the rules as of `as_of` (default: the newest scored date): detect changes, open,
     refresh, auto-resolve and wake CTAs, and queue them by capacity.  Idempotent per date.
 
+    Priorities use the churn model's probability where it has one for the account
+    (`churn_model=False`: the calibrated score throughout); each CTA records which.
     The rules are parsed before anything is read, so an invalid file changes nothing."""
     ruleset = resolve_rules(rules)
     day = as_of or default_as_of(store)
-    facts = gather_facts(store, day)
+    facts = gather_facts(store, day, model=churn_model)
     replace_changes(store, day, facts.changes)
     completed = auto_complete_milestones(store, facts.frame, day)
     run = apply_rules(store, facts, ruleset, mode=mode, at=at)
@@ -183,6 +186,7 @@ def _cta(row: dict[str, Any], steps: pd.DataFrame | None = None) -> Cta:
         priority=float(row["priority"] or 0),
         arr_at_stake=row.get("arr_at_stake"),
         churn_probability=row.get("churn_probability"),
+        churn_source=row.get("churn_source"),
         urgency=row.get("urgency"),
         status=row["status"],
         snoozed_until=row.get("snoozed_until"),

@@ -60,6 +60,11 @@ _OP_WORDS = {
 }
 
 
+def _at(series: pd.Series, ids: pd.Index) -> list[Any]:
+    """The values of `series` for `ids`, as a plain list (one reindex, not a lookup each)."""
+    return series.reindex(ids).tolist()
+
+
 def _threshold(value: Any, facts: Facts) -> pd.Series:
     """A threshold as a per-account Series: a number, or {segment: number, default: number}."""
     idx = facts.frame.index
@@ -67,7 +72,7 @@ def _threshold(value: Any, facts: Facts) -> pd.Series:
         seg = facts.frame["segment"].astype(str).str.lower()
         lower = {str(k).lower(): float(v) for k, v in value.items()}
         default = lower.get("default", np.nan)
-        return seg.map(lambda s: lower.get(s, default)).astype(float)
+        return seg.map(lower).astype(float).fillna(default)
     return pd.Series(float(value), index=idx)
 
 
@@ -98,10 +103,12 @@ def _value_words(
     name: str, series: pd.Series, used: list[tuple[str, pd.Series]], unit: str = ""
 ) -> Words:
     def words(ids: pd.Index) -> dict[str, list[str]]:
+        values = _at(series, ids)
+        limits = [[f"{_OP_WORDS[op]} {_fmt(float(x))}" for x in _at(t, ids)] for op, t in used]
         out = {}
-        for a in ids:
-            limits = ", ".join(f"{_OP_WORDS[op]} {_fmt(float(t[a]))}" for op, t in used)
-            out[a] = [f"{name} {_fmt(series[a])}{unit}" + (f" ({limits})" if limits else "")]
+        for i, a in enumerate(ids):
+            said = ", ".join(lim[i] for lim in limits)
+            out[a] = [f"{name} {_fmt(values[i])}{unit}" + (f" ({said})" if said else "")]
         return out
 
     return words
@@ -186,7 +193,13 @@ def _metric(spec: dict[str, Any], facts: Facts) -> Match:
     mask, used = _compare(series, spec, facts)
     if isinstance(spec.get("say"), str):
         say = spec["say"]
-        return Match(mask, lambda ids: {a: [say.replace("{value}", _fmt(series[a]))] for a in ids})
+        return Match(
+            mask,
+            lambda ids: {
+                a: [say.replace("{value}", _fmt(v))]
+                for a, v in zip(ids, _at(series, ids), strict=True)
+            },
+        )
     return Match(mask, _value_words(facts.label(name), series, used))
 
 
@@ -202,7 +215,11 @@ def _band(spec: Any, facts: Facts) -> Match:
     mask = band.isin([b.lower() for b in bands]).fillna(False).astype(bool)
     score = facts.frame["score"]
     return Match(
-        mask, lambda ids: {a: [f"band {band[a]} (score {_fmt(float(score[a]))})"] for a in ids}
+        mask,
+        lambda ids: {
+            a: [f"band {b} (score {_fmt(float(v))})"]
+            for a, b, v in zip(ids, _at(band, ids), _at(score, ids), strict=True)
+        },
     )
 
 
@@ -233,7 +250,11 @@ def _renewal(spec: int, facts: Facts) -> Match:
     left = (ren - pd.Timestamp(facts.as_of)).dt.days
     mask = ((left >= 0) & (left <= int(spec))).fillna(False).astype(bool)
     return Match(
-        mask, lambda ids: {a: [f"renews on {ren[a].date()}, in {int(left[a])} days"] for a in ids}
+        mask,
+        lambda ids: {
+            a: [f"renews on {r.date()}, in {int(n)} days"]
+            for a, r, n in zip(ids, _at(ren, ids), _at(left, ids), strict=True)
+        },
     )
 
 
@@ -307,15 +328,20 @@ def _segment_rank(spec: dict[str, Any], facts: Facts) -> Match:
     mask = mask.fillna(False).astype(bool)
     median = series.groupby(seg).transform("median")
 
+    label = facts.label(name)
+
     def words(ids: pd.Index) -> dict[str, list[str]]:
+        rows = zip(
+            ids, _at(series, ids), _at(pct, ids), _at(seg, ids), _at(median, ids), strict=True
+        )
         return {
             a: [
-                f"{facts.label(name)} {_fmt(series[a])}, in the bottom {max(1, round(pct[a]))} % of {seg[a]} "
-                f"accounts (segment median {_fmt(float(median[a]))})"
+                f"{label} {_fmt(v)}, in the bottom {max(1, round(q))} % of {sg} "
+                f"accounts (segment median {_fmt(float(md))})"
                 if "below_percentile" in spec
-                else f"{facts.label(name)} {_fmt(series[a])}, in the top {max(1, round(100 - pct[a]))} % of {seg[a]}"
+                else f"{label} {_fmt(v)}, in the top {max(1, round(100 - q))} % of {sg}"
             ]
-            for a in ids
+            for a, v, q, sg, md in rows
         }
 
     return Match(mask, words)
@@ -329,7 +355,7 @@ def _touch_overdue(spec: bool, facts: Facts) -> Match:
     )
     cadence = facts.cadence_days
     seg = facts.frame["segment"].astype(str).str.lower()
-    limit = seg.map(lambda s: cadence.get(s, DEFAULT_CADENCE_DAYS)).astype(float)
+    limit = seg.map(cadence).astype(float).fillna(float(DEFAULT_CADENCE_DAYS))
     start = pd.to_datetime(facts.frame["start_date"])
     tenure = (pd.Timestamp(facts.as_of) - start).dt.days.astype(float)
     overdue = (days > limit) | (days.isna() & (tenure > limit))
@@ -339,16 +365,10 @@ def _touch_overdue(spec: bool, facts: Facts) -> Match:
 
     def words(ids: pd.Index) -> dict[str, list[str]]:
         out = {}
-        for a in ids:
-            found = "from insights" if seg[a] in cadence else "default"
-            last = (
-                "no CSM touch on record"
-                if np.isnan(days[a])
-                else f"last CSM touch {int(days[a])} days ago"
-            )
-            out[a] = [
-                f"{last}; the {seg[a]} cadence is a touch every {int(limit[a])} days ({found})"
-            ]
+        for a, sg, d, lim in zip(ids, _at(seg, ids), _at(days, ids), _at(limit, ids), strict=True):
+            found = "from insights" if sg in cadence else "default"
+            last = "no CSM touch on record" if np.isnan(d) else f"last CSM touch {int(d)} days ago"
+            out[a] = [f"{last}; the {sg} cadence is a touch every {int(lim)} days ({found})"]
         return out
 
     return Match(mask, words)
@@ -364,14 +384,18 @@ def _judgement_gap(spec: dict[str, Any], facts: Facts) -> Match:
     gap = judged - score
     mask = (gap.abs() >= float(spec.get("min_points", 30))).fillna(False).astype(bool)
 
+    rated = facts.frame[col].astype(float)
+
     def words(ids: pd.Index) -> dict[str, list[str]]:
         out = {}
-        for a in ids:
-            v = float(facts.frame.at[a, col])
-            side = "better" if gap[a] > 0 else "worse"
+        rows = zip(
+            ids, _at(rated, ids), _at(judged, ids), _at(score, ids), _at(gap, ids), strict=True
+        )
+        for a, v, j, sc, g in rows:
+            side = "better" if g > 0 else "worse"
             out[a] = [
-                f"CSM rates {measure.replace('_', ' ')} {v:g}/5 (≈{judged[a]:.0f}/100) but the health "
-                f"score is {score[a]:.0f}: the CSM sees it {abs(gap[a]):.0f} points {side}; review both"
+                f"CSM rates {measure.replace('_', ' ')} {v:g}/5 (≈{j:.0f}/100) but the health "
+                f"score is {sc:.0f}: the CSM sees it {abs(g):.0f} points {side}; review both"
             ]
         return out
 

@@ -34,7 +34,15 @@ from healthscore.store.queries.ctas import (
 from healthscore.store.queries.engagement import first_value_times
 from healthscore.store.queries.texts import intent_flags
 
-__all__ = ["Facts", "gather_facts", "history_dates", "metric_labels"]
+__all__ = [
+    "MODEL_HORIZON_DAYS",
+    "Facts",
+    "gather_facts",
+    "history_dates",
+    "metric_labels",
+    "model_churn",
+    "use_model_churn",
+]
 
 HISTORY_WEEKS = 12
 # Touches per month below which a segment's accounts churn more (insights' bins), as days
@@ -167,13 +175,20 @@ def gather_facts(
     outcomes: Any = None,
     calibrate: bool = True,
     labels: dict[str, str] | None = None,
+    model: bool = False,
 ) -> Facts:
     """The facts of `as_of`.
 
     A replay over many dates passes what it computed once: `metrics` (weekly metric rows
     covering every date and its history), `snapshots` (stored score rows), `outcomes`
     (churn events) and `labels` (metric labels).  `calibrate=False` skips calibrating the
-    churn probability on the score history (a replay that only counts firings)."""
+    churn probability on the score history (a replay that only counts firings).
+
+    `model=True` (a live run) takes each account's churn probability from the churn model
+    (`healthscore.predict.predict`, 90-day horizon, trained on what is knowable on
+    `as_of`) where it gives one, and the calibrated score elsewhere; the frame's
+    `churn_source` column says which, account by account, so a CTA's priority can show
+    where its churn probability came from."""
     dates = history_dates(as_of, history_weeks)
     if metrics is None:
         metrics = compute_metrics(store.ibis(), dates)
@@ -219,11 +234,59 @@ def gather_facts(
         prob = ((100 - frame["score"].fillna(50)) / 200).clip(0.01, 0.5)
         source = "uncalibrated: (100 - score) / 200 (replay)"
     frame["churn_probability"] = prob
+    frame["churn_source"] = f"calibrated score: {source}"
+    if model:
+        source = use_model_churn(store, as_of, frame, source)
     changes = detect_changes(hist, as_of, [m for m in KEY_METRICS if m in hist.columns])
     changes = changes[changes["account_id"].isin(frame.index)]
     if labels is None:
         labels = metric_labels(store)
     return Facts(store, as_of, frame, changes, labels, snapshot_day, source, outcomes)
+
+
+MODEL_HORIZON_DAYS = 90
+
+
+def model_churn(store: Store, as_of: dt.date) -> tuple[pd.Series | None, str]:
+    """The churn model's probability of churning within `MODEL_HORIZON_DAYS`, by account,
+    and its source in words; (None, why) when there is no model (too few outcomes, no
+    data) or it failed: an alerts run must not stop for it."""
+    try:
+        from healthscore.predict import predict
+
+        res = predict(store, as_of, horizon_days=MODEL_HORIZON_DAYS)
+    except Exception as exc:  # too few outcomes, no data, or a model failure
+        return None, str(exc).rstrip(".") or type(exc).__name__
+    f = res.frame
+    p = pd.Series(
+        pd.to_numeric(f["churn_probability"], errors="coerce").to_numpy(float),
+        index=f["account_id"].astype(str),
+    )
+    if p.notna().sum() == 0:
+        return None, f"the {res.model} gave no churn probabilities"
+    return p, (
+        f"churn model ({res.model}), churn within {MODEL_HORIZON_DAYS} days, "
+        f"trained on data up to {as_of}"
+    )
+
+
+def use_model_churn(store: Store, as_of: dt.date, frame: pd.DataFrame, calibrated: str) -> str:
+    """Put the model's churn probability in `frame` where it has one (in place); the run's
+    churn-probability source in words."""
+    pred, label = model_churn(store, as_of)
+    if pred is None:
+        frame["churn_source"] = f"calibrated score (no model prediction: {label}): {calibrated}"
+        return f"{calibrated}; no model prediction: {label}"
+    got = pred.reindex(frame.index.astype(str)).set_axis(frame.index)
+    has = got.notna()
+    frame.loc[has, "churn_probability"] = got[has].clip(0.0, 1.0).round(4)
+    frame.loc[has, "churn_source"] = label
+    frame.loc[~has, "churn_source"] = (
+        f"calibrated score (the model gave this account no prediction): {calibrated}"
+    )
+    if has.all():
+        return label
+    return f"{label}, for {int(has.sum())} of {len(frame)} accounts; the others: {calibrated}"
 
 
 def metric_labels(store: Store) -> dict[str, str]:

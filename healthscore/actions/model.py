@@ -113,6 +113,8 @@ class Cta:
     critical: bool = False
     version: int = 1
     steps: list[Step] = field(default_factory=list)
+    # Where churn_probability came from: the churn model, or the calibrated score (and why).
+    churn_source: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
         d = asdict(self)

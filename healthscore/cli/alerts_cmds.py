@@ -281,6 +281,7 @@ def alerts_show(
         + (f", outcome {c.outcome}" if c.outcome else ""),
         f"owner {c.owner or '(none)'}, due {c.due}, opened {c.opened_on}, fired {c.fire_count} time(s)",
         p,
+        *([f"churn probability from: {c.churn_source}"] if c.churn_source else []),
         "evidence:",
         *(f"  - {e}" for e in c.evidence),
     ]

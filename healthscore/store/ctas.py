@@ -81,6 +81,7 @@ CTA_COLUMNS = (
     "version",
     "created_at",
     "updated_at",
+    "churn_source",
 )
 
 
@@ -273,6 +274,7 @@ def refresh_ctas(con: duckdb.DuckDBPyConnection, rows: Sequence[dict[str, Any]])
         "evidence",
         "arr_at_stake",
         "churn_probability",
+        "churn_source",
         "urgency",
         "priority",
     )

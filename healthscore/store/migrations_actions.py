@@ -120,9 +120,15 @@ def _m013_plans(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
+def _m014_cta_churn_source(con: duckdb.DuckDBPyConnection) -> None:
+    """Where a CTA's churn probability came from: the churn model or the calibrated score."""
+    con.execute("ALTER TABLE ctas ADD COLUMN IF NOT EXISTS churn_source VARCHAR")
+
+
 MIGRATIONS: list[tuple[str, Callable[[duckdb.DuckDBPyConnection], None]]] = [
     ("010_changes", _m010_changes),
     ("011_ctas", _m011_ctas),
     ("012_rule_state", _m012_rule_state),
     ("013_plans", _m013_plans),
+    ("014_cta_churn_source", _m014_cta_churn_source),
 ]
