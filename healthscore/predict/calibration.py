@@ -20,10 +20,12 @@ import numpy as np
 from scipy.optimize import brentq
 from scipy.special import expit, logit
 
-__all__ = ["MAX_SHIFT", "reanchor_shift", "reliability", "shift_probabilities"]
+__all__ = ["MAX_SHIFT", "SHRINK_CHURNERS", "reanchor_shift", "reliability", "shift_probabilities"]
 
 # Log-odds: a shift of 2 scales the odds by 7.4; beyond that the window says more about noise.
 MAX_SHIFT = 2.0
+# Churners in a window at which its level counts half (see `reanchor_shift`).
+SHRINK_CHURNERS = 10.0
 _EPS = 1e-6
 
 
@@ -36,14 +38,21 @@ def shift_probabilities(p: Any, shift: float) -> np.ndarray:
 
 
 def reanchor_shift(
-    p: Any, y: Any, *, prior_rows: float = 0.0, max_shift: float = MAX_SHIFT
+    p: Any,
+    y: Any,
+    *,
+    prior_rows: float = 0.0,
+    shrink_churners: float = SHRINK_CHURNERS,
+    max_shift: float = MAX_SHIFT,
 ) -> float:
-    """Log-odds shift so that the mean of `p` equals the observed rate of `y`.
+    """Log-odds shift so that the mean of `p` equals the observed rate of `y`, shrunk.
 
     `p` must be out-of-sample for the rows `y` labels (an in-sample fit already matches its
     own training rate).  `prior_rows` shrinks the observed rate towards the mean prediction
-    as if that many extra rows had churned at the predicted rate (0 = no shrinkage).
-    The shift is clipped to +/- `max_shift`.
+    as if that many extra rows had churned at the predicted rate (0 = no shrinkage).  The
+    shift is then scaled by k / (k + `shrink_churners`), k = the churners observed or
+    predicted in the window, whichever is more: a window with 5 churners says little about
+    the level (its rate's relative error is ~45 %), one with 100 says much.  The result is clipped to +/- `max_shift`.
     """
     p = np.clip(np.asarray(p, dtype=float), _EPS, 1 - _EPS)
     y = np.asarray(y, dtype=float)
@@ -59,10 +68,13 @@ def reanchor_shift(
         return float(expit(z + d).mean()) - target
 
     if gap(lo) > 0:
-        return lo
-    if gap(hi) < 0:
-        return hi
-    return float(brentq(gap, lo, hi, xtol=1e-6))
+        full = lo
+    elif gap(hi) < 0:
+        full = hi
+    else:
+        full = float(brentq(gap, lo, hi, xtol=1e-6))
+    k = max(float(y.sum()), float(p.sum()))
+    return full * (k / (k + shrink_churners)) if shrink_churners > 0 else full
 
 
 def reliability(y: Any, p: Any, n_bins: int = 10) -> dict[str, Any]:

@@ -45,6 +45,7 @@ from healthscore.predict.models import (
     _binary_target,
     _checked,
     _checked_xy,
+    _subsample,
 )
 
 __all__ = [
@@ -68,6 +69,7 @@ CANDIDATES = (
     "gbt",
     "ensemble",
 )
+COMPACT = frozenset(n for n in CANDIDATES if n.endswith("_compact") or "_compact_" in n)
 # Used when the training window is too short or has too few churners to validate on.
 DEFAULT = "ensemble_compact"
 
@@ -105,6 +107,7 @@ class CompactGBM(ClassifierMixin, BaseEstimator):
         "max_leaf_nodes": [Interval(Integral, 2, None, closed="left")],
         "min_samples_leaf": [Interval(Integral, 1, None, closed="left")],
         "l2_regularization": [Interval(Real, 0, None, closed="left")],
+        "max_rows": [Interval(Integral, 2, None, closed="left")],
         "random_state": [Interval(Integral, 0, None, closed="left"), None],
     }
 
@@ -115,8 +118,10 @@ class CompactGBM(ClassifierMixin, BaseEstimator):
         max_leaf_nodes: int = 15,
         min_samples_leaf: int = 50,
         l2_regularization: float = 1.0,
+        max_rows: int = 1_000_000,
         random_state: int = 0,
     ):
+        self.max_rows = max_rows
         self.learning_rate = learning_rate
         self.max_iter = max_iter
         self.max_leaf_nodes = max_leaf_nodes
@@ -128,6 +133,9 @@ class CompactGBM(ClassifierMixin, BaseEstimator):
     def fit(self, X: Any, y: Any) -> CompactGBM:
         X, y = _checked_xy(self, X, y)
         y = _binary_target(self, y)
+        keep = _subsample(len(X), self.max_rows, self.random_state)
+        if keep is not None:  # a uniform subsample keeps the base rate
+            X, y = X.iloc[keep], y[keep]
         C = compact_frame(X)
         self.used_ = [c for c in C.columns if C[c].nunique(dropna=True) >= 2]
         if not self.used_:
@@ -301,13 +309,18 @@ def choose_model(
             f"{list(candidates)!r}"
         )
     names = list(candidates)
+    dropped = ""
+    if compact_frame(X.head(1)).shape[1] == 0 and any(n not in COMPACT for n in names):
+        # No event counts, tenure or contract facts among the metrics: no compact model.
+        names = [n for n in names if n not in COMPACT]
+        dropped = " (no compact inputs among the metrics: compact candidates left out)"
     day = _days(dates, len(X))
     windows, scores, latest = _validate(
         X, y, day, names, horizon_days, window_days, n_windows, min_train_churn, min_valid_churn
     )
     mean = {n: (float(np.mean(scores[n])) if scores[n] else None) for n in names}
     if not windows:
-        name = DEFAULT if DEFAULT in names else names[0]
+        name = DEFAULT if DEFAULT in names else ("ensemble" if "ensemble" in names else names[0])
         reason = (
             f"{name}: the default, as the training window has too few churners or dates "
             f"for an inner out-of-time validation (needs {min_train_churn} churners "
@@ -340,7 +353,7 @@ def choose_model(
         )
     return ModelChoice(
         name=name,
-        reason=reason,
+        reason=reason + dropped,
         inner_auc_by_candidate=mean,
         windows=windows,
         calibration_shift=shift,

@@ -116,9 +116,11 @@ def test_shift_meets_the_observed_rate_and_is_bounded() -> None:
     p = np.full(1000, 0.10)
     y = np.zeros(1000)
     y[:50] = 1
-    s = reanchor_shift(p, y)
+    s = reanchor_shift(p, y, shrink_churners=0)
     assert shift_probabilities(p, s).mean() == pytest.approx(0.05, abs=1e-4)
-    assert reanchor_shift(p, np.zeros(1000)) == -2.0  # clipped, not -inf
+    # 100 churners predicted, 50 seen: the level counts 100 / 110; 5 would count a third.
+    assert reanchor_shift(p, y) == pytest.approx(s * 100 / 110)
+    assert reanchor_shift(p, np.zeros(1000), shrink_churners=0) == -2.0  # clipped, not -inf
     assert reanchor_shift(np.array([]), np.array([])) == 0.0
     r = reliability(y, p)
     assert r["top_decile_observed"] == pytest.approx(0.5)  # stable sort puts churners first
