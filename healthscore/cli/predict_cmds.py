@@ -70,7 +70,7 @@ def _for_managers(hs: Any, res: Any) -> Any:
 
     rows, churned = res.info.get("train_rows"), res.info.get("train_churn")
     base = res.info.get("base_rate") or (churned / rows if rows and churned else None)
-    own = model_health(res.frame["churn_probability"], base) if base else None
+    own = list(model_health(res.frame["churn_probability"], base)) if base else None
     return for_managers(res.frame, account_facts(hs.store), default_bands(hs.scorecard), base, own)
 
 
@@ -172,6 +172,13 @@ def predict_cmd(
     )
     for key, text in _choice(res).items():
         err.print(f"{key.replace('_', ' ')}: {text}", highlight=False, markup=False)
+    noted = int((frame["band_note"] != "").sum())
+    if noted:
+        err.print(
+            f"note: {noted} accounts have a scorecard band the churn model alone would not "
+            "give; their band_note says why",
+            highlight=False,
+        )
 
 
 @app.command("backtest")

@@ -9,11 +9,11 @@ histograms, predict without the account's name, segment, ARR and owner).
 from __future__ import annotations
 
 import re
-from html import escape
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from markupsafe import escape
 from typer.testing import CliRunner
 
 from healthscore.cli import app
