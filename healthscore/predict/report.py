@@ -150,7 +150,9 @@ def _histogram_figure(res: BacktestResult) -> Any:
         else:
             x = 100 * pred[f"risk_{m}"].to_numpy(dtype=float)
             lo, hi = 0.0, max(float(np.nanpercentile(x, 99)), 1.0)
-        bins = np.linspace(lo, hi, 26)
+        whole = m == "baseline" and hi <= 40  # days: one bar per day
+        bins = np.arange(-0.5, hi + 1.5) if whole else np.linspace(lo, hi, 26)
+        clipped = m != "scorecard" and bool(np.nanmax(x) > hi) if len(x) else False
         for cls, name, colour in ((0, "retained", "#4c78a8"), (1, "churned", "#e45756")):
             v = np.clip(x[(y == cls) & np.isfinite(x)], lo, hi)
             if len(v):
@@ -167,7 +169,8 @@ def _histogram_figure(res: BacktestResult) -> Any:
             ax.axvline(s["red_threshold"], color="grey", ls="--", lw=1)
         auc = "n/a" if r["auc"] is None else f"{r['auc']:.2f}"
         ax.set_title(f"{r['label']} (AUC {auc})", fontsize=10)
-        ax.set_xlabel(_AXES.get(m, "churn probability (%)"), fontsize=9)
+        label = _AXES.get(m, "churn probability (%)")
+        ax.set_xlabel(label + (f"; the last bar: {hi:.0f} and over" if clipped else ""), fontsize=9)
         ax.set_ylabel("% of observations", fontsize=9)
         ax.legend(fontsize=8, frameon=False)
         ax.grid(axis="y", color="#eee")

@@ -283,8 +283,8 @@ def test_histograms_are_readable() -> None:
     assert len(axes) == len(res.summary["methods"])
     # Each method in its own unit, with the share of each class (not a density) up the side.
     xl = [ax.get_xlabel() for ax in axes]
-    assert xl[0].startswith("health score") and xl[1] == "days since last activity"
-    assert xl[2] == "churn probability (%)"
+    assert xl[0].startswith("health score") and xl[1].startswith("days since last activity")
+    assert xl[2].startswith("churn probability (%)")
     for ax in axes:
         assert ax.get_ylabel() == "% of observations"
         for patch in ax.patches:  # a step histogram per class sums to 100 %
