@@ -461,9 +461,19 @@ def headline(summary: dict[str, Any], pred: pd.DataFrame, scorecard: Any = None)
         if t is not None and int(t) != int(red_min):
             caught = float(y[score < t].sum() / max(y.sum(), 1))
             verb = "Raise" if t > red_min else "Lower"
+            better = ""
+            if best is not None:
+                risk = pred[f"risk_{best}"].to_numpy(dtype=float)
+                model_caught = _recall_at_capacity(y, risk, dates, cap)
+                if model_caught > caught + 0.05:
+                    better = (
+                        f"; the {ms[best]['label']} would catch {_pct(model_caught)} "
+                        f"with the same {cap}"
+                    )
             out.append(
                 f"{verb} {worst} to {t:.0f} (now {red_min:g}) to work {cap} accounts a week "
-                f"and still catch {_pct(caught)} of churners."
+                f"and {'still ' if t < red_min else ''}catch {_pct(caught)} of churners"
+                f"{better}."
             )
         elif best is not None:
             risk = pred[f"risk_{best}"].to_numpy(dtype=float)
