@@ -136,6 +136,11 @@ class Facts:
         return {str(c) for c in referrers(self.store, self.as_of)["contact_id"].dropna()}
 
     def contacts(self, account_ids: list[str]) -> pd.DataFrame:
+        """The contacts of these accounts (account_id, contact_id, name, email, role)."""
+        if hasattr(self.store, "con"):  # a join, not an IN list of thousands of literals
+            from healthscore.store.ctas import contacts_in
+
+            return contacts_in(self.store.con, account_ids)
         return contacts_of(self.store, account_ids)
 
     @cached_property
