@@ -69,9 +69,18 @@ class Outcomes:
         return self.events[self.events["outcome"] == kind].reset_index(drop=True)
 
     def active_at(self, dates: list[dt.date]) -> pd.DataFrame:
-        """(as_of, account_id) of accounts with a subscription row active on each date."""
+        """(as_of, account_id) of accounts with a subscription row active on each date.
+
+        A row ending after the billing end may have been renewed unseen: on days after the
+        billing end it counts as running (a ChurnSim history writes renewals up to its
+        newest one, while its events run a month on; every monthly term ending in that
+        month would otherwise drop its account from predict's last day)."""
         d = pd.DataFrame({"as_of": pd.to_datetime(pd.Series(dates)).dt.date})
-        return _active(self.subscriptions, d)
+        subs = self.subscriptions
+        censored = pd.to_datetime(subs["end_date"]) > pd.Timestamp(self.billing_end)
+        if censored.any():
+            subs = subs.assign(end_date=subs["end_date"].where(~censored, _OPEN_END))
+        return _active(subs, d)
 
 
 def _active(subs: pd.DataFrame, d: pd.DataFrame) -> pd.DataFrame:

@@ -230,3 +230,18 @@ def test_outcomes_command_shows_renewals_and_contractions(tmp_path: Path) -> Non
     assert res.exit_code == 0, res.output
     # o1's add-on (50) ends under its running base (200).
     assert "o1,contraction,2024-02-01,250.0,200.0" in res.stdout.splitlines()
+
+
+def test_a_term_ending_after_the_newest_renewal_still_runs_on_predicts_day(
+    tmp_path: Path,
+) -> None:
+    """ChurnSim writes renewals up to its newest one while events run a month on: r3's term
+    ends 06-15, after the newest renewal (06-01); its renewal is not written yet, so on the
+    events' last day (06-30) r3 is still a customer to score, not a lost one."""
+    rows = HISTORY + "r3,basic,2024-04-15,2024-05-15,10\nr3,basic,2024-05-15,2024-06-15,10\n"
+    store = _store(tmp_path, rows)
+    o = derive_outcomes(store, grace_days=7)
+    assert o.billing_end == D(2024, 6, 1) and o.data_end == EXPORT_DAY
+    assert set(o.active_at([EXPORT_DAY])["account_id"]) == {"r2", "r3"}
+    assert set(o.active_at([D(2024, 3, 15)])["account_id"]) == {"r2"}  # r1 churned 03-01
+    assert "r3" not in {a for a, _ in _churns(o)}  # censored, not churn
