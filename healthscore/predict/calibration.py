@@ -24,7 +24,7 @@ __all__ = ["MAX_SHIFT", "SHRINK_CHURNERS", "reanchor_shift", "reliability", "shi
 
 # Log-odds: a shift of 2 scales the odds by 7.4; beyond that the window says more about noise.
 MAX_SHIFT = 2.0
-# Churners in a window at which its level counts half (see `reanchor_shift`).
+# Pseudo-churners at the predicted rate that shrink a window's rate (see `reanchor_shift`).
 SHRINK_CHURNERS = 10.0
 _EPS = 1e-6
 
@@ -41,25 +41,25 @@ def reanchor_shift(
     p: Any,
     y: Any,
     *,
-    prior_rows: float = 0.0,
-    shrink_churners: float = SHRINK_CHURNERS,
+    prior_churners: float = SHRINK_CHURNERS,
     max_shift: float = MAX_SHIFT,
 ) -> float:
-    """Log-odds shift so that the mean of `p` equals the observed rate of `y`, shrunk.
+    """Log-odds shift so that the mean of `p` equals the (shrunk) observed rate of `y`.
 
     `p` must be out-of-sample for the rows `y` labels (an in-sample fit already matches its
-    own training rate).  `prior_rows` shrinks the observed rate towards the mean prediction
-    as if that many extra rows had churned at the predicted rate (0 = no shrinkage).  The
-    shift is then scaled by k / (k + `shrink_churners`), k = the churners observed or
-    predicted in the window, whichever is more: a window with 5 churners says little about
-    the level (its rate's relative error is ~45 %), one with 100 says much.  The result is clipped to +/- `max_shift`.
+    own training rate).  The window's rate is shrunk towards the mean prediction as if
+    `prior_churners` more churners had been seen at the predicted rate (a Gamma prior on
+    the rate): a window with 5 churners says little about the level (its rate's relative
+    error is ~45 %), one with 100 says much; 0 = no shrinkage.  The result is clipped to
+    +/- `max_shift`.
     """
     p = np.clip(np.asarray(p, dtype=float), _EPS, 1 - _EPS)
     y = np.asarray(y, dtype=float)
     if len(p) == 0 or len(p) != len(y):
         return 0.0
     mean_p = float(p.mean())
-    target = (float(y.sum()) + prior_rows * mean_p) / (len(y) + prior_rows)
+    prior_rows = prior_churners / mean_p
+    target = (float(y.sum()) + prior_churners) / (len(y) + prior_rows)
     target = min(max(target, _EPS), 1 - _EPS)
     lo, hi = -max_shift, max_shift
     z = logit(p)
@@ -68,13 +68,10 @@ def reanchor_shift(
         return float(expit(z + d).mean()) - target
 
     if gap(lo) > 0:
-        full = lo
-    elif gap(hi) < 0:
-        full = hi
-    else:
-        full = float(brentq(gap, lo, hi, xtol=1e-6))
-    k = max(float(y.sum()), float(p.sum()))
-    return full * (k / (k + shrink_churners)) if shrink_churners > 0 else full
+        return lo
+    if gap(hi) < 0:
+        return hi
+    return float(brentq(gap, lo, hi, xtol=1e-6))
 
 
 def reliability(y: Any, p: Any, n_bins: int = 10) -> dict[str, Any]:

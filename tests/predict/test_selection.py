@@ -116,11 +116,16 @@ def test_shift_meets_the_observed_rate_and_is_bounded() -> None:
     p = np.full(1000, 0.10)
     y = np.zeros(1000)
     y[:50] = 1
-    s = reanchor_shift(p, y, shrink_churners=0)
+    s = reanchor_shift(p, y, prior_churners=0)
     assert shift_probabilities(p, s).mean() == pytest.approx(0.05, abs=1e-4)
-    # 100 churners predicted, 50 seen: the level counts 100 / 110; 5 would count a third.
-    assert reanchor_shift(p, y) == pytest.approx(s * 100 / 110)
-    assert reanchor_shift(p, np.zeros(1000), shrink_churners=0) == -2.0  # clipped, not -inf
+    # 50 churners seen plus 10 pseudo-churners at the predicted 10 % (100 rows).
+    shrunk = reanchor_shift(p, y)
+    assert shift_probabilities(p, shrunk).mean() == pytest.approx(60 / 1100, abs=1e-4)
+    assert reanchor_shift(p, np.zeros(1000), prior_churners=0) == -2.0  # clipped, not -inf
+    # Few rows: the prior dominates and the level hardly moves.
+    assert reanchor_shift(p[:20], y[-20:]) == pytest.approx(
+        np.log((10 / 120) / (110 / 120) / (1 / 9)), abs=1e-4
+    )
     assert reanchor_shift(np.array([]), np.array([])) == 0.0
     r = reliability(y, p)
     assert r["top_decile_observed"] == pytest.approx(0.5)  # stable sort puts churners first
@@ -145,3 +150,39 @@ def test_predict_says_which_model_was_chosen_and_why(demo_path: Path) -> None:
     assert res.model == c.name and (res.frame["model"] == c.name).all()
     assert res.info["model_choice"]["reason"] == c.reason
     assert res.frame["churn_probability"].between(0, 1).all()
+
+
+def test_compact_inputs_ignore_rows_after_the_observation_date(demo_copy: Path) -> None:
+    # The compact candidates' inputs (counts per active user, contract facts) are derived
+    # from the metrics of the same date: later events and a later, pricier subscription
+    # must not change them.
+    from healthscore.ingest.frames import load_frames
+    from healthscore.predict.features import build_features
+
+    with open_store(demo_copy) as s:
+        end = data_range(s)[1]
+        dates = [end - dt.timedelta(days=d) for d in (63, 56)]
+        before = compact_frame(build_features(s, dates)[0])
+        accts = [r[0] for r in s.con.execute("SELECT account_id FROM accounts LIMIT 20").fetchall()]
+        t = pd.Timestamp(max(dates) + dt.timedelta(days=1)) + pd.Timedelta(hours=1)
+        load_frames(
+            s,
+            {
+                "events": pd.DataFrame(
+                    {"account_id": accts * 5, "event_time": t, "event_type": "login"}
+                ),
+                "subscriptions": pd.DataFrame(
+                    {
+                        "subscription_id": [f"late-{a}" for a in accts],
+                        "account_id": accts,
+                        "product": "late",
+                        "start_date": t.date(),
+                        "end_date": (t + pd.Timedelta(days=365)).date(),
+                        "mrr": 1e6,
+                    }
+                ),
+            },
+        )
+        after = compact_frame(build_features(s, dates)[0])
+    assert {"financial_days_to_term_end", "financial_mrr"} <= set(before.columns)
+    pd.testing.assert_frame_equal(before, after[before.columns])
