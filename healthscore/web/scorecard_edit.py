@@ -9,6 +9,7 @@ value is reported the way a file's would be.
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -17,11 +18,14 @@ import yaml
 
 from healthscore.app import App
 from healthscore.auth import User, record
+from healthscore.config import Settings
+from healthscore.errors import HealthscoreError
 from healthscore.scoring import Preview, Scorecard, parse_scorecard, preview_scorecard
 from healthscore.scoring.history import record_scorecard
+from healthscore.scoring.preview import scoring_inputs
 from healthscore.store import Store
 from healthscore.store.queries.scores import snapshot_dates
-from healthscore.web.store_access import StampedCache, store_stamp
+from healthscore.web.store_access import StampedCache, open_request_store, store_stamp
 
 __all__ = [
     "candidate_from_form",
@@ -30,6 +34,7 @@ __all__ = [
     "preview",
     "save_card",
     "saved_path",
+    "warm_preview",
 ]
 
 _previews: StampedCache[Preview] = StampedCache(size=16)
@@ -109,7 +114,10 @@ def candidate_from_form(card: Scorecard, form: Mapping[str, Any]) -> Scorecard:
 
 
 def preview(store: Store, candidate: Scorecard, engine: Any = None) -> Preview:
-    """Replay the candidate on the newest snapshot date; cached per store version."""
+    """Replay the candidate on the newest snapshot date, with the backtest of old against
+    new; cached per store version.  The stored inputs behind it are read once per version
+    of the score tables (`healthscore.scoring.preview.scoring_inputs`), so each edit is an
+    in-memory re-scoring."""
     dates = snapshot_dates(store)
     since = dates[-1] if dates else None
     return _previews.get(
@@ -117,6 +125,25 @@ def preview(store: Store, candidate: Scorecard, engine: Any = None) -> Preview:
         candidate.content_hash,
         lambda: preview_scorecard(store, candidate, since=since, engine=engine),
     )
+
+
+def warm_preview(settings: Settings) -> threading.Thread:
+    """Read the preview's stored inputs in the background (e.g. when the scorecard page is
+    opened), so the first edit is answered from memory too.  Holds the store only while
+    reading."""
+
+    def work() -> None:
+        try:
+            with open_request_store(settings) as store:
+                dates = snapshot_dates(store)
+                if dates:
+                    scoring_inputs(store, [dates[-1]])
+        except HealthscoreError:  # busy or empty store: the first preview reads instead
+            pass
+
+    thread = threading.Thread(target=work, name="preview-warm", daemon=True)
+    thread.start()
+    return thread
 
 
 def saved_path(hs: App) -> Path:
