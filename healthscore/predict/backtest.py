@@ -375,12 +375,15 @@ def _pct(x: float | None) -> str:
     return "n/a" if x is None else f"{100 * x:.0f} %"
 
 
+_WHO = {"scorecard": "your scorecard", "baseline": "ranking by days since last activity"}
+
+
 def verdict(summary: dict[str, Any]) -> str:
     """Plain words: churners caught and false alarms of each method."""
     ms = summary["methods"]
     parts = []
     for m, r in ms.items():
-        who = "your scorecard" if m == "scorecard" else f"the {r['label']}"
+        who = _WHO.get(m, f"the {r['label']}")
         auc = "n/a" if r["auc"] is None else f"{r['auc']:.2f}"
         parts.append(
             f"{who} catches {_pct(r['red_recall'])} of churners with "
@@ -492,9 +495,10 @@ def headline(summary: dict[str, Any], pred: pd.DataFrame, scorecard: Any = None)
         )
         if prec is not None:
             out.append(f"{_pct(1 - prec)} of those {cap} were false alarms (they did not churn).")
+        why = summary.get("scorecard", {}).get("reason")
         out.append(
-            "Configure a scorecard (healthscore scorecard suggest) to give CSMs bands they "
-            "can read."
+            (f"No scorecard band to compare: {why}; " if why else "No scorecard band to compare; ")
+            + "`healthscore scorecard suggest` writes one from this data."
         )
     return out
 
