@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import threading
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,14 +16,15 @@ import pandas as pd
 
 from healthscore.errors import HealthscoreError, NotEnoughData
 from healthscore.metrics.families.sentiment import INTENT_DAYS
-from healthscore.portfolio.lifetime import account_lifetimes
+from healthscore.portfolio.lifetime import AccountLifetimes, account_lifetimes
 from healthscore.store import Store
 from healthscore.store.queries import accounts as account_queries
 from healthscore.store.queries import scores as score_queries
 from healthscore.store.queries import texts as text_queries
 from healthscore.store.queries._backend import has_table
+from healthscore.store.queries.kpis import account_attributes
 
-__all__ = ["Change", "Explanation", "explain", "format_value"]
+__all__ = ["Change", "Explanation", "SharedReads", "explain", "format_value"]
 
 
 def format_value(value: float | None, unit: str | None) -> str:
@@ -142,6 +144,42 @@ def _f(x: Any) -> float | None:
     return None if math.isnan(v) else v
 
 
+class SharedReads:
+    """The portfolio-wide reads behind every explanation, done once and then shared.
+
+    The metric catalogue's units and every account's lifetime (its CLTV needs the pooled
+    churn of the whole subscription book) are the same for all accounts of one store, and
+    reading them is most of the cost of one explanation.  The caller keeps one of these for
+    as long as the store is unchanged (the web server: per store stamp) and passes it to
+    `explain`; a new object after any write, so nothing stale is shown.  Thread-safe: the
+    first caller reads, the others wait for it.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._units: dict[str, str | None] | None = None
+        self._lifetimes: dict[dt.date, AccountLifetimes] = {}
+
+    def units(self, store: Store) -> dict[str, str | None]:
+        """metric -> unit, from the store's metric catalogue."""
+        with self._lock:
+            if self._units is None:
+                self._units = _units(store)
+            return self._units
+
+    def lifetimes(self, store: Store, day: dt.date) -> AccountLifetimes:
+        """Every account's MRR, lifetime and CLTV as of `day` (up to 64 days kept)."""
+        with self._lock:
+            got = self._lifetimes.get(day)
+            if got is None:
+                ids = account_attributes(store)["account_id"].astype(str).tolist()
+                got = account_lifetimes(store, ids, day)
+                while len(self._lifetimes) >= 64:
+                    self._lifetimes.pop(next(iter(self._lifetimes)))
+                self._lifetimes[day] = got
+            return got
+
+
 def _snapshot_date(store: Store, account_id: str, as_of: dt.date | None) -> dt.date:
     day = score_queries.latest_snapshot_date(store, account_id, as_of)
     if day is None:
@@ -162,11 +200,13 @@ def explain(
     account_id: str,
     as_of: dt.date | None = None,
     units: dict[str, str | None] | None = None,
+    shared: SharedReads | None = None,
 ) -> Explanation:
     """Explain the stored snapshot of `account_id` on `as_of` (default: its latest).
 
     `account_id` may also be the account's name (any case).  `units` maps metric -> unit
-    for formatting (default: from the metric catalogue).
+    for formatting (default: from the metric catalogue).  `shared` holds portfolio-wide
+    reads kept from earlier explanations of the same, unchanged store (see `SharedReads`).
     """
     account_id = account_queries.find_account(store, account_id) or account_id
     day = _snapshot_date(store, account_id, as_of)
@@ -174,7 +214,7 @@ def explain(
     assert snap is not None
     account = account_queries.account_profile(store, account_id)
     if units is None:
-        units = _units(store)
+        units = shared.units(store) if shared is not None else _units(store)
 
     groups_df = score_queries.group_rows(store, account_id, day)
     meas = score_queries.measure_rows(store, account_id, day)
@@ -217,7 +257,7 @@ def explain(
         scorecard_version=snap["scorecard_version"],
         account=_clean(account),
         groups=groups,
-        lifetime=_lifetime(store, account_id, day),
+        lifetime=_lifetime(store, account_id, day, shared),
         voice=_voice(store, account_id, day),
     )
     prev = score_queries.previous_score(store, account_id, day)
@@ -227,11 +267,17 @@ def explain(
     return out
 
 
-def _lifetime(store: Store, account_id: str, day: dt.date) -> dict[str, Any]:
+def _lifetime(
+    store: Store, account_id: str, day: dt.date, shared: SharedReads | None = None
+) -> dict[str, Any]:
     """The account's CLTV as of the snapshot: MRR x the churn-rate lifetime (no model is
     trained to explain one account; `predict` uses the survival model's where it has one)."""
-    lt = account_lifetimes(store, [account_id], day)
-    row = lt.frame.iloc[0]
+    lt = shared.lifetimes(store, day) if shared is not None else None
+    if lt is None or account_id not in lt.frame.index:
+        lt = account_lifetimes(store, [account_id], day)
+        row = lt.frame.iloc[0]
+    else:
+        row = lt.frame.loc[account_id]
     return _clean(
         {
             "mrr": _f(row["mrr"]),

@@ -11,6 +11,7 @@ from typing import Any
 
 from healthscore.errors import HealthscoreError
 from healthscore.scoring import Explanation, Scorecard, explain_account
+from healthscore.scoring.explain import SharedReads
 from healthscore.store import Store
 from healthscore.store.queries import find_account
 from healthscore.store.queries.account_view import (
@@ -20,8 +21,9 @@ from healthscore.store.queries.account_view import (
     weekly_usage,
 )
 from healthscore.web.deps import NotFound
+from healthscore.web.store_access import StampedCache, store_stamp
 
-__all__ = ["AccountData", "account_data", "resolve_account"]
+__all__ = ["AccountData", "account_data", "resolve_account", "shared_reads"]
 
 TIMELINE_DAYS = 180
 
@@ -252,11 +254,20 @@ def _weights(card: Scorecard, segment: str | None) -> list[dict[str, Any]]:
     return [{"group": n, "weight": w, "share": w / total if total else 0.0} for n, w in pairs]
 
 
+_shared: StampedCache[SharedReads] = StampedCache(size=2)
+
+
+def shared_reads(store: Store) -> SharedReads:
+    """The explanations' portfolio-wide reads for the store as it is now (a fresh set
+    after any write to it, so a new score run or import shows at once)."""
+    return _shared.get(store_stamp(store.path), "explain", SharedReads)
+
+
 def account_data(store: Store, account_id: str, card: Scorecard) -> AccountData:
     """Everything the page shows for one account (resolved with `resolve_account`)."""
     notes = []
     try:
-        exp: Explanation | None = explain_account(store, account_id)
+        exp: Explanation | None = explain_account(store, account_id, shared=shared_reads(store))
     except HealthscoreError as exc:
         exp, notes = None, [str(exc)]
     history = score_series(store, account_id)

@@ -99,24 +99,38 @@ class StampedCache(Generic[T]):
     """Values computed from the store, kept while the store's stamp is unchanged.
 
     Keyed on (stamp, key): a write anywhere in the store (a new score run, an import, a
-    note) makes every entry stale at once.  Bounded: the oldest entries go first.
+    note) makes every entry stale at once.  Bounded: the oldest entries go first.  One
+    computation per key at a time: requests that arrive while a value is being computed
+    wait for it instead of computing it again side by side (ten clients opening a page
+    after a score run would otherwise do the same expensive read ten times at once).
     """
 
     def __init__(self, size: int = 64) -> None:
         self._size = size
         self._data: dict[tuple[StoreStamp, Any], T] = {}
         self._lock = threading.Lock()
+        self._flights: dict[tuple[StoreStamp, Any], threading.Lock] = {}
 
     def get(self, stamp: StoreStamp, key: Any, compute: Callable[[], T]) -> T:
+        k = (stamp, key)
         with self._lock:
-            if (stamp, key) in self._data:
-                return self._data[(stamp, key)]
-        value = compute()
-        with self._lock:
-            self._data = {k: v for k, v in self._data.items() if k[0] == stamp}
-            self._data[(stamp, key)] = value
-            while len(self._data) > self._size:
-                self._data.pop(next(iter(self._data)))
+            if k in self._data:
+                return self._data[k]
+            flight = self._flights.setdefault(k, threading.Lock())
+        with flight:
+            with self._lock:
+                if k in self._data:
+                    return self._data[k]
+            try:
+                value = compute()
+            finally:
+                with self._lock:
+                    self._flights.pop(k, None)
+            with self._lock:
+                self._data = {d: v for d, v in self._data.items() if d[0] == stamp}
+                self._data[k] = value
+                while len(self._data) > self._size:
+                    self._data.pop(next(iter(self._data)))
         return value
 
     def clear(self) -> None:

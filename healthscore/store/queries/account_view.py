@@ -7,24 +7,19 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-import ibis
-
-from healthscore.store.queries._backend import Source, has_table, rows, table
+from healthscore.store.queries._backend import Source, has_table, param_rows
 
 __all__ = ["account_goals", "account_timeline", "score_series", "weekly_usage"]
 
 
 def score_series(source: Source, account_id: str) -> list[dict[str, Any]]:
     """(as_of, score, band, scorecard_version) of every snapshot of the account, oldest first."""
-    s = table(source, "score_snapshots")
-    got = s.filter(s.account_id == account_id).select("as_of", "score", "band", "scorecard_version")
-    return rows(got.order_by("as_of"))
-
-
-def _since(t: Any, col: str, since: dt.date | None) -> Any:
-    if since is None:
-        return t
-    return t.filter(t[col] >= ibis.timestamp(dt.datetime.combine(since, dt.time())))
+    return param_rows(
+        source,
+        "SELECT as_of, score, band, scorecard_version FROM score_snapshots "
+        "WHERE account_id = $account ORDER BY as_of",
+        {"account": account_id},
+    )
 
 
 def account_timeline(
@@ -37,12 +32,19 @@ def account_timeline(
         if not has_table(source, name):
             out[name] = []
             return
-        t = table(source, name)
-        t = t.filter(t.account_id == account_id)
-        t = _since(t, time_col, since) if time_col.endswith("_at") else t
-        if since is not None and not time_col.endswith("_at"):
-            t = t.filter(t[time_col] >= ibis.date(since))
-        out[name] = rows(t.select(*cols).order_by(ibis.desc(time_col)).limit(limit))
+        params: dict[str, Any] = {"account": account_id, "limit": limit}
+        cond = "account_id = $account"
+        if since is not None:
+            # a time of day from midnight on; a date column from that day on
+            start = dt.datetime.combine(since, dt.time()) if time_col.endswith("_at") else since
+            cond += f" AND {time_col} >= $since"
+            params["since"] = start
+        out[name] = param_rows(
+            source,
+            f"SELECT {', '.join(cols)} FROM {name} WHERE {cond} "
+            f"ORDER BY {time_col} DESC LIMIT $limit",
+            params,
+        )
 
     take(
         "tickets",
@@ -102,19 +104,31 @@ def weekly_usage(
     source: Source, account_id: str, *, since: dt.date | None = None
 ) -> list[dict[str, Any]]:
     """Product events and distinct users per week (week starting Monday), oldest first."""
-    e = table(source, "events")
-    e = _since(e.filter(e.account_id == account_id), "event_time", since)
-    week = e.event_time.truncate("W").cast("date").name("week")
-    agg = e.group_by(week).aggregate(events=e.count(), users=e.user_id.nunique())
-    return rows(agg.order_by("week"))
+    params: dict[str, Any] = {"account": account_id}
+    cond = "account_id = $account"
+    if since is not None:
+        cond += " AND event_time >= $since"
+        params["since"] = dt.datetime.combine(since, dt.time())
+    return param_rows(
+        source,
+        "SELECT CAST(date_trunc('week', event_time) AS DATE) AS week, count(*) AS events, "
+        f"count(DISTINCT user_id) AS users FROM events WHERE {cond} GROUP BY 1 ORDER BY 1",
+        params,
+    )
 
 
 def account_goals(source: Source, account_id: str) -> list[dict[str, Any]]:
     """The account's goals (its success plan), newest first, each with its milestones."""
-    g = table(source, "goals")
-    goals = rows(g.filter(g.account_id == account_id).order_by(ibis.desc("created_at")))
-    m = table(source, "milestones")
-    ms = rows(m.filter(m.account_id == account_id).order_by("due_date"))
+    goals = param_rows(
+        source,
+        "SELECT * FROM goals WHERE account_id = $account ORDER BY created_at DESC",
+        {"account": account_id},
+    )
+    ms = param_rows(
+        source,
+        "SELECT * FROM milestones WHERE account_id = $account ORDER BY due_date",
+        {"account": account_id},
+    )
     for goal in goals:
         goal["milestones"] = [x for x in ms if x["goal_id"] == goal["goal_id"]]
     loose = [x for x in ms if x["goal_id"] not in {g["goal_id"] for g in goals}]

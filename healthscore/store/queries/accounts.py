@@ -8,7 +8,7 @@ from typing import Any
 import ibis
 
 from healthscore.errors import HealthscoreError
-from healthscore.store.queries._backend import Source, rows, table
+from healthscore.store.queries._backend import Source, param_rows, rows, table
 
 __all__ = [
     "PORTFOLIO_COLUMNS",
@@ -71,8 +71,12 @@ def account_segments(source: Source) -> dict[str, str | None]:
 
 def account_exists(source: Source, account_id: str) -> bool:
     """Whether the accounts table holds `account_id`."""
-    a = table(source, "accounts")
-    return bool(a.filter(a.account_id == account_id).count().to_pyarrow().as_py())
+    got = param_rows(
+        source,
+        "SELECT count(*) AS n FROM accounts WHERE account_id = $account",
+        {"account": account_id},
+    )
+    return bool(got and got[0]["n"])
 
 
 def find_account(source: Source, key: str) -> str | None:
@@ -83,9 +87,12 @@ def find_account(source: Source, key: str) -> str | None:
     """
     if account_exists(source, key):
         return key
-    a = table(source, "accounts")
-    hits = a.filter(a.name.lower() == ibis.literal(key).lower()).select("account_id")
-    ids = sorted(str(v) for v in hits.to_pyarrow().column(0).to_pylist())
+    hits = param_rows(
+        source,
+        "SELECT account_id FROM accounts WHERE lower(name) = lower($key)",
+        {"key": key},
+    )
+    ids = sorted(str(r["account_id"]) for r in hits)
     if len(ids) > 1:
         raise HealthscoreError(
             f"{len(ids)} accounts are named {key!r} ({', '.join(ids)}); name one by its id"
@@ -96,17 +103,11 @@ def find_account(source: Source, key: str) -> str | None:
 def account_profile(source: Source, account_id: str) -> dict[str, Any]:
     """name, segment, owner, arr (ARR, else 12 x MRR) and renewal_date of one account;
     all None for an account the accounts table lacks."""
-    a = table(source, "accounts")
-    got = rows(
-        a.filter(a.account_id == account_id)
-        .select(
-            "name",
-            "segment",
-            owner=a.owner_csm,
-            arr=ibis.coalesce(a.arr, 12 * a.mrr),
-            renewal_date=a.renewal_date,
-        )
-        .limit(1)
+    got = param_rows(
+        source,
+        "SELECT name, segment, owner_csm AS owner, coalesce(arr, 12 * mrr) AS arr, "
+        "renewal_date FROM accounts WHERE account_id = $account LIMIT 1",
+        {"account": account_id},
     )
     return got[0] if got else dict.fromkeys(("name", "segment", "owner", "arr", "renewal_date"))
 

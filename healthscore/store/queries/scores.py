@@ -9,7 +9,7 @@ from typing import Any, NamedTuple
 import ibis
 import pandas as pd
 
-from healthscore.store.queries._backend import Source, frame, rows, table
+from healthscore.store.queries._backend import Source, frame, param_frame, param_rows, table
 
 __all__ = [
     "PreviousScore",
@@ -52,22 +52,30 @@ def latest_snapshot_date(
     source: Source, account_id: str, on_or_before: dt.date | None = None
 ) -> dt.date | None:
     """The newest snapshot date holding `account_id` (on or before a date when given)."""
-    s = table(source, "score_snapshots")
-    cond = s.account_id == account_id
-    if on_or_before is not None:
-        cond &= s.as_of <= ibis.date(on_or_before)
-    day = s.filter(cond).as_of.max().to_pyarrow().as_py()
-    return day  # type: ignore[no-any-return]
+    if on_or_before is None:
+        got = param_rows(
+            source,
+            "SELECT max(as_of) AS as_of FROM score_snapshots WHERE account_id = $account",
+            {"account": account_id},
+        )
+    else:
+        got = param_rows(
+            source,
+            "SELECT max(as_of) AS as_of FROM score_snapshots "
+            "WHERE account_id = $account AND as_of <= $day",
+            {"account": account_id, "day": on_or_before},
+        )
+    return got[0]["as_of"] if got else None
 
 
 def account_snapshot(source: Source, account_id: str, as_of: dt.date) -> dict[str, Any] | None:
     """One account's stored score on `as_of`: score, band, confidence, coverage,
     confidence_note, scorecard_version (None when it has none that day)."""
-    s = table(source, "score_snapshots")
-    got = rows(
-        s.filter((s.account_id == account_id) & (s.as_of == ibis.date(as_of)))
-        .select("score", "band", "confidence", "coverage", "confidence_note", "scorecard_version")
-        .limit(1)
+    got = param_rows(
+        source,
+        "SELECT score, band, confidence, coverage, confidence_note, scorecard_version "
+        "FROM score_snapshots WHERE account_id = $account AND as_of = $day LIMIT 1",
+        {"account": account_id, "day": as_of},
     )
     return got[0] if got else None
 
@@ -81,12 +89,11 @@ class PreviousScore(NamedTuple):
 
 def previous_score(source: Source, account_id: str, before: dt.date) -> PreviousScore | None:
     """The account's newest snapshot strictly before `before` (None when there is none)."""
-    s = table(source, "score_snapshots")
-    got = rows(
-        s.filter((s.account_id == account_id) & (s.as_of < ibis.date(before)))
-        .order_by(s.as_of.desc())
-        .select("as_of", "score")
-        .limit(1)
+    got = param_rows(
+        source,
+        "SELECT as_of, score FROM score_snapshots WHERE account_id = $account "
+        "AND as_of < $day ORDER BY as_of DESC LIMIT 1",
+        {"account": account_id, "day": before},
     )
     return PreviousScore(got[0]["as_of"], got[0]["score"]) if got else None
 
@@ -94,15 +101,18 @@ def previous_score(source: Source, account_id: str, before: dt.date) -> Previous
 def group_rows(source: Source, account_id: str, as_of: dt.date) -> pd.DataFrame:
     """The account's group scores on `as_of`: group_name, score, weight, effective_weight,
     contribution, in the order they were written."""
-    g = table(source, "score_groups")
-    return frame(
-        g.filter((g.account_id == account_id) & (g.as_of == ibis.date(as_of))).select(
-            "group_name", "score", "weight", "effective_weight", "contribution"
-        )
+    return param_frame(
+        source,
+        "SELECT group_name, score, weight, effective_weight, contribution FROM score_groups "
+        "WHERE account_id = $account AND as_of = $day",
+        {"account": account_id, "day": as_of},
     )
 
 
 def measure_rows(source: Source, account_id: str, as_of: dt.date) -> pd.DataFrame:
     """The account's measure rows on `as_of` (every column of score_measures)."""
-    m = table(source, "score_measures")
-    return frame(m.filter((m.account_id == account_id) & (m.as_of == ibis.date(as_of))))
+    return param_frame(
+        source,
+        "SELECT * FROM score_measures WHERE account_id = $account AND as_of = $day",
+        {"account": account_id, "day": as_of},
+    )

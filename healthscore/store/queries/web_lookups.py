@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from healthscore.store.queries._backend import Source, has_table, table
+from healthscore.store.queries._backend import Source, has_table, param_rows, table
 
 __all__ = ["account_owner", "analysed_text_count", "judgement_measures"]
 
@@ -11,17 +11,18 @@ def judgement_measures(source: Source) -> list[str]:
     """Every judgement measure stored, sorted (what the judgement form offers)."""
     if not has_table(source, "judgements"):
         return []
-    j = table(source, "judgements")
-    got = j.select("measure").distinct().to_pyarrow().column("measure").to_pylist()
-    return sorted(str(m) for m in got if m)
+    got = param_rows(source, "SELECT DISTINCT measure FROM judgements")
+    return sorted(str(r["measure"]) for r in got if r["measure"])
 
 
 def account_owner(source: Source, account_id: str) -> str | None:
     """The account's owner_csm (None: no owner, or no such account)."""
-    a = table(source, "accounts")
-    got = a.filter(a.account_id == account_id).select("owner_csm").limit(1).to_pyarrow()
-    values = got.column("owner_csm").to_pylist()
-    return values[0] if values else None
+    got = param_rows(
+        source,
+        "SELECT owner_csm FROM accounts WHERE account_id = $account LIMIT 1",
+        {"account": account_id},
+    )
+    return got[0]["owner_csm"] if got else None
 
 
 def analysed_text_count(source: Source) -> int:
