@@ -16,7 +16,7 @@ import datetime as dt
 import pandas as pd
 
 from healthscore.store.queries._backend import Source, has_table, sql_frame, table
-from healthscore.store.queries.span import OBSERVED
+from healthscore.store.queries.span import NEVER_PAID_STATUSES, OBSERVED
 
 __all__ = [
     "ENDED_STATUSES",
@@ -34,8 +34,6 @@ __all__ = [
 OPEN_END = dt.date(2200, 1, 1)
 # Statuses that say a row has ended (dated by end_date, canceled_at or current_period_end).
 ENDED_STATUSES = ("canceled", "cancelled", "ended", "expired", "inactive")
-# Statuses of rows that never turned into a paid subscription.
-NEVER_PAID_STATUSES = ("incomplete", "incomplete_expired", "future")
 
 
 # The snapshot columns (migration 035) and their types; a source without one reads NULL.
@@ -213,10 +211,13 @@ def billing_today(source: Source, data_end: dt.date) -> BillingToday:
             f"a billing snapshot of unknown export day: read up to the data end, {data_end}",
         )
     if other is not None and other < imported:
+        # The export came after the other signals stopped: read churn up to where they end
+        # (a future row's start in `data_end` is not a day the billing system saw).
+        day = min(data_end, other)
         return BillingToday(
-            min(data_end, imported),
+            day,
             f"a billing snapshot imported on {imported}; the other signals end on {other}: "
-            f"read up to {min(data_end, imported)}",
+            f"read up to {day}",
         )
     return BillingToday(imported, f"a billing snapshot imported on {imported}")
 

@@ -10,7 +10,7 @@ import ibis
 from healthscore.store.queries._backend import Source, table
 from healthscore.store.schema import KINDS
 
-__all__ = ["OBSERVED", "DataRange", "data_range"]
+__all__ = ["NEVER_PAID_STATUSES", "OBSERVED", "DataRange", "data_range"]
 
 # Tables whose time column records something that happened, by that column.  Milestones
 # are left out: their due dates lie in the future, and "the newest data" must not.
@@ -18,6 +18,10 @@ OBSERVED: dict[str, str] = {
     t.name: t.time_column for t in KINDS.values() if t.time_column and t.name != "milestones"
 }
 
+
+# Subscription statuses of rows that never ran (Stripe's `incomplete`, Chargebee's `future`):
+# a scheduled row's start is not something that happened, so it does not move the data end.
+NEVER_PAID_STATUSES = ("incomplete", "incomplete_expired", "future")
 
 # Times before this are placeholders (`epoch` = 1970), not recorded signals; the importer
 # refuses them, but a store may hold rows stored before it did.
@@ -49,6 +53,8 @@ def data_range(
     parts = []
     for name, col in OBSERVED.items():
         t = table(source, name)
+        if name == "subscriptions" and "status" in t.columns:
+            t = t.filter(t.status.isnull() | ~t.status.lower().isin(NEVER_PAID_STATUSES))
         day = t.select(d=t[col].cast("date"))
         day = day.filter(day.d.between(lo_day, hi_day))
         parts.append(day.aggregate(lo=day.d.min(), hi=day.d.max()))
