@@ -20,7 +20,7 @@ import pandas as pd
 from healthscore.actions.engine import Firing, RuleFailure, evaluate_rules
 from healthscore.actions.facts import Facts
 from healthscore.actions.holdout import held_back
-from healthscore.actions.lifecycle import apply_changes, now_utc, outbox_payload
+from healthscore.actions.lifecycle import apply_changes, now_utc
 from healthscore.actions.model import AUTO_RESOLVED, SYSTEM
 from healthscore.actions.queue import plan_queue
 from healthscore.actions.rules import Capacity, Rule, RuleSet, load_rules
@@ -28,8 +28,8 @@ from healthscore.store import Store
 from healthscore.store.ctas import (
     account_segments_of,
     add_asks,
-    add_events,
     add_fires,
+    add_opened_events,
     add_steps_many,
     fires_since,
     insert_ctas,
@@ -44,7 +44,7 @@ from healthscore.store.ctas import (
     set_rule_states_many,
 )
 from healthscore.store.db import Connection
-from healthscore.store.outbox import enqueue_many
+from healthscore.store.outbox import enqueue_opened_ctas
 
 __all__ = ["AlertRun", "apply_rules", "requeue"]
 
@@ -255,14 +255,13 @@ def apply_rules(
         states = rule_states(con, mode)
         longest = max([r.max_fires[1] for r in rules if r.max_fires] + [1])
         fires = fires_since(con, mode, as_of - dt.timedelta(days=longest))
-        next_id = next_cta_id(con)
+        next_id = first_id = next_cta_id(con)
         opened: list[dict[str, Any]] = []
         refreshed: list[dict[str, Any]] = []
-        events: list[tuple[Any, ...]] = []
         steps: list[dict[str, Any]] = []
         new_fires: list[tuple[Any, ...]] = []
         asks: list[tuple[Any, ...]] = []
-        notices: list[tuple[int, dict[str, Any], str]] = []
+        notices: dict[int, str] = {}  # CTA id -> account name, for the outbox
         closing: list[tuple[dict[str, Any], dict[str, Any], str, str]] = []
         all_states: dict[str, dict[str, tuple[Any, Any]]] = {}
         for rule in rules:
@@ -360,16 +359,6 @@ def apply_rules(
                     "updated_at": at,
                 }
                 opened.append(new)
-                events.append(
-                    (
-                        cta_id,
-                        at,
-                        SYSTEM,
-                        "opened" + (" (held back)" if held else ""),
-                        None,
-                        {"status": "open", "rule": rule.name, "on": as_of},
-                    )
-                )
                 if playbook is not None:
                     steps += [
                         {
@@ -389,7 +378,7 @@ def apply_rules(
                 if held:
                     stats["held_back"] += 1
                 else:
-                    notices.append((cta_id, new, cols.name.get(acc, acc)))
+                    notices[cta_id] = cols.name.get(acc, acc)
                 existing[(rule.name, acc)] = new
                 stats["opened"] += 1
             for key in by_rule.get(rule.name, []):
@@ -426,19 +415,13 @@ def apply_rules(
         set_rule_states_many(con, mode, all_states)
         insert_ctas(con, opened)
         refresh_ctas(con, refreshed)
-        add_events(con, events)
+        if opened:  # their history and outbox rows, built from the inserted rows
+            add_opened_events(con, first_id, next_id - 1, at, SYSTEM)
         add_steps_many(con, steps)
         add_fires(con, new_fires)
         add_asks(con, asks)
-        if notify:  # one statement for a first run's thousands of new CTAs
-            enqueue_many(
-                con,
-                [
-                    ("cta.opened", f"cta:{cta_id}:open:1", outbox_payload(new, name))
-                    for cta_id, new, name in notices
-                ],
-                now=at,
-            )
+        if notify:
+            enqueue_opened_ctas(con, notices, now=at)
         for row in list(existing.values()):
             if (
                 row["status"] == "snoozed"

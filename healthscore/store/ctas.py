@@ -23,6 +23,7 @@ __all__ = [
     "add_events",
     "add_fire",
     "add_fires",
+    "add_opened_events",
     "add_steps",
     "add_steps_many",
     "avert_churn",
@@ -98,11 +99,22 @@ def insert_cta(con: duckdb.DuckDBPyConnection, row: dict[str, Any]) -> None:
     con.execute(f"INSERT INTO ctas ({', '.join(CTA_COLUMNS)}) VALUES ({marks})", values)
 
 
+def _columns(data: dict[str, list[Any]]) -> Any:
+    """Columns of Python values as an Arrow table (DuckDB scans it far faster than a pandas
+    frame of object columns), or a pandas frame when Arrow cannot type a column."""
+    import pyarrow as pa
+
+    try:
+        return pa.table(data)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError):
+        return pd.DataFrame(data)
+
+
 def insert_ctas(con: duckdb.DuckDBPyConnection, rows: Sequence[dict[str, Any]]) -> None:
     """Insert many CTA rows at once (a replay or a first run over a large portfolio)."""
     if not rows:
         return
-    frame = pd.DataFrame(
+    frame = _columns(
         {
             c: [json.dumps(r["evidence"]) for r in rows]
             if c == "evidence"
@@ -204,7 +216,7 @@ def _bulk(
     if not rows:
         return
     values = (list(c) for c in zip(*rows, strict=True))
-    frame = pd.DataFrame(dict(zip(columns, values, strict=True)))
+    frame = _columns(dict(zip(columns, values, strict=True)))
     view = f"_hs_bulk_{table}"
     con.register(view, frame)
     try:
@@ -212,6 +224,20 @@ def _bulk(
         con.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM {view}")
     finally:
         con.unregister(view)
+
+
+def add_opened_events(
+    con: duckdb.DuckDBPyConnection, first_id: int, last_id: int, at: dt.datetime, actor: str
+) -> None:
+    """The 'opened' history row of every CTA with an id in [first_id, last_id], built in one
+    statement from the rows just inserted (its state after: status, rule, the day)."""
+    con.execute(
+        "INSERT INTO cta_events (cta_id, happened_at, actor, action, before_state, after_state) "
+        "SELECT id, ?, ?, CASE WHEN held_back THEN 'opened (held back)' ELSE 'opened' END, "
+        "NULL, CAST(json_object('on', opened_on, 'rule', rule, 'status', 'open') AS VARCHAR) "
+        "FROM ctas WHERE id BETWEEN ? AND ? ORDER BY id",
+        [at, actor, int(first_id), int(last_id)],
+    )
 
 
 def add_events(con: duckdb.DuckDBPyConnection, rows: Sequence[Sequence[Any]]) -> None:

@@ -27,6 +27,7 @@ __all__ = [
     "digest_id_of",
     "enqueue",
     "enqueue_many",
+    "enqueue_opened_ctas",
     "log_digest",
     "new_message_id",
     "pending_rows",
@@ -111,6 +112,50 @@ def enqueue_many(
         )
     finally:
         con.unregister("_outbox_incoming")
+    return _count(con) - before
+
+
+def enqueue_opened_ctas(
+    con: duckdb.DuckDBPyConnection,
+    names: dict[int, str],
+    *,
+    now: dt.datetime | None = None,
+) -> int:
+    """A `cta.opened` row (key ``cta:{id}:open:1``) for each CTA id in `names` (id ->
+    account name), its payload built from the stored CTA in one statement: the same
+    fields as healthscore.actions.lifecycle.outbox_payload.  Keys already stored are
+    skipped.  The number written."""
+    if not names:
+        return 0
+    import pyarrow as pa
+
+    created = now or dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    frame = pa.table(
+        {"cta_id": [int(i) for i in names], "account_name": [str(n) for n in names.values()]}
+    )
+    before = _count(con)
+    con.register("_outbox_opened", frame)
+    try:
+        con.execute(
+            """
+            INSERT INTO outbox (id, topic, key, payload, created_at, status)
+            SELECT 'msg_' || replace(CAST(uuid() AS VARCHAR), '-', ''), 'cta.opened',
+              'cta:' || c.id || ':open:1',
+              CAST(json_object(
+                'account_id', c.account_id, 'account_name', n.account_name,
+                'critical', c.critical, 'deferred', c.deferred, 'due', c.due,
+                'evidence', json(c.evidence), 'id', c.id, 'outcome', c.outcome,
+                'owner', c.owner, 'priority', round(c.priority, 2), 'reason', c.reason,
+                'rule', c.rule, 'status', c.status, 'type', c.type) AS VARCHAR),
+              ?, ?
+            FROM _outbox_opened n
+            JOIN ctas c ON c.id = n.cta_id
+            WHERE NOT EXISTS (SELECT 1 FROM outbox o WHERE o.key = 'cta:' || c.id || ':open:1')
+            ORDER BY c.id""",
+            [created, PENDING],
+        )
+    finally:
+        con.unregister("_outbox_opened")
     return _count(con) - before
 
 

@@ -1,0 +1,54 @@
+"""The set-based writes of a rules run say the same as the row-by-row ones did: an opened
+CTA's outbox payload is `outbox_payload` of its row, and its history row says it opened."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+from healthscore.actions import cta_history, list_ctas, parse_rules
+from healthscore.actions.lifecycle import outbox_payload
+from healthscore.actions.model import SYSTEM
+from healthscore.actions.run import apply_rules
+from healthscore.store import Store
+from healthscore.store.ctas import locked_cta
+
+from .conftest import AS_OF, add_accounts, make_facts
+
+RULES = parse_rules(
+    """
+rules:
+  - name: low_score
+    type: risk
+    reason: Score is low
+    holdout: 0
+    critical: true
+    when:
+      - score: {below: 50}
+"""
+)
+
+
+def test_an_opened_ctas_outbox_payload_and_history(store: Store) -> None:
+    add_accounts(store, ["A", "B"])
+    rows = {"A": {"score": 40, "arr": 12_345, "churn_probability": 0.123}, "B": {"score": 90}}
+    apply_rules(store, make_facts(store, rows), RULES, at=dt.datetime(2026, 10, 31, 8))
+    (cta,) = list_ctas(store)
+    stored = store.con.execute("SELECT topic, key, payload, status FROM outbox").fetchall()
+    assert [(t, k, s) for t, k, _, s in stored] == [
+        ("cta.opened", f"cta:{cta.id}:open:1", "pending")
+    ]
+    row = locked_cta(store.con, cta.id)
+    assert row is not None
+    expected = json.loads(
+        json.dumps(outbox_payload({**row, "deferred": False}, "A Inc"), default=str)
+    )
+    assert json.loads(stored[0][2]) == expected
+    assert expected["evidence"] == ["health score 40 (below 50)"] and expected["critical"] is True
+    (h,) = cta_history(store, cta.id)
+    assert h["action"] == "opened" and h["actor"] == SYSTEM
+    assert json.loads(h["after_state"]) == {"on": str(AS_OF), "rule": "low_score", "status": "open"}
+    # The same day again writes nothing more.
+    apply_rules(store, make_facts(store, rows), RULES, at=dt.datetime(2026, 10, 31, 9))
+    assert store.con.execute("SELECT count(*) FROM outbox").fetchone() == (1,)
+    assert len(cta_history(store, cta.id)) == 1
