@@ -58,9 +58,10 @@ class Book:
         s = s[s["end"] > s["start"]].sort_values(["account_id", "start", "end"], kind="stable")
         s = s.reset_index(drop=True)
         grace = np.timedelta64(int(grace_days), "D")
-        prev_end = s.groupby("account_id")["end"].transform(
-            lambda e: e.cummax().shift(1)  # type: ignore[no-any-return]
-        )
+        # The latest end seen before each row of its account (vectorised: a Python lambda
+        # per account took seconds at 20,000 accounts).
+        running_end = s.groupby("account_id")["end"].cummax()
+        prev_end = running_end.groupby(s["account_id"]).shift(1)
         new_spell = prev_end.isna() | (s["start"] > prev_end + grace)
         s["spell"] = new_spell.astype(int).cumsum()
         spells = s.groupby("spell").agg(
