@@ -31,6 +31,7 @@ from healthscore.store.ctas import (
     add_fires,
     add_opened_events,
     add_steps_many,
+    close_ctas,
     fires_since,
     insert_ctas,
     latest_capacity,
@@ -44,7 +45,7 @@ from healthscore.store.ctas import (
     set_rule_states_many,
 )
 from healthscore.store.db import Connection
-from healthscore.store.outbox import enqueue_opened_ctas
+from healthscore.store.outbox import enqueue_cta_rows
 
 __all__ = ["AlertRun", "apply_rules", "requeue"]
 
@@ -263,6 +264,7 @@ def apply_rules(
         asks: list[tuple[Any, ...]] = []
         notices: dict[int, str] = {}  # CTA id -> account name, for the outbox
         closing: list[tuple[dict[str, Any], dict[str, Any], str, str]] = []
+        resolving: list[tuple[int, str]] = []  # (CTA id, note) auto-resolved or expired
         all_states: dict[str, dict[str, tuple[Any, Any]]] = {}
         for rule in rules:
             if rule.name not in fired:
@@ -396,14 +398,7 @@ def apply_rules(
                     note = f"expired: nobody started it within {rule.expire_days} days"
                 else:
                     continue
-                closing.append(
-                    (
-                        row,
-                        {"status": "closed", "outcome": AUTO_RESOLVED, "note": note},
-                        SYSTEM,
-                        "auto-resolved",
-                    )
-                )
+                resolving.append((int(row["id"]), note))
                 del existing[key]
                 stats["resolved"] += 1
             run.per_rule[rule.name] = stats
@@ -421,7 +416,20 @@ def apply_rules(
         add_fires(con, new_fires)
         add_asks(con, asks)
         if notify:
-            enqueue_opened_ctas(con, notices, now=at)
+            enqueue_cta_rows(con, "cta.opened", dict(notices), now=at)
+        # Auto-resolved and expired CTAs close in a few statements, their history and
+        # outbox rows built in SQL (a next-day run over a large portfolio closes thousands).
+        close_ctas(
+            con,
+            resolving,
+            outcome=AUTO_RESOLVED,
+            actor=SYSTEM,
+            action="auto-resolved",
+            at=at,
+            on=as_of,
+        )
+        if notify:
+            enqueue_cta_rows(con, "cta.closed", {i: None for i, _ in resolving}, now=at)
         for row in list(existing.values()):
             if (
                 row["status"] == "snoozed"

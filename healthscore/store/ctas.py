@@ -27,6 +27,7 @@ __all__ = [
     "add_steps",
     "add_steps_many",
     "avert_churn",
+    "close_ctas",
     "contacts_in",
     "delete_mode",
     "fires_since",
@@ -590,3 +591,54 @@ def contacts_in(con: duckdb.DuckDBPyConnection, account_ids: Sequence[str]) -> p
         ).df()
     finally:
         con.unregister("_hs_ask_accounts")
+
+
+def _tracked_json(status: str, note: str, outcome: str, snoozed_until: str) -> str:
+    """The history row's state (healthscore.actions.lifecycle's tracked fields) in SQL."""
+    return (
+        f"CAST(json_object('due', c.due, 'note', {note}, 'outcome', {outcome}, "
+        f"'owner', c.owner, 'priority', c.priority, 'snooze_reason', c.snooze_reason, "
+        f"'snoozed_until', {snoozed_until}, 'status', {status}) AS VARCHAR)"
+    )
+
+
+def close_ctas(
+    con: duckdb.DuckDBPyConnection,
+    closes: Sequence[tuple[int, str]],
+    *,
+    outcome: str,
+    actor: str,
+    action: str,
+    at: dt.datetime,
+    on: dt.date,
+) -> None:
+    """Close many open CTAs (id, note) with one outcome, in two statements: their history
+    rows (state before and after) and the update (closed on `on`, a snooze cleared, the
+    version bumped).  The caller has checked that none is closed yet."""
+    if not closes:
+        return
+    frame = _columns({"id": [int(i) for i, _ in closes], "note": [n for _, n in closes]})
+    con.register("_hs_closes", frame)
+    try:
+        before = _tracked_json("c.status", "c.note", "c.outcome", "c.snoozed_until")
+        after = _tracked_json(
+            "'closed'",
+            "x.note",
+            "?",
+            "CASE WHEN c.status = 'snoozed' THEN NULL ELSE c.snoozed_until END",
+        )
+        con.execute(
+            "INSERT INTO cta_events (cta_id, happened_at, actor, action, before_state, "
+            f"after_state) SELECT c.id, ?, ?, ?, {before}, {after} "
+            "FROM ctas c JOIN _hs_closes x ON c.id = x.id ORDER BY c.id",
+            [at, actor, action, outcome],
+        )
+        con.execute(
+            "UPDATE ctas SET status = 'closed', outcome = ?, note = x.note, closed_on = ?, "
+            "snoozed_until = CASE WHEN ctas.status = 'snoozed' THEN NULL "
+            "ELSE ctas.snoozed_until END, version = ctas.version + 1, updated_at = ? "
+            "FROM _hs_closes x WHERE ctas.id = x.id",
+            [outcome, on, at],
+        )
+    finally:
+        con.unregister("_hs_closes")

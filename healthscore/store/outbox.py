@@ -26,8 +26,8 @@ __all__ = [
     "claim_due",
     "digest_id_of",
     "enqueue",
+    "enqueue_cta_rows",
     "enqueue_many",
-    "enqueue_opened_ctas",
     "log_digest",
     "new_message_id",
     "pending_rows",
@@ -115,32 +115,38 @@ def enqueue_many(
     return _count(con) - before
 
 
-def enqueue_opened_ctas(
+def enqueue_cta_rows(
     con: duckdb.DuckDBPyConnection,
-    names: dict[int, str],
+    topic: str,
+    names: dict[int, str | None],
     *,
     now: dt.datetime | None = None,
 ) -> int:
-    """A `cta.opened` row (key ``cta:{id}:open:1``) for each CTA id in `names` (id ->
-    account name), its payload built from the stored CTA in one statement: the same
-    fields as healthscore.actions.lifecycle.outbox_payload.  Keys already stored are
-    skipped.  The number written."""
+    """One `topic` row per CTA id in `names` (id -> account name), keyed
+    ``cta:{id}:{status}:{version}`` and built from the stored CTA in one statement, with
+    the fields of healthscore.actions.lifecycle.outbox_payload.  Held-back CTAs and keys
+    already stored are skipped.  The number written."""
     if not names:
         return 0
     import pyarrow as pa
 
     created = now or dt.datetime.now(dt.UTC).replace(tzinfo=None)
     frame = pa.table(
-        {"cta_id": [int(i) for i in names], "account_name": [str(n) for n in names.values()]}
+        {
+            "cta_id": pa.array([int(i) for i in names], pa.int64()),
+            "account_name": pa.array(
+                [None if n is None else str(n) for n in names.values()], pa.string()
+            ),
+        }
     )
+    key = "'cta:' || c.id || ':' || c.status || ':' || c.version"
     before = _count(con)
-    con.register("_outbox_opened", frame)
+    con.register("_outbox_ctas", frame)
     try:
         con.execute(
-            """
+            f"""
             INSERT INTO outbox (id, topic, key, payload, created_at, status)
-            SELECT 'msg_' || replace(CAST(uuid() AS VARCHAR), '-', ''), 'cta.opened',
-              'cta:' || c.id || ':open:1',
+            SELECT 'msg_' || replace(CAST(uuid() AS VARCHAR), '-', ''), ?, {key},
               CAST(json_object(
                 'account_id', c.account_id, 'account_name', n.account_name,
                 'critical', c.critical, 'deferred', c.deferred, 'due', c.due,
@@ -148,14 +154,14 @@ def enqueue_opened_ctas(
                 'owner', c.owner, 'priority', round(c.priority, 2), 'reason', c.reason,
                 'rule', c.rule, 'status', c.status, 'type', c.type) AS VARCHAR),
               ?, ?
-            FROM _outbox_opened n
+            FROM _outbox_ctas n
             JOIN ctas c ON c.id = n.cta_id
-            WHERE NOT EXISTS (SELECT 1 FROM outbox o WHERE o.key = 'cta:' || c.id || ':open:1')
+            WHERE NOT c.held_back AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.key = {key})
             ORDER BY c.id""",
-            [created, PENDING],
+            [topic, created, PENDING],
         )
     finally:
-        con.unregister("_outbox_opened")
+        con.unregister("_outbox_ctas")
     return _count(con) - before
 
 

@@ -8,7 +8,7 @@ import json
 
 from healthscore.actions import cta_history, list_ctas, parse_rules
 from healthscore.actions.lifecycle import outbox_payload
-from healthscore.actions.model import SYSTEM
+from healthscore.actions.model import AUTO_RESOLVED, SYSTEM
 from healthscore.actions.run import apply_rules
 from healthscore.store import Store
 from healthscore.store.ctas import locked_cta
@@ -52,3 +52,37 @@ def test_an_opened_ctas_outbox_payload_and_history(store: Store) -> None:
     apply_rules(store, make_facts(store, rows), RULES, at=dt.datetime(2026, 10, 31, 9))
     assert store.con.execute("SELECT count(*) FROM outbox").fetchone() == (1,)
     assert len(cta_history(store, cta.id)) == 1
+
+
+def test_an_auto_resolved_ctas_history_and_outbox_row(store: Store) -> None:
+    add_accounts(store, ["A"])
+    apply_rules(store, make_facts(store, {"A": {"score": 40}}), RULES)
+    (cta,) = list_ctas(store)
+    before = locked_cta(store.con, cta.id)
+    nextday = AS_OF + dt.timedelta(days=1)
+    run = apply_rules(store, make_facts(store, {"A": {"score": 70}}, as_of=nextday), RULES)
+    assert run.resolved == 1
+    after = locked_cta(store.con, cta.id)
+    assert before is not None and after is not None
+    assert (after["status"], after["outcome"], after["closed_on"]) == (
+        "closed",
+        AUTO_RESOLVED,
+        nextday,
+    )
+    assert after["note"] == "the condition recovered" and after["version"] == 2
+    h = cta_history(store, cta.id)[-1]
+    assert h["action"] == "auto-resolved"
+    tracked = ("status", "owner", "snoozed_until", "snooze_reason", "outcome", "note", "due")
+    b, a = json.loads(h["before_state"]), json.loads(h["after_state"])
+    assert {k: b[k] for k in tracked} == {
+        k: None if before[k] is None else str(before[k]) if k == "due" else before[k]
+        for k in tracked
+    }
+    assert (a["status"], a["outcome"], a["note"]) == ("closed", AUTO_RESOLVED, after["note"])
+    (payload,) = [
+        json.loads(p)
+        for (p,) in store.con.execute(
+            "SELECT payload FROM outbox WHERE key = ?", [f"cta:{cta.id}:closed:2"]
+        ).fetchall()
+    ]
+    assert payload == json.loads(json.dumps(outbox_payload(after), default=str))
