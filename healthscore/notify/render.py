@@ -14,6 +14,8 @@ from email.message import EmailMessage
 from email.utils import format_datetime
 from typing import Any
 
+from healthscore.predict.words import score_text
+
 __all__ = [
     "DIGEST_TOPIC",
     "digest_text",
@@ -83,7 +85,7 @@ def _item_line(key: str, item: dict[str, Any]) -> str:
     if key == "band_changes":
         move = f"{item.get('from_band')} -> {item.get('to_band')}"
         score = item.get("score")
-        shown = f", score {_num(score)}" if score is not None else ""
+        shown = f", score {score_text(score)}" if score is not None else ""
         return f"{_account(item)}: {move}{shown}"
     if key == "renewals":
         band = f", {item['band']}" if item.get("band") else ""
