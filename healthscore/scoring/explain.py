@@ -158,6 +158,7 @@ class SharedReads:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._units: dict[str, str | None] | None = None
+        self._latest: dict[str, dt.date] | None = None
         self._lifetimes: dict[dt.date, AccountLifetimes] = {}
 
     def units(self, store: Store) -> dict[str, str | None]:
@@ -166,6 +167,13 @@ class SharedReads:
             if self._units is None:
                 self._units = _units(store)
             return self._units
+
+    def latest_day(self, store: Store, account_id: str) -> dt.date | None:
+        """The account's newest snapshot date (one grouped read for every account)."""
+        with self._lock:
+            if self._latest is None:
+                self._latest = score_queries.latest_snapshot_dates(store)
+            return self._latest.get(account_id)
 
     def lifetimes(self, store: Store, day: dt.date) -> AccountLifetimes:
         """Every account's MRR, lifetime and CLTV as of `day` (up to 64 days kept)."""
@@ -180,8 +188,13 @@ class SharedReads:
             return got
 
 
-def _snapshot_date(store: Store, account_id: str, as_of: dt.date | None) -> dt.date:
-    day = score_queries.latest_snapshot_date(store, account_id, as_of)
+def _snapshot_date(
+    store: Store, account_id: str, as_of: dt.date | None, shared: SharedReads | None = None
+) -> dt.date:
+    if as_of is None and shared is not None:
+        day = shared.latest_day(store, account_id)
+    else:
+        day = score_queries.latest_snapshot_date(store, account_id, as_of)
     if day is None:
         if not account_queries.account_exists(store, account_id):
             raise HealthscoreError(
@@ -209,7 +222,7 @@ def explain(
     reads kept from earlier explanations of the same, unchanged store (see `SharedReads`).
     """
     account_id = account_queries.find_account(store, account_id) or account_id
-    day = _snapshot_date(store, account_id, as_of)
+    day = _snapshot_date(store, account_id, as_of, shared)
     snap = score_queries.account_snapshot(store, account_id, day)
     assert snap is not None
     account = account_queries.account_profile(store, account_id)

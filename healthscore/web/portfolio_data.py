@@ -21,6 +21,7 @@ from healthscore.store import Store
 from healthscore.store.queries import known_owners, known_segments
 from healthscore.store.queries.portfolio_view import bands_on
 from healthscore.store.queries.scores import snapshot_dates
+from healthscore.web.account_data import shared_reads
 from healthscore.web.ctas_data import open_cta_counts
 from healthscore.web.store_access import StampedCache, store_stamp
 
@@ -193,9 +194,11 @@ def _movers(store: Store, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     moved = [r for r in rows if r["trend_7d"] is not None]
     moved.sort(key=lambda r: (-abs(r["trend_7d"]), r["account_id"]))
     out = []
+    shared = shared_reads(store)
     for r in moved[:MOVERS]:
         try:
-            why = [c.text for c in explain_account(store, r["account_id"]).changes[:2]]
+            exp = explain_account(store, r["account_id"], shared=shared)
+            why = [c.text for c in exp.changes[:2]]
         except HealthscoreError:
             why = []
         out.append({**r, "why": why})

@@ -17,6 +17,7 @@ __all__ = [
     "group_rows",
     "known_bands",
     "latest_snapshot_date",
+    "latest_snapshot_dates",
     "measure_rows",
     "previous_score",
     "read_snapshots",
@@ -66,6 +67,14 @@ def latest_snapshot_date(
             {"account": account_id, "day": on_or_before},
         )
     return got[0]["as_of"] if got else None
+
+
+def latest_snapshot_dates(source: Source) -> dict[str, dt.date]:
+    """account_id -> the newest snapshot date holding it, for every scored account."""
+    got = param_rows(
+        source, "SELECT account_id, max(as_of) AS as_of FROM score_snapshots GROUP BY account_id"
+    )
+    return {str(r["account_id"]): r["as_of"] for r in got}
 
 
 def account_snapshot(source: Source, account_id: str, as_of: dt.date) -> dict[str, Any] | None:

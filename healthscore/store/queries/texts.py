@@ -14,7 +14,14 @@ from typing import Any
 import ibis
 import pandas as pd
 
-from healthscore.store.queries._backend import Source, frame, has_table, table
+from healthscore.store.queries._backend import (
+    Source,
+    frame,
+    has_table,
+    param_frame,
+    param_rows,
+    table,
+)
 
 __all__ = [
     "TEXT_SOURCES",
@@ -142,25 +149,38 @@ def account_quotes(
     `days` up to `as_of` (default: its newest text): side ('negative'/'positive'), source,
     detail, text_id, occurred_at, label, score, evidence, cancellation_intent,
     competitor_intent.  Most recent first within the same score."""
-    t = _known(source)
-    t = t.filter((t.account_id == account_id) & t.occurred_at.notnull() & t.score.notnull())
+    known = (
+        "FROM text_analysis WHERE label <> 'unknown' AND account_id = $account "
+        "AND occurred_at IS NOT NULL AND score IS NOT NULL"
+    )
     if as_of is not None:
         end = pd.Timestamp(as_of) + pd.Timedelta(days=1)
     else:
-        newest = t.occurred_at.max().execute()
+        got = param_rows(
+            source, f"SELECT max(occurred_at) AS newest {known}", {"account": account_id}
+        )
+        newest = got[0]["newest"] if got else None
         if newest is None or pd.isna(newest):
             return _empty_quotes()
         end = pd.Timestamp(newest) + pd.Timedelta(seconds=1)
-    t = t.filter((t.occurred_at < end) & (t.occurred_at >= end - pd.Timedelta(days=days)))
     cols = ["source", "detail", "text_id", "occurred_at", "label", "score", "evidence",
             "cancellation_intent", "competitor_intent"]  # fmt: skip
-    neg = t.filter(t.label == "negative").order_by([t.score, t.occurred_at.desc()]).limit(limit)
-    pos = t.filter(t.label == "positive").order_by([t.score.desc(), t.occurred_at.desc()])
-    pos = pos.limit(limit)
-    out = [
-        frame(neg.select(cols)).assign(side="negative"),
-        frame(pos.select(cols)).assign(side="positive"),
-    ]
+    params = {
+        "account": account_id,
+        "end": end.to_pydatetime(),
+        "start": (end - pd.Timedelta(days=days)).to_pydatetime(),
+        "limit": limit,
+    }
+    window = f"{known} AND occurred_at < $end AND occurred_at >= $start"
+    out = []
+    for side, order in (("negative", "score"), ("positive", "score DESC")):
+        got_side = param_frame(
+            source,
+            f"SELECT {', '.join(cols)} {window} AND label = '{side}' "
+            f"ORDER BY {order}, occurred_at DESC LIMIT $limit",
+            params,
+        )
+        out.append(got_side.assign(side=side))
     df = pd.concat([d for d in out if not d.empty] or [_empty_quotes()], ignore_index=True)
     return df[["side", *cols]]
 
@@ -227,12 +247,16 @@ def sentiment_history(
     source: Source, account_id: str, *, as_of: dt.date | None = None
 ) -> pd.DataFrame:
     """occurred_at, source, detail, label, score of an account's analysed texts, oldest first."""
-    t = _known(source)
-    t = t.filter((t.account_id == account_id) & t.occurred_at.notnull())
+    params: dict[str, Any] = {"account": account_id}
+    cond = "label <> 'unknown' AND account_id = $account AND occurred_at IS NOT NULL"
     if as_of is not None:
-        t = t.filter(t.occurred_at < pd.Timestamp(as_of) + pd.Timedelta(days=1))
-    return frame(
-        t.select("occurred_at", "source", "detail", "label", "score").order_by("occurred_at")
+        cond += " AND occurred_at < $end"
+        params["end"] = (pd.Timestamp(as_of) + pd.Timedelta(days=1)).to_pydatetime()
+    return param_frame(
+        source,
+        f"SELECT occurred_at, source, detail, label, score FROM text_analysis WHERE {cond} "
+        "ORDER BY occurred_at",
+        params,
     )
 
 

@@ -271,9 +271,11 @@ def account_explanation(
     """Groups and measures (raw value, normalised, weight, contribution), confidence, and
     what moved since the previous snapshot, in words (`changes[].text`)."""
     from healthscore.scoring import explain_account
+    from healthscore.web.account_data import shared_reads
 
     aid = resolve_account(store, account_id)
-    return clean(explain_account(store, aid, as_of).as_dict())  # type: ignore[no-any-return]
+    exp = explain_account(store, aid, as_of, shared=shared_reads(store))
+    return clean(exp.as_dict())  # type: ignore[no-any-return]
 
 
 @router.get("/accounts/{account_id}/metrics", summary="Metrics as of a date")
