@@ -102,7 +102,7 @@ def cutoffs(frame: pd.DataFrame, full: Any) -> list[dt.date]:
     return [last - dt.timedelta(days=27 + 28 * k) for k in reversed(range(N_CUTOFFS))]
 
 
-def evaluate(store: Any) -> dict[str, Any]:
+def evaluate(store: Any, panel_only: bool = False) -> dict[str, Any]:
     t0 = time.perf_counter()
     full = derive_outcomes(store, grace_days=GRACE)
     dates = observation_dates(full.observation_start, full.data_end, STEP)
@@ -116,6 +116,8 @@ def evaluate(store: Any) -> dict[str, Any]:
         panel = build_panel(store, full, dates)
         f, feats = panel.frame, panel.features
         f.to_parquet(cache)
+    if panel_only:
+        return {}
     counts = _counts(feats)
     ref_cols = [c for c in counts + CONTRACT if c in f.columns]
     book_cols = [c for c in counts + BOOK if c in f.columns]
@@ -186,6 +188,7 @@ def main() -> None:
     ap.add_argument("--role", choices=["tune", "holdout"], help="run only the products of one role")
     ap.add_argument("--data", type=Path, default=HERE / "_data")
     ap.add_argument("--json", type=Path)
+    ap.add_argument("--panel-only", action="store_true", help="import and cache panels, evaluate nothing")
     a = ap.parse_args()
     products = yaml.safe_load(CONFIG.read_text())["products"]
     results: dict[str, Any] = {}
@@ -203,7 +206,10 @@ def main() -> None:
                 t = time.perf_counter()
                 import_churnsim(store, folder)
                 print(f"{name}: imported in {time.perf_counter() - t:.0f} s", flush=True)
-            r = evaluate(store)
+            r = evaluate(store, a.panel_only)
+        if a.panel_only:
+            print(f"{name}: panel cached")
+            continue
         r["role"] = spec.get("role", "holdout")
         results[name] = r
         print(f"\n{name} ({r['role']}): {r['accounts']} accounts, {r['churn_events']} churns, "

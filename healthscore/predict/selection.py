@@ -13,7 +13,8 @@ the candidates compete on the data at hand, using only the training rows:
 Inner validation: the latest `n_windows` windows of `window_days` of observation dates are
 scored in turn by candidates trained on the rows at least `horizon_days` older than the window
 (their outcome was known by its start, as in deployment).  The candidate with the best mean
-AUC wins; within `tolerance` of it the simpler one (earlier in `CANDIDATES`) is kept.  The
+AUC wins (within `tolerance` of it the simpler one, earlier in `CANDIDATES`, is kept; the
+default tolerance is 0: on the tune products any tolerance lost AUC).  The
 chosen candidate is then refitted on all training rows and its probabilities are re-anchored
 on the latest window (predict/calibration.py), from its out-of-sample predictions there.
 
@@ -52,6 +53,7 @@ __all__ = [
     "CANDIDATES",
     "DEFAULT",
     "PAIRS",
+    "TOLERANCE",
     "ChurnAuto",
     "CompactGBM",
     "ModelChoice",
@@ -71,7 +73,10 @@ CANDIDATES = (
 )
 COMPACT = frozenset(n for n in CANDIDATES if n.endswith("_compact") or "_compact_" in n)
 # Used when the training window is too short or has too few churners to validate on.
-DEFAULT = "ensemble_compact"
+# Chosen, with TOLERANCE, by the mean AUC over the tune products of
+# benchmarks/multi_product.py (benchmarks/RESULTS.md, "Multi-product evaluation, re-run").
+DEFAULT = "logistic_compact"
+TOLERANCE = 0.0
 
 _STRENGTH: dict[str, dict[str, Any]] = {
     "gbt_compact": {"learning_rate": 0.05, "max_leaf_nodes": 15, "min_samples_leaf": 50,
@@ -296,7 +301,7 @@ def choose_model(
     horizon_days: int = 30,
     window_days: int = 28,
     n_windows: int = 2,
-    tolerance: float = 0.005,
+    tolerance: float = TOLERANCE,
     min_train_churn: int = 15,
     min_valid_churn: int = 3,
 ) -> ModelChoice:
@@ -386,7 +391,7 @@ class ChurnAuto(ClassifierMixin, BaseEstimator):
         horizon_days: int = 30,
         window_days: int = 28,
         n_windows: int = 2,
-        tolerance: float = 0.005,
+        tolerance: float = TOLERANCE,
         min_train_churn: int = 15,
         min_valid_churn: int = 3,
         reanchor: bool = True,

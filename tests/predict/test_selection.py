@@ -95,7 +95,7 @@ def test_auto_falls_back_to_the_default_with_too_few_churners() -> None:
     y = np.zeros_like(y)
     y[[5, 100, 300]] = 1
     c = choose_model(X, y, dates)
-    assert c.name == "ensemble_compact"
+    assert c.name == "logistic_compact"
     assert "too few churners" in c.reason
     assert c.calibration_shift == 0.0
 
