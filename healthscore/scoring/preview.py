@@ -14,8 +14,9 @@ reads a metric no measure row holds), the preview recomputes the metrics instead
 
 The backtest part replays both cards at the stored dates whose outcome window is closed
 and compares them against the churn that followed (AUC, top-decile lift, precision at the
-team's capacity, share of churners flagged red), with the prediction package's own
-outcome derivation and ranking measures.
+team's capacity, share of churners flagged red).  Outcomes and ranking measures belong to
+the prediction layer, which comes after scoring: it hands them in as an `OutcomeSource`
+(`healthscore.predict.preview_backtest.ChurnOutcomes`).
 """
 
 from __future__ import annotations
@@ -25,12 +26,12 @@ import threading
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 import pandas as pd
 
-from healthscore.errors import HealthscoreError, InvalidScorecard, NotEnoughData
+from healthscore.errors import InvalidScorecard, NotEnoughData
 from healthscore.scoring.engine import score_frame
 from healthscore.scoring.history import read_snapshots, snapshot_dates
 from healthscore.scoring.model import Scorecard, parse_scorecard
@@ -42,14 +43,8 @@ from healthscore.store.queries.score_inputs import (
     scores_version,
 )
 
-__all__ = ["Preview", "ScoringInputs", "preview_scorecard", "scoring_inputs"]
+__all__ = ["OutcomeSource", "Preview", "ScoringInputs", "preview_scorecard", "scoring_inputs"]
 
-# The backtest: outcomes within this many days after a date, at most this many dates
-# (this many days apart, newest resolved first), the team's weekly capacity of calls.
-HORIZON_DAYS = 30
-BACKTEST_DATES = 4
-BACKTEST_EVERY_DAYS = 28
-CAPACITY = 25
 # Share of stored snapshots the card in force must reproduce from the stored inputs.
 FAITHFUL = 0.99
 _DECAYED = ("decayed", "stale")
@@ -375,46 +370,30 @@ def _stored_card(store: Store, version: str) -> Scorecard | None:
         return None
 
 
-def _backtest_dates(
-    store: Store, dates: list[dt.date]
-) -> tuple[list[dt.date], pd.DataFrame | None, str]:
-    """Stored dates whose outcome window has closed, and the churn labels there."""
-    from healthscore.predict.dataset import labels, resolved_mask
-    from healthscore.predict.outcomes import derive_outcomes
+class OutcomeSource(Protocol):
+    """What the preview's backtest asks of the prediction layer (which knows outcomes and
+    how to rank against them): `healthscore.predict.preview_backtest.ChurnOutcomes`."""
 
-    try:
-        outcomes = derive_outcomes(store)
-    except HealthscoreError as exc:
-        return [], None, f"no outcomes to test against: {exc}"
-    frame = pd.DataFrame({"as_of": dates})
-    closed = [
-        d for d, ok in zip(dates, resolved_mask(frame, outcomes, HORIZON_DAYS), strict=True) if ok
-    ]
-    if not closed:
-        return (
-            [],
-            None,
-            f"no stored date has a closed {HORIZON_DAYS}-day outcome window yet (outcomes "
-            f"are known until {outcomes.known_until}); score older dates to backtest",
-        )
-    chosen: list[dt.date] = []
-    for d in reversed(closed):
-        if not chosen or (chosen[-1] - d).days >= BACKTEST_EVERY_DAYS:
-            chosen.append(d)
-        if len(chosen) == BACKTEST_DATES:
-            break
-    chosen.sort()
-    if outcomes.subscriptions.empty:
-        return [], None, "the store has no subscriptions, so no churn to test against"
-    obs = outcomes.active_at(chosen)
-    obs = obs.assign(y=labels(obs, outcomes, HORIZON_DAYS))
-    if not obs["y"].any():
-        return chosen, None, f"no account churned within {HORIZON_DAYS} days of {chosen}"
-    return chosen, obs, ""
+    horizon_days: int
+    capacity: int
+
+    def labels(
+        self, store: Store, dates: list[dt.date]
+    ) -> tuple[list[dt.date], pd.DataFrame | None, str]:
+        """The dates to test on (of `dates`), their labels (as_of, account_id, y), or None
+        and the reason in words."""
+        ...
+
+    def evaluate(
+        self, y: np.ndarray, risk: np.ndarray, dates: np.ndarray, red: np.ndarray
+    ) -> dict[str, Any]:
+        """Ranking measures of `risk` against `y` (auc, top_decile_lift,
+        precision_at_capacity, red_share, red_recall, red_precision, n, churners)."""
+        ...
 
 
 _cache_lock = threading.Lock()
-_cache: dict[tuple[str, tuple[dt.date, ...]], tuple[Any, Any, ScoringInputs]] = {}
+_cache: dict[tuple[str, tuple[dt.date, ...], bool], tuple[Any, Any, ScoringInputs]] = {}
 
 
 def _stamp(path: Path) -> tuple[int, ...]:
@@ -429,11 +408,15 @@ def _stamp(path: Path) -> tuple[int, ...]:
 
 
 def scoring_inputs(
-    store: Store, dates: list[dt.date], *, backtest: bool = True, engine: Any = None
+    store: Store,
+    dates: list[dt.date],
+    *,
+    outcomes: OutcomeSource | None = None,
+    engine: Any = None,
 ) -> ScoringInputs:
     """The stored inputs of `dates` (plus the backtest's dates), cached while the score
     tables are unchanged: a second preview of the same store reads nothing but a stamp."""
-    key = (str(store.path), tuple(dates))
+    key = (str(store.path), tuple(dates), outcomes is not None)
     stamp = _stamp(store.path)
     with _cache_lock:
         hit = _cache.get(key)
@@ -443,17 +426,19 @@ def scoring_inputs(
         if hit is not None and hit[1] == version:
             _cache[key] = (stamp, version, hit[2])
             return hit[2]
-        inputs = _read_inputs(store, dates, backtest=backtest, engine=engine)
+        inputs = _read_inputs(store, dates, outcomes=outcomes, engine=engine)
         _cache.clear()  # one store version at a time: the frames are large
         _cache[key] = (stamp, version, inputs)
         return inputs
 
 
 def _read_inputs(
-    store: Store, dates: list[dt.date], *, backtest: bool, engine: Any
+    store: Store, dates: list[dt.date], *, outcomes: OutcomeSource | None, engine: Any
 ) -> ScoringInputs:
     bt_dates, labels, note = (
-        _backtest_dates(store, snapshot_dates(store)) if backtest else ([], None, "")
+        outcomes.labels(store, snapshot_dates(store))
+        if outcomes is not None
+        else ([], None, "no outcomes were given to backtest against")
     )
     if labels is None:
         bt_dates = []
@@ -486,8 +471,8 @@ def _read_inputs(
         ).snapshots[["as_of", "account_id", "score", "band"]]
         inputs.faithful = _agreement(stored, again)
         inputs.reference_scores = inputs.score(reference)  # the order of `long`
-        if labels is not None:
-            inputs.truth = _Truth.align(labels, inputs.reference_scores)
+        if labels is not None and outcomes is not None:
+            inputs.truth = _Truth.align(labels, inputs.reference_scores, outcomes)
     return inputs
 
 
@@ -538,47 +523,28 @@ class _Truth:
     y: np.ndarray
     dates: np.ndarray  # as text, per labelled row
     pos: np.ndarray  # row of each label in the scores (-1: not scored that day)
+    outcomes: OutcomeSource
 
     @classmethod
-    def align(cls, labels: pd.DataFrame, scores: pd.DataFrame) -> _Truth:
+    def align(cls, labels: pd.DataFrame, scores: pd.DataFrame, outcomes: OutcomeSource) -> _Truth:
         where = pd.Series(
             np.arange(len(scores)),
             index=pd.MultiIndex.from_arrays([scores["as_of"], scores["account_id"]]),
         )
         key = pd.MultiIndex.from_arrays([labels["as_of"], labels["account_id"].astype(str)])
         pos = where.reindex(key).fillna(-1).to_numpy(dtype=np.int64)
-        return cls(labels["y"].to_numpy(), labels["as_of"].astype(str).to_numpy(), pos)
+        return cls(labels["y"].to_numpy(), labels["as_of"].astype(str).to_numpy(), pos, outcomes)
 
     def ranking(self, scores: pd.DataFrame, worst: str) -> dict[str, Any]:
-        """The backtest's measures of one card's scores (in the aligned table's order)."""
-        from healthscore.predict.evaluate import evaluate_ranking
-
+        """The backtest's measures of one card's scores (in the aligned table's order):
+        risk is 100 - score (an unscored account counts as 50), red is the worst band."""
         ok = self.pos >= 0
         score = np.full(len(self.pos), np.nan)
         score[ok] = scores["score"].to_numpy(dtype=float)[self.pos[ok]]
         band = np.full(len(self.pos), None, dtype=object)
         band[ok] = scores["band"].to_numpy()[self.pos[ok]]
         risk = 100.0 - np.where(np.isnan(score), 50.0, score)
-        red = band == worst
-        res = evaluate_ranking(
-            self.y,
-            risk,
-            self.dates,
-            red_share=float(red.mean()) if len(red) else 0.1,
-            capacity=CAPACITY,
-            red=red,
-        )
-        keep = (
-            "n",
-            "churners",
-            "auc",
-            "top_decile_lift",
-            "precision_at_capacity",
-            "red_share",
-            "red_recall",
-            "red_precision",
-        )
-        return {k: res[k] for k in keep}
+        return self.outcomes.evaluate(self.y, risk, self.dates, band == worst)
 
 
 def _backtest(inputs: ScoringInputs, card: Scorecard, scores: pd.DataFrame) -> dict[str, Any]:
@@ -591,8 +557,8 @@ def _backtest(inputs: ScoringInputs, card: Scorecard, scores: pd.DataFrame) -> d
         )
     return {
         "dates": [d.isoformat() for d in inputs.backtest_dates],
-        "horizon_days": HORIZON_DAYS,
-        "capacity": CAPACITY,
+        "horizon_days": inputs.truth.outcomes.horizon_days,
+        "capacity": inputs.truth.outcomes.capacity,
         "old_version": inputs.reference.stored_version,
         "old": inputs.reference_figures,
         "new": inputs.truth.ranking(scores, card.worst_band),
@@ -605,10 +571,11 @@ def preview_scorecard(
     since: dt.date | None = None,
     engine: Any = None,
     *,
-    backtest: bool = True,
+    outcomes: OutcomeSource | None = None,
 ) -> Preview:
     """Replay `candidate` over the stored snapshot dates (>= since) and compare to history;
-    with `backtest`, also compare old and new card against the churn that followed."""
+    with `outcomes` (e.g. `healthscore.predict.preview_backtest.ChurnOutcomes()`), also
+    compare old and new card against the churn that followed."""
     card = resolve_scorecard(candidate)
     dates = [d for d in snapshot_dates(store) if since is None or d >= since]
     if not dates:
@@ -617,7 +584,7 @@ def preview_scorecard(
             + (f" on or after {since}" if since else "")
             + "; score (or backfill) some dates with the scorecard in force first"
         )
-    inputs = scoring_inputs(store, dates, backtest=backtest, engine=engine)
+    inputs = scoring_inputs(store, dates, outcomes=outcomes, engine=engine)
     fast = _usable(inputs, card)
     if fast:
         every = inputs.score(card)  # every account-date of the inputs, in one pass
@@ -629,7 +596,7 @@ def preview_scorecard(
         source = "recomputed metrics"
     old = inputs.stored[inputs.stored["as_of"].isin(dates)]
     result = _compare(card, dates, old, new, source)
-    if backtest:
+    if outcomes is not None:
         if fast and inputs.truth is not None:
             result.backtest = _backtest(inputs, card, every)
         elif fast:

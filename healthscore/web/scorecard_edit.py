@@ -20,6 +20,7 @@ from healthscore.app import App
 from healthscore.auth import User, record
 from healthscore.config import Settings
 from healthscore.errors import HealthscoreError
+from healthscore.predict.preview_backtest import ChurnOutcomes
 from healthscore.scoring import Preview, Scorecard, parse_scorecard, preview_scorecard
 from healthscore.scoring.history import record_scorecard
 from healthscore.scoring.preview import scoring_inputs
@@ -123,7 +124,9 @@ def preview(store: Store, candidate: Scorecard, engine: Any = None) -> Preview:
     return _previews.get(
         store_stamp(store.path),
         candidate.content_hash,
-        lambda: preview_scorecard(store, candidate, since=since, engine=engine),
+        lambda: preview_scorecard(
+            store, candidate, since=since, engine=engine, outcomes=ChurnOutcomes()
+        ),
     )
 
 
@@ -137,7 +140,7 @@ def warm_preview(settings: Settings) -> threading.Thread:
             with open_request_store(settings) as store:
                 dates = snapshot_dates(store)
                 if dates:
-                    scoring_inputs(store, [dates[-1]])
+                    scoring_inputs(store, [dates[-1]], outcomes=ChurnOutcomes())
         except HealthscoreError:  # busy or empty store: the first preview reads instead
             pass
 

@@ -7,12 +7,18 @@ from __future__ import annotations
 import numpy as np
 import yaml
 
-from healthscore.scoring import load_scorecard, parse_scorecard, preview_scorecard
+from healthscore.predict.preview_backtest import ChurnOutcomes
+from healthscore.scoring import load_scorecard, parse_scorecard
+from healthscore.scoring import preview_scorecard as _preview
 from healthscore.scoring.engine import score_frame
 from healthscore.scoring.history import snapshot_dates
 from healthscore.scoring.model import Scorecard
 from healthscore.scoring.preview import scoring_inputs
 from healthscore.store import Store
+
+
+def preview_scorecard(store: Store, card: Scorecard, **kw: object):  # type: ignore[no-untyped-def]
+    return _preview(store, card, outcomes=ChurnOutcomes(), **kw)  # type: ignore[arg-type]
 
 
 def _edited(card: Scorecard, edit: object) -> Scorecard:
@@ -24,7 +30,7 @@ def _edited(card: Scorecard, edit: object) -> Scorecard:
 
 def test_the_stored_inputs_reproduce_the_stored_scores(store: Store) -> None:
     latest = snapshot_dates(store)[-1]
-    inputs = scoring_inputs(store, [latest])
+    inputs = scoring_inputs(store, [latest], outcomes=ChurnOutcomes())
     assert inputs.reference is not None
     assert inputs.faithful == 1.0
     assert inputs.backtest_dates and max(inputs.backtest_dates) < latest
@@ -35,7 +41,7 @@ def test_reweighing_equals_the_engine(store: Store) -> None:
     """The numpy re-weighing of stored normalised values gives the engine's scores and
     bands for any weights and band limits, decayed judgements and segments included."""
     latest = snapshot_dates(store)[-1]
-    inputs = scoring_inputs(store, [latest])
+    inputs = scoring_inputs(store, [latest], outcomes=ChurnOutcomes())
     assert inputs.long is not None
     rng = np.random.default_rng(3)
     base = load_scorecard()
