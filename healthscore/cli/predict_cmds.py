@@ -357,10 +357,16 @@ def _print_insights(res: dict[str, Any]) -> None:
         )
         out.print(f"time to first value: {buckets}", highlight=False)
     nps = res["nps_vs_advocacy"]
-    if nps["available"]:
+    if nps["available"] and nps.get("referrals_recorded", True):
         out.print(
             f"NPS: {nps['promoters_never_referring']} of {nps['promoters']} promoters "
             "never referred anyone",
+            highlight=False,
+        )
+    elif nps["available"]:
+        out.print(
+            f"NPS: {nps['promoters_never_advocating']} of {nps['promoters']} promoters took no "
+            "advocacy action; no referral is recorded at all, so whether they refer is unknown",
             highlight=False,
         )
     cad = res["csm_touch_cadence"]

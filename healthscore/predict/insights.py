@@ -185,11 +185,16 @@ def _nps_advocacy(store: Any) -> dict[str, Any]:
             }
         )
     prom = df[df["group"] == "promoter"]
+    # Advocacy without a single referral recorded says nothing about referring.
+    referrals_recorded = bool(adv["referrals"].sum() > 0)
     return {
         "available": True,
         "by_group": rows,
         "promoters_never_advocating": int((prom["n"] == 0).sum()),
-        "promoters_never_referring": int((prom["referrals"] == 0).sum()),
+        "promoters_never_referring": (
+            int((prom["referrals"] == 0).sum()) if referrals_recorded else None
+        ),
+        "referrals_recorded": referrals_recorded,
         "promoters": len(prom),
     }
 
@@ -267,7 +272,7 @@ Metrics with the widest spread between deciles first.</p>
 {% for x in r.time_to_first_value.by_persona %}<tr><td>{{ x.persona }}</td><td>{{ x.ttfv }}</td><td>{{ x.accounts|int }}</td><td>{{ "%.1f"|format(100 * x.churn_rate) }} %</td><td>{{ "%.1f"|format(100 * x.expansion_rate) }} %</td></tr>{% endfor %}</table>
 {% else %}<p>Not available: {{ r.time_to_first_value.reason }}</p>{% endif %}
 <h2>NPS vs actual advocacy</h2>
-{% if r.nps_vs_advocacy.available %}<p>{{ r.nps_vs_advocacy.promoters_never_referring }} of {{ r.nps_vs_advocacy.promoters }} promoters never referred anyone ({{ r.nps_vs_advocacy.promoters_never_advocating }} never took any advocacy action).</p>
+{% if r.nps_vs_advocacy.available %}<p>{% if r.nps_vs_advocacy.referrals_recorded %}{{ r.nps_vs_advocacy.promoters_never_referring }} of {{ r.nps_vs_advocacy.promoters }} promoters never referred anyone ({{ r.nps_vs_advocacy.promoters_never_advocating }} never took any advocacy action).{% else %}{{ r.nps_vs_advocacy.promoters_never_advocating }} of {{ r.nps_vs_advocacy.promoters }} promoters took no advocacy action; the advocacy data records no referral at all, so whether promoters refer is unknown.{% endif %}</p>
 <table><tr><th>group</th><th>accounts</th><th>any advocacy</th><th>referred</th></tr>
 {% for x in r.nps_vs_advocacy.by_group %}<tr><td>{{ x.group }}</td><td>{{ x.accounts }}</td><td>{{ "%.0f"|format(100 * x.any_advocacy) }} %</td><td>{{ "%.0f"|format(100 * x.referred) }} %</td></tr>{% endfor %}</table>
 {% else %}<p>Not available: {{ r.nps_vs_advocacy.reason }}</p>{% endif %}

@@ -297,3 +297,14 @@ def test_histograms_are_readable() -> None:
     # Wide enough to read: at least 5 inches a panel, at most two panels a row.
     w, _ = fig.get_size_inches()
     assert w / min(2, len(axes)) >= 5
+
+
+def test_insights_do_not_claim_never_referred_when_no_referral_is_recorded(
+    demo_copy: Path,
+) -> None:
+    with open_store(demo_copy) as s:
+        s.con.execute("UPDATE advocacy SET kind = 'review' WHERE kind = 'referral'")
+    res = runner.invoke(app, ["insights", "--db", str(demo_copy)])
+    assert res.exit_code == 0, res.output
+    assert "never referred" not in res.output
+    assert "no referral is recorded" in res.output
