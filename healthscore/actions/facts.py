@@ -250,6 +250,10 @@ def gather_facts(
 
 
 MODEL_HORIZON_DAYS = 90
+# The model behind a live run's priorities trains on monthly snapshots of the history (the
+# `predict` command's default is weekly): a fraction of the training time for the daily
+# job, at a small cost in precision that a ranking of CTAs does not notice.
+MODEL_STEP_DAYS = 28
 
 
 def model_churn(store: Store, as_of: dt.date) -> tuple[pd.Series | None, str]:
@@ -259,7 +263,7 @@ def model_churn(store: Store, as_of: dt.date) -> tuple[pd.Series | None, str]:
     try:
         from healthscore.predict import predict
 
-        res = predict(store, as_of, horizon_days=MODEL_HORIZON_DAYS)
+        res = predict(store, as_of, horizon_days=MODEL_HORIZON_DAYS, step_days=MODEL_STEP_DAYS)
     except Exception as exc:  # too few outcomes, no data, or a model failure
         return None, str(exc).rstrip(".") or type(exc).__name__
     f = res.frame
@@ -271,7 +275,7 @@ def model_churn(store: Store, as_of: dt.date) -> tuple[pd.Series | None, str]:
         return None, f"the {res.model} gave no churn probabilities"
     return p, (
         f"churn model ({res.model}), churn within {MODEL_HORIZON_DAYS} days, "
-        f"trained on data up to {as_of}"
+        f"trained on monthly snapshots up to {as_of}"
     )
 
 

@@ -114,7 +114,11 @@ class _Columns:
 
 def _plain(series: pd.Series, kind: type) -> dict[str, Any]:
     """account -> the value as a plain str/float, None where missing."""
-    return {k: (None if pd.isna(v) else kind(v)) for k, v in series.items()}
+    if kind is float:
+        values = pd.to_numeric(series, errors="coerce").astype(float)
+    else:
+        values = series.astype(object).where(series.isna(), series.astype(str))
+    return values.astype(object).where(values.notna(), None).to_dict()
 
 
 def _owner(rule: Rule, csm: Any, segment: str) -> str | None:

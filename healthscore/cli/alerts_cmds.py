@@ -125,6 +125,15 @@ def alerts_run(
         date_option("--as-of", help="Run as of this day (default: the newest scored day)."),
     ] = None,
     rules: RulesOption = None,
+    churn_model: Annotated[
+        bool,
+        typer.Option(
+            "--churn-model/--no-churn-model",
+            help="Priorities use the churn model's probability where it has one (it trains "
+            "first, which takes a while on a large store); --no-churn-model: the calibrated "
+            "score throughout.",
+        ),
+    ] = True,
     fmt: FormatOption = OutputFormat.table,
     db: DbOption = None,
 ) -> None:
@@ -141,7 +150,7 @@ def alerts_run(
 
     hs = current_app(ctx, db=db)
     ruleset = _rules(hs, rules)
-    run = run_alerts(hs.store, as_of, ruleset)
+    run = run_alerts(hs.store, as_of, ruleset, churn_model=churn_model)
     if fmt is not OutputFormat.table:
         rows = [{"rule": k, **v} for k, v in run.per_rule.items()]
         if fmt is OutputFormat.json:
