@@ -8,6 +8,7 @@ value is reported the way a file's would be.
 
 from __future__ import annotations
 
+import copy
 import re
 import threading
 from collections.abc import Mapping
@@ -47,12 +48,22 @@ def next_version(version: str) -> str:
     return f"{m.group(1)}{int(m.group(2)) + 1}" if m else f"{version}.1"
 
 
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when built with it
+_Dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+_parsed: dict[str, dict[str, Any]] = {}
+
+
 def _data(card: Scorecard) -> dict[str, Any]:
-    if card.source:
-        loaded = yaml.safe_load(card.source)
-        if isinstance(loaded, dict):
-            return loaded
-    return card.model_dump(mode="json", exclude_defaults=True)
+    """The card's YAML as data (a fresh copy; the parse is kept per card)."""
+    key = card.content_hash
+    if key not in _parsed:
+        loaded = yaml.load(card.source, Loader=_Loader) if card.source else None
+        if not isinstance(loaded, dict):
+            loaded = card.model_dump(mode="json", exclude_defaults=True)
+        if len(_parsed) > 32:
+            _parsed.clear()
+        _parsed[key] = loaded
+    return copy.deepcopy(_parsed[key])
 
 
 def card_summary(card: Scorecard) -> dict[str, Any]:
@@ -110,7 +121,7 @@ def candidate_from_form(card: Scorecard, form: Mapping[str, Any]) -> Scorecard:
     for bi, b in enumerate(card.bands):
         data["bands"][bi]["min"] = _number(form, f"band{bi}", b.min)
     data["version"] = next_version(str(card.version))
-    text = yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
+    text = yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True)
     return parse_scorecard(text, file="the scorecard editor")
 
 
