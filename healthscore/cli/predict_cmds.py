@@ -119,7 +119,10 @@ def predict_cmd(
 ) -> None:
     """Churn probability, health score, expected months to churn, CLTV and risk drivers per account.
 
-    Too few churns to train a model: the scorecard's scores stand in (with a warning).
+    Each row starts with who the account is (name, segment, ARR, owner), its band and score,
+    and its risk drivers in words; band_note says why where the band and the churn
+    probability disagree. Too few churns to train a model: the scorecard's scores stand in
+    (with a warning).
 
     Example: healthscore predict --as-of 2026-09-30 --horizon-days 90 --output risk.csv
     """
