@@ -6,11 +6,17 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
 
-from healthscore.auth import User
+from healthscore.auth import User, allowed
 from healthscore.errors import InvalidScorecard, NotEnoughData
 from healthscore.store import Store
 from healthscore.web.deps import require
-from healthscore.web.scorecard_edit import candidate_from_form, card_summary, preview, save_card
+from healthscore.web.scorecard_edit import (
+    candidate_from_form,
+    card_summary,
+    preview,
+    save_card,
+    warm_preview,
+)
 from healthscore.web.store_access import get_store, hs_of
 from healthscore.web.templating import render
 
@@ -24,6 +30,9 @@ def scorecard_page(
     user: User = Depends(require("read")),
 ) -> Response:
     hs = hs_of(request)
+    if allowed(user.role, "preview_scorecard"):
+        # The first edit after a scoring run is then answered from memory too.
+        warm_preview(hs.settings)
     ctx = {"card": card_summary(hs.scorecard), "saved": saved, "preview": None}
     return render(request, "scorecard.html", ctx, user=user, active="scorecard")
 
