@@ -16,8 +16,8 @@ from healthscore.demo.build import build_demo
 from healthscore.errors import NotEnoughData
 from healthscore.ingest.frames import load_frames
 from healthscore.predict.api import COLUMNS
-from healthscore.predict.words import MANAGER_COLUMNS
 from healthscore.predict.outcomes import data_range
+from healthscore.predict.words import MANAGER_COLUMNS
 from healthscore.store import open_store
 
 runner = CliRunner()
