@@ -419,8 +419,6 @@ def apply_rules(
         add_steps_many(con, steps)
         add_fires(con, new_fires)
         add_asks(con, asks)
-        if notify:
-            enqueue_cta_rows(con, "cta.opened", dict(notices), now=at)
         # Auto-resolved and expired CTAs close in a few statements, their history and
         # outbox rows built in SQL (a next-day run over a large portfolio closes thousands).
         close_ctas(
@@ -448,6 +446,8 @@ def apply_rules(
                 existing[key] = new
         segments = {a: (None if s == "nan" else s) for a, s in cols.segment.items()}
         run.deferred = requeue(con, mode, ruleset, list(existing.values()), segments=segments)
+        if notify:  # after the queue, so each payload says whether the CTA waits (deferred)
+            enqueue_cta_rows(con, "cta.opened", dict(notices), now=at)
         record_run(
             con,
             {

@@ -86,3 +86,30 @@ def test_an_auto_resolved_ctas_history_and_outbox_row(store: Store) -> None:
         ).fetchall()
     ]
     assert payload == json.loads(json.dumps(outbox_payload(after), default=str))
+
+
+def test_an_opened_ctas_notification_says_it_is_deferred(store: Store) -> None:
+    """The outbox row is written after the queue: a CTA that waits for capacity says so."""
+    rules = parse_rules(
+        """
+capacity: {unit: ctas, per_week: 1}
+rules:
+  - name: low_score
+    type: risk
+    reason: Score is low
+    holdout: 0
+    when:
+      - score: {below: 50}
+"""
+    )
+    add_accounts(store, ["A", "B"])
+    rows = {"A": {"score": 40, "arr": 20_000}, "B": {"score": 40, "arr": 10_000}}
+    apply_rules(store, make_facts(store, rows), rules)
+    got = {
+        p["account_id"]: p["deferred"]
+        for (p,) in (
+            (json.loads(x),) for (x,) in store.con.execute("SELECT payload FROM outbox").fetchall()
+        )
+    }
+    assert got == {"A": False, "B": True}
+    assert {c.account_id: c.deferred for c in list_ctas(store)} == got

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from healthscore.actions import effectiveness, list_ctas
+from healthscore.actions.facts import model_churn
 from healthscore.demo import build_and_score
 from healthscore.store import Store, open_store
 
@@ -44,3 +45,21 @@ def test_the_demo_history_feeds_the_effectiveness_report(demo: tuple[Store, dict
     overall = next(r for r in rep.rows if r.kind == "all")
     assert overall.shown > 0 and overall.held_back > 0 and overall.worked > 0
     assert overall.verdict
+
+
+def test_the_demos_last_run_ranks_by_the_churn_models_probability(
+    demo: tuple[Store, dict],
+) -> None:
+    """The last day's run trains the churn model (the demo has the churned customers to
+    train on) and its CTAs carry the model's probability, saying so."""
+    store, summary = demo
+    today = [c for c in list_ctas(store) if c.last_fired_on == summary["as_of"]]
+    assert today
+    pred, source = model_churn(store, summary["as_of"])
+    assert pred is not None, source
+    for c in today:
+        assert c.churn_source == source
+        assert c.churn_probability == pytest.approx(float(pred[c.account_id]), abs=1e-4)
+        assert c.priority == pytest.approx(
+            (c.arr_at_stake or 0) * (c.churn_probability or 0) * (c.urgency or 0), abs=0.01
+        )
