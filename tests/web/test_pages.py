@@ -259,6 +259,8 @@ def test_ctas_close_with_an_outcome_for_their_owner_only(
     page = admin.get("/ctas?owner=*")
     ids = re.findall(r'action="/ctas/(\d+)/close"', page.text)
     assert ids, "the demo raised no CTA"
+    # each CTA says where its churn probability came from (the model, or the calibrated score)
+    assert "churn probability from: " in page.text
     cta = ids[0]
     token = csrf_of(page.text)
     viewer = make_client("viewer")
