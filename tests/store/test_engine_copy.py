@@ -176,3 +176,41 @@ def _wait_for_copy(schema: str, timeout: float = 60) -> None:
                 return
             time.sleep(0.05)
     raise AssertionError("the copy never started")
+
+
+@pytest.mark.postgres
+def test_the_manifest_names_the_batches_and_an_older_manifest_still_appends(tmp_path, pg_schema):
+    import json
+
+    import psycopg
+
+    store = _store(tmp_path)
+    backend = connect_engine(_pg_url(pg_schema), store)
+    try:
+        copy_store_to(backend, store, ["events"])
+        with psycopg.connect(PG_URL, autocommit=True) as con:
+            row = con.execute(
+                f"SELECT row_count, last_rowid, batches FROM {pg_schema}.healthscore_copies "
+                "WHERE table_name = 'events'"
+            ).fetchone()
+            assert row is not None
+            first = store.con.execute(
+                "SELECT batch_id FROM import_batches WHERE kind = 'events'"
+            ).fetchall()
+            assert (row[0], row[1], json.loads(row[2])) == (30, 29, [first[0][0]])
+            # A manifest written before rowids were recorded (issue 17's first round).
+            con.execute(f"UPDATE {pg_schema}.healthscore_copies SET last_rowid = NULL")
+        (tmp_path / "day2.csv").write_text(_events(5, start=30))
+        import_files(store, "events", [tmp_path / "day2.csv"])
+        grown = copy_store_to(backend, store, ["events"])
+        assert [(t.mode, t.rows_sent, t.rows_total) for t in grown.tables] == [("append", 5, 35)]
+        with psycopg.connect(PG_URL, autocommit=True) as con:
+            row = con.execute(
+                f"SELECT last_rowid, batches FROM {pg_schema}.healthscore_copies "
+                "WHERE table_name = 'events'"
+            ).fetchone()
+        assert row is not None and row[0] == 34 and len(json.loads(row[1])) == 2
+    finally:
+        backend.disconnect()
+        store.close()
+    assert sorted(e[1] for e in _pg_rows(pg_schema, "events")) == sorted(f"e{i}" for i in range(35))
