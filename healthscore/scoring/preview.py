@@ -43,7 +43,14 @@ from healthscore.store.queries.score_inputs import (
     scores_version,
 )
 
-__all__ = ["OutcomeSource", "Preview", "ScoringInputs", "preview_scorecard", "scoring_inputs"]
+__all__ = [
+    "OutcomeSource",
+    "Preview",
+    "ScoringInputs",
+    "preview_scorecard",
+    "scoring_inputs",
+    "stored_dates",
+]
 
 # Share of stored snapshots the card in force must reproduce from the stored inputs.
 FAITHFUL = 0.99
@@ -396,6 +403,21 @@ _cache_lock = threading.Lock()
 _cache: dict[tuple[str, tuple[dt.date, ...], bool], tuple[Any, Any, ScoringInputs]] = {}
 
 
+_dates_seen: dict[str, tuple[tuple[int, ...], list[dt.date]]] = {}
+
+
+def stored_dates(store: Store) -> list[dt.date]:
+    """`snapshot_dates`, kept while the store file is unchanged (a preview asks twice)."""
+    stamp = _stamp(store.path)
+    hit = _dates_seen.get(str(store.path))
+    if hit is not None and hit[0] == stamp:
+        return list(hit[1])
+    dates = snapshot_dates(store)
+    _dates_seen.clear()
+    _dates_seen[str(store.path)] = (stamp, dates)
+    return list(dates)
+
+
 def _stamp(path: Path) -> tuple[int, ...]:
     out: list[int] = []
     for p in (path, path.with_name(path.name + ".wal")):
@@ -577,7 +599,7 @@ def preview_scorecard(
     with `outcomes` (e.g. `healthscore.predict.preview_backtest.ChurnOutcomes()`), also
     compare old and new card against the churn that followed."""
     card = resolve_scorecard(candidate)
-    dates = [d for d in snapshot_dates(store) if since is None or d >= since]
+    dates = [d for d in stored_dates(store) if since is None or d >= since]
     if not dates:
         raise NotEnoughData(
             "no stored scores to compare against"

@@ -24,7 +24,7 @@ from healthscore.errors import HealthscoreError
 from healthscore.predict.preview_backtest import ChurnOutcomes
 from healthscore.scoring import Preview, Scorecard, parse_scorecard, preview_scorecard
 from healthscore.scoring.history import record_scorecard
-from healthscore.scoring.preview import scoring_inputs
+from healthscore.scoring.preview import scoring_inputs, stored_dates
 from healthscore.store import Store
 from healthscore.store.queries.scores import snapshot_dates
 from healthscore.web.store_access import StampedCache, open_request_store, store_stamp
@@ -130,7 +130,7 @@ def preview(store: Store, candidate: Scorecard, engine: Any = None) -> Preview:
     new; cached per store version.  The stored inputs behind it are read once per version
     of the score tables (`healthscore.scoring.preview.scoring_inputs`), so each edit is an
     in-memory re-scoring."""
-    dates = snapshot_dates(store)
+    dates = stored_dates(store)
     since = dates[-1] if dates else None
     return _previews.get(
         store_stamp(store.path),
