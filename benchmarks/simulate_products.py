@@ -8,8 +8,11 @@ exported as a ChurnSim folder (account, subscription, event, event_type CSV) und
 ``--out/<name>/`` that ``healthscore import churnsim`` reads.  A ``sample`` product is a
 seeded subsample of ``accounts`` accounts of a ChurnSim folder already on disk (Parquet),
 written the same way.  fightchurn's declared
-requirements are malformed: install hydra-core, omegaconf, postgres, psycopg2-binary and
-filelock by hand, then ``pip install --no-deps fightchurn``.
+requirements are malformed: in a separate virtualenv (it pins old numpy / dateutil), install
+numpy, pandas, pyarrow, pyyaml, scipy, joblib, tqdm, hydra-core, omegaconf, postgres,
+psycopg2-binary and filelock by hand, then ``pip install --no-deps fightchurn``, and run this
+script with that virtualenv's python (it imports nothing from healthscore).  Simulations run
+one at a time: the simulator keeps its account-id counter in a shared temp file.
 """
 
 from __future__ import annotations
