@@ -11,6 +11,7 @@ import pandas as pd
 
 from healthscore.predict.dataset import build_panel, labels, observation_dates, resolved_mask
 from healthscore.predict.outcomes import derive_outcomes
+from healthscore.predict.words import format_value
 from healthscore.store.queries import (
     account_starts,
     advocacy_counts,
@@ -260,7 +261,7 @@ padding:3px 6px}table{border-collapse:collapse;margin-bottom:1em}</style></head>
 {% if r.metric_cohorts.available %}<p>Overall churn rate {{ "%.1f"|format(100 * r.metric_cohorts.overall_churn_rate) }} %.
 Metrics with the widest spread between deciles first.</p>
 {% for m, rows in r.metric_cohorts.metrics.items() %}<h3>{{ r.metric_cohorts.labels[m] }}</h3><table><tr><th>decile</th><th>range</th><th>churn rate</th><th>n</th></tr>
-{% for c in rows %}<tr><td>{{ c.cohort }}</td><td>{{ "%.3g"|format(c.lo) }} - {{ "%.3g"|format(c.hi) }}</td>
+{% for c in rows %}<tr><td>{{ c.cohort }}</td><td>{{ fv(c.lo, r.metric_cohorts.get("units", {}).get(m, "")) }} to {{ fv(c.hi, r.metric_cohorts.get("units", {}).get(m, "")) }}</td>
 <td>{{ "%.1f"|format(100 * c.churn_rate) }} %</td><td>{{ c.n }}</td></tr>{% endfor %}</table>{% endfor %}
 {% else %}<p>{{ r.metric_cohorts.reason }}</p>{% endif %}
 <h2>Time to first value</h2>
@@ -290,6 +291,7 @@ Over-serviced (4x the minimum or more): {{ x.over_serviced_active_accounts|join(
 def render_insights_html(result: dict[str, Any], path: str | Path) -> Path:
     path = Path(path)
     path.write_text(
-        jinja2.Environment(autoescape=True).from_string(_HTML).render(r=result), encoding="utf-8"
+        jinja2.Environment(autoescape=True).from_string(_HTML).render(r=result, fv=format_value),
+        encoding="utf-8",
     )
     return path
