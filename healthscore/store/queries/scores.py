@@ -27,9 +27,8 @@ __all__ = [
 
 def snapshot_dates(source: Source) -> list[dt.date]:
     """Every date with a stored snapshot, oldest first."""
-    s = table(source, "score_snapshots")
-    days = s.select("as_of").distinct().order_by("as_of").to_pyarrow()
-    return list(days.column("as_of").to_pylist())
+    got = param_rows(source, "SELECT DISTINCT as_of FROM score_snapshots ORDER BY as_of")
+    return [r["as_of"] for r in got]
 
 
 def read_snapshots(source: Source, dates: Iterable[dt.date] | None = None) -> pd.DataFrame:
