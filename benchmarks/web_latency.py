@@ -18,9 +18,11 @@ loopback) for a fixed number of requests each, and prints p50/p95 of the respons
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 import threading
@@ -158,7 +160,20 @@ def run(
     return times
 
 
+def machine() -> str:
+    """The commit and the load average, printed with the figures (the machine may be shared)."""
+    try:
+        commit = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
+        ).stdout.strip()
+    except OSError:
+        commit = ""
+    load = " ".join(f"{x:.2f}" for x in os.getloadavg())
+    return f"commit {commit or '?'}, load average {load}"
+
+
 def main() -> None:
+    print(machine())
     ap = argparse.ArgumentParser()
     ap.add_argument("--base", type=int, default=400)
     ap.add_argument("--target", type=int, default=20_000)
@@ -217,6 +232,7 @@ def main() -> None:
             print(
                 f"| {name} | {len(xs)} | {statistics.median(xs) * 1000:.0f} | {pct(xs, 0.95) * 1000:.0f} | {max(xs) * 1000:.0f} |"
             )
+    print(machine())
     shutil.rmtree(tmp, ignore_errors=True)
 
 
