@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -24,7 +25,7 @@ from healthscore.cli._common import (
 )
 from healthscore.config import load_settings
 from healthscore.demo import DemoRun, DemoStoreNotEmpty, build_and_score, prepare_demo_store
-from healthscore.errors import StoreError
+from healthscore.errors import HealthscoreError, StoreError
 
 WEEKS = 26
 
@@ -52,8 +53,10 @@ def demo_cmd(
     """Build a realistic synthetic SaaS portfolio (accounts, usage, tickets, surveys, churn).
 
     Then score 26 weeks of weekly snapshots and serve the web app on it, with demo logins
-    printed (--no-serve: stop after the build). csv is the per-segment table; json holds
-    the summary, the scoring run and an account worth explaining.
+    printed (--no-serve: stop after the build). While it serves, the calls-to-action (a
+    simulated team's 14 weeks, then the rules on the last day) are raised in the background
+    and appear on the CTA pages when done. csv is the per-segment table; json holds the
+    summary, the scoring run, the calls-to-action and an account worth explaining.
 
     Example: healthscore demo --accounts 200 --months 12 --seed 3 --db demo.duckdb
     """
@@ -65,6 +68,8 @@ def demo_cmd(
     if replaced:
         err.print(f"replaced the existing store {hs.db_path}")
     store = hs.open_store(create=True)
+    # Served in the terminal's format: the browser comes first, the CTAs follow behind it.
+    later = not no_serve and fmt is OutputFormat.table
     with progress() as bar:  # one live display: Rich allows no second one at a time
         task = bar.add_task("building the demo portfolio…", total=None)
 
@@ -82,6 +87,7 @@ def demo_cmd(
             engine=hs.engine,
             on_step=lambda msg: bar.update(task, description=msg),
             progress=tick,
+            actions=not later,
         )
     for w in run.warnings:
         err.print(f"[bold yellow]warning:[/] {w}", highlight=False)
@@ -97,12 +103,44 @@ def demo_cmd(
         # The store the commands find without --db: the settings' own, not this run's option.
         _print_next_steps(run, out, default_db=load_settings().db, db=hs.db_path)
     if not no_serve:
-        _serve_demo(hs, run, port)
+        _serve_demo(hs, run, port, raise_ctas=later)
 
 
-def _serve_demo(hs: App, run: DemoRun, port: int) -> None:
+def _raise_in_background(hs: App, run: DemoRun) -> threading.Thread | None:
+    """Raise the demo's calls-to-action on the store in a thread of this process, which
+    shares the server's database; prints their summary when done."""
+    from healthscore.demo import raise_demo_ctas
+    from healthscore.web.store_access import open_request_store
+
+    last = run.summary.get("last_date")
+    if run.scored is None or last is None:
+        return None
+
+    def work() -> None:
+        try:
+            with open_request_store(hs.settings) as store:
+                raised = raise_demo_ctas(store, last)
+        except HealthscoreError as exc:
+            err.print(f"calls-to-action were not raised: {exc}", highlight=False, markup=False)
+            return
+        for line in (raised or {}).get("lines", []):
+            out.print(line, highlight=False, markup=False)
+        done = (
+            "The calls-to-action are on the CTA pages now."
+            if raised
+            else "No call-to-action fired."
+        )
+        out.print(done, highlight=False)
+
+    thread = threading.Thread(target=work, name="demo-ctas", daemon=True)
+    thread.start()
+    return thread
+
+
+def _serve_demo(hs: App, run: DemoRun, port: int, *, raise_ctas: bool = False) -> None:
     """Serve the demo store with fresh demo logins (printed on stderr, so a json or csv
-    summary on stdout stays one document)."""
+    summary on stdout stays one document); `raise_ctas` raises the calls-to-action behind
+    the server."""
     from healthscore.web.server import demo_users, serve
 
     hs.close()  # the server opens the store per request; the CLI keeps working on it
@@ -119,6 +157,13 @@ def _serve_demo(hs: App, run: DemoRun, port: int) -> None:
             f"The csm login owns {run.example_account}'s portfolio: it can add notes there.",
             highlight=False,
             markup=False,
+        )
+    if raise_ctas and _raise_in_background(hs, run) is not None:
+        err.print(
+            "Raising the calls-to-action behind the server (a simulated team's 14 weeks, "
+            "then today's rules; a minute or two): other commands on this store wait "
+            "until it is done.",
+            highlight=False,
         )
     err.print("Ctrl-C stops the server; the store stays for the commands above.", highlight=False)
     serve(hs, port=port)

@@ -88,9 +88,14 @@ def build_and_score(
     engine: Any = None,
     on_step: Step | None = None,
     progress: Progress | None = None,
+    actions: bool = True,
 ) -> DemoRun:
     """Build the demo portfolio into the empty `store`, then score a weekly history of
     `weeks` weeks ending on its last day (with `scorecard`, default the shipped one).
+
+    `actions=False` stops after scoring: the calls-to-action (a replayed team's weeks and the
+    last day's rules, the slowest stage) are then the caller's to raise, e.g. with
+    `raise_demo_ctas` while the web app already serves the scored portfolio.
 
     The history makes `accounts` trends, `explain` changes and `scorecard preview` work on
     the first try; `example_account` is one worth explaining (the lowest-scored red one).
@@ -100,13 +105,13 @@ def build_and_score(
     scored: ScoreRun | None = None
     warnings: list[str] = []
     voice = analyse_demo_texts(store)
-    actions = None
+    raised = None
     if last is not None:
         first = last - dt.timedelta(days=weeks * 7)
         try:
             scored = backfill(store, first, last, 7, scorecard, engine, progress=progress)
         except NotEnoughData as exc:  # a tiny portfolio may have nothing active to score
             warnings.append(f"the demo history was not scored: {exc}")
-        if scored is not None:
-            actions = raise_demo_ctas(store, last)
-    return DemoRun(summary, scored, example_account(store), warnings, voice, actions)
+        if scored is not None and actions:
+            raised = raise_demo_ctas(store, last)
+    return DemoRun(summary, scored, example_account(store), warnings, voice, raised)

@@ -186,8 +186,15 @@ def test_demo_ends_in_a_served_portfolio_with_its_logins(tmp_path: Path) -> None
         c = _signed_in(base, "viewer", logins["viewer"])
         page = c.get("/")
         assert page.status_code == 200 and re.search(r"\d+ accounts", page.text)
-        c.close()
         assert f"http://localhost:{port}" in log.read_text()
+        # The calls-to-action are raised behind the server, then shown.
+        while "The calls-to-action are on the CTA pages now." not in log.read_text():
+            assert proc.poll() is None and time.monotonic() < deadline + 240, log.read_text()
+            time.sleep(0.5)
+        assert "Calls-to-action on " in log.read_text()
+        queue = c.get("/ctas", params={"owner": "*"})
+        assert queue.status_code == 200 and 'class="cta"' in queue.text
+        c.close()
     finally:
         proc.terminate()
         proc.wait(timeout=20)
