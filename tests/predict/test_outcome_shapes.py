@@ -245,3 +245,13 @@ def test_a_term_ending_after_the_newest_renewal_still_runs_on_predicts_day(
     assert set(o.active_at([EXPORT_DAY])["account_id"]) == {"r2", "r3"}
     assert set(o.active_at([D(2024, 3, 15)])["account_id"]) == {"r2"}  # r1 churned 03-01
     assert "r3" not in {a for a, _ in _churns(o)}  # censored, not churn
+
+
+def test_a_scheduled_row_does_not_move_the_billing_today(tmp_path: Path) -> None:
+    """A subscription that starts after the export (Chargebee's `future`, Stripe's
+    `incomplete`) is no observed data: the billing today stays the other signals' end."""
+    rows = STRIPE + "sub_9,a9,pro,future,2024-07-20,,,,100\n"
+    store = _store(tmp_path, rows, STRIPE_MAP)
+    o = derive_outcomes(store, grace_days=7)
+    assert o.billing_end == EXPORT_DAY and o.data_end == EXPORT_DAY
+    assert _churns(o) == sorted(STRIPE_CHURNS)
