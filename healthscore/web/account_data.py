@@ -17,7 +17,6 @@ from healthscore.store.queries import find_account
 from healthscore.store.queries.account_view import (
     account_goals,
     account_timeline,
-    score_series,
     weekly_usage,
 )
 from healthscore.web.deps import NotFound
@@ -266,11 +265,12 @@ def shared_reads(store: Store) -> SharedReads:
 def account_data(store: Store, account_id: str, card: Scorecard) -> AccountData:
     """Everything the page shows for one account (resolved with `resolve_account`)."""
     notes = []
+    shared = shared_reads(store)
     try:
-        exp: Explanation | None = explain_account(store, account_id, shared=shared_reads(store))
+        exp: Explanation | None = explain_account(store, account_id, shared=shared)
     except HealthscoreError as exc:
         exp, notes = None, [str(exc)]
-    history = score_series(store, account_id)
+    history = shared.score_series(store, account_id)
     # The timeline covers the charted history, and at least the last 180 days.
     last = history[-1]["as_of"] if history else None
     since = None

@@ -17,6 +17,7 @@ from healthscore.auth.keys import create_key
 from healthscore.scoring import backfill, explain_account
 from healthscore.scoring.explain import SharedReads
 from healthscore.store import open_store
+from healthscore.store.queries.account_view import score_series
 from healthscore.web.store_access import StampedCache, store_stamp
 
 
@@ -50,6 +51,7 @@ def test_a_new_score_run_shows_on_the_account_page_at_once(
     assert f"scored {last.isoformat()}" in page.text
     assert f"Why it changed since {before.isoformat()}" in page.text
     assert f"health score {score:.0f}," in page.text
+    assert f'"{last.isoformat()}"' in page.text  # the trend chart has the new point
 
 
 def test_the_explanation_follows_a_changed_subscription(
@@ -103,6 +105,10 @@ def test_shared_reads_give_the_explanation_a_fresh_read_gives(
             alone = explain_account(store, aid, day).as_dict()
             assert with_shared == alone, (aid, day)
             assert with_shared["as_of"] == (day or days[-1]).isoformat()
+        for aid in ids:
+            assert shared.score_series(store, aid) == score_series(store, aid)
+            assert [r["as_of"] for r in shared.score_series(store, aid)][-1] == days[-1]
+        assert shared.score_series(store, "no-such-account") == []
 
 
 def test_a_stamped_value_is_computed_once_while_requests_wait_for_it(tmp_path: Path) -> None:

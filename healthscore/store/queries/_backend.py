@@ -20,6 +20,7 @@ __all__ = [
     "backend",
     "frame",
     "has_table",
+    "param_arrow",
     "param_frame",
     "param_rows",
     "rows",
@@ -88,6 +89,14 @@ def param_rows(
     if con is not None:
         return con.execute(duckdb_sql, dict(params or {})).to_arrow_table().to_pylist()  # type: ignore[no-any-return]
     return rows(_translated(source, duckdb_sql, params or {}))
+
+
+def param_arrow(source: Source, duckdb_sql: str, params: Mapping[str, Any] | None = None) -> Any:
+    """`param_rows` as a pyarrow Table (for a large read kept in memory as columns)."""
+    con = _duckdb_con(source)
+    if con is not None:
+        return con.execute(duckdb_sql, dict(params or {})).to_arrow_table()
+    return _translated(source, duckdb_sql, params or {}).to_pyarrow()
 
 
 def param_frame(

@@ -9,11 +9,19 @@ from typing import Any, NamedTuple
 import ibis
 import pandas as pd
 
-from healthscore.store.queries._backend import Source, frame, param_frame, param_rows, table
+from healthscore.store.queries._backend import (
+    Source,
+    frame,
+    param_arrow,
+    param_frame,
+    param_rows,
+    table,
+)
 
 __all__ = [
     "PreviousScore",
     "account_snapshot",
+    "all_score_series",
     "group_rows",
     "known_bands",
     "latest_snapshot_date",
@@ -66,6 +74,16 @@ def latest_snapshot_date(
             {"account": account_id, "day": on_or_before},
         )
     return got[0]["as_of"] if got else None
+
+
+def all_score_series(source: Source) -> Any:
+    """account_id, as_of, score, band, scorecard_version of every snapshot, by account
+    and date, as a pyarrow Table (each account's rows side by side, oldest first)."""
+    return param_arrow(
+        source,
+        "SELECT account_id, as_of, score, band, scorecard_version FROM score_snapshots "
+        "ORDER BY account_id, as_of",
+    )
 
 
 def latest_snapshot_dates(source: Source) -> dict[str, dt.date]:
