@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
@@ -150,15 +151,49 @@ def open_store(
             con.close()
             raise StoreError(f"memory limit {memory_limit!r} rejected: {exc}") from exc
     try:
-        if read_only:
-            _check_no_pending(con, path)
-        else:
-            apply_migrations(con)
-        verify_schema(con, path)
+        if not _already_checked(path):
+            if read_only:
+                _check_no_pending(con, path)
+            else:
+                apply_migrations(con)
+            verify_schema(con, path)
+            _mark_checked(path)
     except BaseException:
         con.close()
         raise
     return Store(path, con, read_only=read_only)
+
+
+# Files this process migrated and verified, by what they looked like then.  The web app
+# opens the store for every request (so the CLI can write between requests); migrating and
+# verifying an unchanged file again cost half of each open.  Any write, by this process or
+# another, changes the file's or its WAL's size or time, so a changed store is checked again.
+_CHECKED: set[tuple[str, tuple[int, int, int], tuple[int, int, int]]] = set()
+_CHECKED_LOCK = threading.Lock()
+
+
+def _file_stamp(path: Path) -> tuple[str, tuple[int, int, int], tuple[int, int, int]]:
+    def stat(p: Path) -> tuple[int, int, int]:
+        try:
+            st = p.stat()
+        except FileNotFoundError:
+            return (0, 0, 0)
+        return (st.st_ino, st.st_size, st.st_mtime_ns)
+
+    return (str(path.resolve()), stat(path), stat(path.with_name(path.name + ".wal")))
+
+
+def _already_checked(path: Path) -> bool:
+    with _CHECKED_LOCK:
+        return _file_stamp(path) in _CHECKED
+
+
+def _mark_checked(path: Path) -> None:
+    stamp = _file_stamp(path)
+    with _CHECKED_LOCK:
+        if len(_CHECKED) > 256:  # a long-lived process that opened many stores
+            _CHECKED.clear()
+        _CHECKED.add(stamp)
 
 
 def _not_writable(exc: duckdb.Error) -> bool:

@@ -40,3 +40,29 @@ def test_an_intact_store_opens(tmp_path: Path) -> None:
     open_store(path).close()
     with open_store(path, read_only=True) as store:
         assert store.count("accounts") == 0
+
+
+def test_an_unchanged_store_is_checked_once_per_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The web app opens the store per request: an unchanged file is not migrated and
+    verified again, and any write makes the next open check it again."""
+    import healthscore.store.db as db
+
+    path = tmp_path / "s.duckdb"
+    db.open_store(path).close()  # created: closing checkpoints it, so the file changes
+    db.open_store(path).close()  # checked as it now is
+    calls: list[Path] = []
+    real = db.verify_schema
+
+    def counting(con: object, p: Path) -> None:
+        calls.append(p)
+        real(con, p)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(db, "verify_schema", counting)
+    db.open_store(path).close()
+    assert calls == []
+    with db.open_store(path) as store:
+        store.con.execute("INSERT INTO accounts (account_id) VALUES ('A1')")
+    db.open_store(path).close()
+    assert calls == [path]
