@@ -697,17 +697,11 @@ class ChurnSurvival(BaseEstimator):
 
 
 def make_model(name: str) -> ClassifierMixin:
-    """A fresh, unfitted model by name: logistic, gbt, ensemble or auto.
+    """A fresh, unfitted model by name: logistic, gbt or ensemble.
 
-    'auto' is `healthscore.predict.selection.ChurnAuto`, which picks its model by an inner
-    out-of-time validation: pass it the rows' dates (`fit(X, y, dates=...)`) and read
-    `choice_` for what it chose and why.
+    `healthscore.predict.selection.make_model` also knows 'auto' (the self-choosing model).
     """
-    if name == "auto":
-        from healthscore.predict.selection import ChurnAuto
-
-        return ChurnAuto()
     models = {"logistic": ChurnLogit(), "gbt": ChurnGBT(), "ensemble": ChurnEnsemble()}
     if name not in models:
-        raise ValueError(f"unknown model {name!r}; expected one of {[*sorted(models), 'auto']}")
+        raise ValueError(f"unknown model {name!r}; expected one of {sorted(models)}")
     return clone(models[name])

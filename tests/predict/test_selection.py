@@ -14,9 +14,14 @@ from sklearn.metrics import roc_auc_score
 from healthscore.predict.api import predict
 from healthscore.predict.calibration import reanchor_shift, reliability, shift_probabilities
 from healthscore.predict.features import compact_frame
-from healthscore.predict.models import make_model
 from healthscore.predict.outcomes import data_range
-from healthscore.predict.selection import CANDIDATES, ChurnAuto, ModelChoice, choose_model
+from healthscore.predict.selection import (
+    CANDIDATES,
+    ChurnAuto,
+    ModelChoice,
+    choose_model,
+    make_model,
+)
 from healthscore.store import open_store
 
 
