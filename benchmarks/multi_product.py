@@ -128,11 +128,21 @@ def evaluate(store: Any, panel_only: bool = False) -> dict[str, Any]:
     for c in cutoffs(f, full):
         oc = derive_outcomes(store, grace_days=GRACE, as_of=c)
         tr = (as_of < pd.Timestamp(c)).to_numpy() & resolved_mask(f, oc, HORIZON)
-        te = testable & ((as_of >= pd.Timestamp(c)) & (as_of < pd.Timestamp(c + dt.timedelta(days=28)))).to_numpy()
+        te = (
+            testable
+            & (
+                (as_of >= pd.Timestamp(c)) & (as_of < pd.Timestamp(c + dt.timedelta(days=28)))
+            ).to_numpy()
+        )
         ytr = labels(f[tr], oc, HORIZON)
         yte = labels(f[te], full, HORIZON)
         if ytr.sum() < 5 or yte.sum() < 2 or yte.sum() == len(yte):
-            folds.append({"cutoff": str(c), "skipped": f"{int(ytr.sum())} train / {int(yte.sum())} test churners"})
+            folds.append(
+                {
+                    "cutoff": str(c),
+                    "skipped": f"{int(ytr.sum())} train / {int(yte.sum())} test churners",
+                }
+            )
             continue
         probs: dict[str, np.ndarray] = {}
         Xtr, Xte = f.loc[tr, feats], f.loc[te, feats]
@@ -144,8 +154,12 @@ def evaluate(store: Any, panel_only: bool = False) -> dict[str, Any]:
         choice = choose_model(Xtr, ytr, f.loc[tr, "as_of"], horizon_days=HORIZON)
         raw = probs[choice.name]
         probs["healthscore_auto"] = shift_probabilities(raw, choice.calibration_shift)
-        probs["reference_gbm"] = _reference().fit(f.loc[tr, ref_cols], ytr).predict_proba(f.loc[te, ref_cols])[:, 1]
-        probs["book_lr"] = ChurnLogit().fit(f.loc[tr, book_cols], ytr).predict_proba(f.loc[te, book_cols])[:, 1]
+        probs["reference_gbm"] = (
+            _reference().fit(f.loc[tr, ref_cols], ytr).predict_proba(f.loc[te, ref_cols])[:, 1]
+        )
+        probs["book_lr"] = (
+            ChurnLogit().fit(f.loc[tr, book_cols], ytr).predict_proba(f.loc[te, book_cols])[:, 1]
+        )
         fold: dict[str, Any] = {
             "cutoff": str(c), "train_rows": int(tr.sum()), "train_churn": int(ytr.sum()),
             "test_rows": int(te.sum()), "test_churn": int(yte.sum()), "methods": {},
@@ -188,7 +202,9 @@ def main() -> None:
     ap.add_argument("--role", choices=["tune", "holdout"], help="run only the products of one role")
     ap.add_argument("--data", type=Path, default=HERE / "_data")
     ap.add_argument("--json", type=Path)
-    ap.add_argument("--panel-only", action="store_true", help="import and cache panels, evaluate nothing")
+    ap.add_argument(
+        "--panel-only", action="store_true", help="import and cache panels, evaluate nothing"
+    )
     a = ap.parse_args()
     products = yaml.safe_load(CONFIG.read_text())["products"]
     results: dict[str, Any] = {}
@@ -219,7 +235,9 @@ def main() -> None:
                 print(f"  {fold['cutoff']}: skipped ({fold['skipped']})")
                 continue
             aucs = "  ".join(f"{m} {v['auc']:.3f}" for m, v in fold["methods"].items())
-            print(f"  {fold['cutoff']} ({fold['train_churn']} train / {fold['test_churn']} test churn): {aucs}")
+            print(
+                f"  {fold['cutoff']} ({fold['train_churn']} train / {fold['test_churn']} test churn): {aucs}"
+            )
             print(f"    chosen: {fold['choice']['reason']}; {fold['choice']['calibration_note']}")
             for kind in ("raw", "reanchored"):
                 r_ = fold[f"reliability_{kind}"]
@@ -239,7 +257,9 @@ def main() -> None:
         group = [r for r in results.values() if r["role"] == role and r["mean"]]
         if not group:
             continue
-        print(f"\nmean over {role} products ({len(group)}: {', '.join(k for k, r in results.items() if r in group)}):")
+        print(
+            f"\nmean over {role} products ({len(group)}: {', '.join(k for k, r in results.items() if r in group)}):"
+        )
         for m in group[0]["mean"]:
             print(f"  {m:<22} AUC {np.mean([r['mean'][m]['auc'] for r in group]):.3f}  "
                   f"lift {np.mean([r['mean'][m]['top_decile_lift'] for r in group]):.2f}  "
