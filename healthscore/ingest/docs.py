@@ -31,7 +31,10 @@ Kinds: {kinds}.
 * **Column names.** Source columns are matched by name; rename with `--map src=dst,...` or a
   YAML file `--mapping mapping.yaml` (`source: target` pairs, optionally under `columns:`).
   Source columns that are not fields of the kind go into `properties` (as a JSON object) for
-  kinds that have it, and are reported as ignored otherwise. A missing required column stops
+  kinds that have it, and are reported as ignored otherwise. From JSON Lines they keep their
+  JSON types (`true`, `12.5`, `[1, 2]` and nested objects stay what they are; CSV cells are
+  text). A JSON object that holds one key twice is refused with its line (which of the two
+  values is meant cannot be told). A missing required column stops
   the import before any row is read, naming the column and the columns found. Two columns
   (or JSON keys, in one object or across lines) whose names differ only in case are refused
   with the line where the second appears: names are matched without regard to case.

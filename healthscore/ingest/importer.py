@@ -784,24 +784,32 @@ def _stage_insert_sql(
     """
     inner: list[str] = [f"{LINE} AS _line"]
     raw_alias: dict[str, str] = {}
+    # JSON Lines values come as JSON: fields are typed from their text, while `properties`
+    # take the JSON values themselves (a number stays a number, true stays true).
+    types = {n: "VARCHAR" if t == "JSON" else t for n, t in src.columns.items()}
+    as_json: dict[str, str] = {}
     for j, name in enumerate(src.columns):
         raw_alias[name] = f"_r{j}"
-        inner.append(f"{qi(name)} AS _r{j}")
+        if src.columns[name] == "JSON":
+            inner.append(f"({qi(name)} ->> '$') AS _r{j}")
+            as_json[name] = qi(name)
+        else:
+            inner.append(f"{qi(name)} AS _r{j}")
     conds: list[str] = []
     props_key: str | None = None  # canonical properties for the event key, when cheap
     for c in table.columns:
         s = plan.target_to_source.get(c.name)
         if c.name == "properties" and s is None and plan.extras:
-            pairs = ", ".join(f"{qi(e)} := {raw_alias[e]}" for e in plan.extras)
+            pairs = ", ".join(f"{qi(e)} := {as_json.get(e, raw_alias[e])}" for e in plan.extras)
             inner.append(f"CAST(to_json(struct_pack({pairs})) AS VARCHAR) AS {qi(c.name)}")
-            if table.name == "events" and all(src.columns[e] == "VARCHAR" for e in plan.extras):
+            if table.name == "events" and all(types[e] == "VARCHAR" for e in plan.extras):
                 texts = [(e, raw_alias[e]) for e in plan.extras]
                 inner.append(f"{canonical_pairs_sql(texts)} AS _pk")
                 props_key = "_pk"
         elif s is None:
             inner.append(f"CAST(NULL AS {c.type}) AS {qi(c.name)}")
         else:
-            inner.append(f"{_typed(c, raw_alias[s], src.columns[s])} AS {qi(c.name)}")
+            inner.append(f"{_typed(c, raw_alias[s], types[s])} AS {qi(c.name)}")
         if c.name == "event_key":
             continue
         name = qi(c.name)
@@ -810,8 +818,8 @@ def _stage_insert_sql(
             conds.append(
                 f"CASE WHEN {name} IS NULL AND {raw or 'NULL'} IS NULL THEN '{c.name}:req' END"
             )
-        if raw is not None and c.type in _EXPECT and src.columns[s] != c.type:  # type: ignore[index]
-            blank = f"nullif({raw}, '')" if src.columns[s] == "VARCHAR" else raw  # type: ignore[index]
+        if raw is not None and c.type in _EXPECT and types[s] != c.type:  # type: ignore[index]
+            blank = f"nullif({raw}, '')" if types[s] == "VARCHAR" else raw  # type: ignore[index]
             conds.append(
                 f"CASE WHEN {name} IS NULL AND {blank} IS NOT NULL THEN '{c.name}:type' END"
             )

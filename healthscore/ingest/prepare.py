@@ -56,13 +56,19 @@ def column_text(src: Source, name: str) -> str | None:
     """SQL text of a source column (or a key of a JSON column: `context.groupId`)."""
     found = _find(name, src.columns)
     if found is not None:
+        if src.columns[found] == "JSON":  # a JSON Lines value: its text, not its JSON
+            return f"nullif(trim({qi(found)} ->> '$'), '')"
         return f"nullif(trim(CAST({qi(found)} AS VARCHAR)), '')"
     head, _, rest = name.partition(".")
     if rest and (col := _find(head, src.columns)) is not None:
         path = "$" + "".join(
             f"[{p}]" if p.isdigit() else '."' + p.replace('"', '\\"') + '"' for p in rest.split(".")
         )
-        doc = f"try_cast(CAST({qi(col)} AS VARCHAR) AS JSON)"  # text that is no JSON: NULL
+        doc = (
+            qi(col)
+            if src.columns[col] == "JSON"
+            else f"try_cast(CAST({qi(col)} AS VARCHAR) AS JSON)"  # text that is no JSON: NULL
+        )
         return f"nullif(trim(json_extract_string({doc}, {ql(path)})), '')"
     return None
 

@@ -370,12 +370,19 @@ def open_source(
             f"compression={ql('gzip' if gz else 'uncompressed')})"
         )
         try:
+            # Each key and the first object it is in; also whether an object repeats a key
+            # (DuckDB would keep the first value and drop the rest without a word).
             first_seen = con.execute(
-                f"SELECT k, min(n) FROM (SELECT unnest(json_keys(json)) AS k, "
-                f"row_number() OVER () AS n FROM {objs}) GROUP BY k ORDER BY min(n), k"
+                "SELECT k, min(n), bool_or(rep) FROM (SELECT unnest(ks) AS k, n, rep FROM "
+                "(SELECT ks, n, len(ks) <> len(list_distinct(ks)) AS rep FROM (SELECT "
+                f"json_keys(json) AS ks, row_number() OVER () AS n FROM {objs}))) "
+                "GROUP BY k ORDER BY min(n), k"
             ).fetchall()
         except duckdb.Error as exc:
             raise translate_read_error(exc, path, label, fmt) from None
+        if any(r[2] for r in first_seen):
+            raise _repeated_key(path, label)
+        first_seen = [(r[0], r[1]) for r in first_seen]
         keys = [str(r[0]) for r in first_seen]
         if not keys:
             raise ImportRejected(f"{label} is empty: expected one JSON object per line")
@@ -405,10 +412,12 @@ def open_source(
                 "rename one so each field has one spelling (names are matched without regard "
                 "to case, so one value would be lost)"
             )
-        fields = ", ".join(f"json ->> {ql('$.' + _json_key(k))} AS {qi(k)}" for k in keys)
+        # JSON values as JSON: fields take their text, `properties` keep numbers, booleans
+        # and nested objects as the file typed them.
+        fields = ", ".join(f"json -> {ql('$.' + _json_key(k))} AS {qi(k)}" for k in keys)
         select = f"SELECT row_number() OVER () AS {LINE}, {fields} FROM {objs}"
         fast = f"SELECT CAST(NULL AS BIGINT) AS {LINE}, {fields} FROM {objs}"
-        return Source(path, label, fmt, dict.fromkeys(keys, "VARCHAR"), select, "line", fast)
+        return Source(path, label, fmt, dict.fromkeys(keys, "JSON"), select, "line", fast)
     if fmt == "parquet":
         reader = f"read_parquet({p}, file_row_number=true)"
         try:
@@ -424,6 +433,33 @@ def open_source(
         fast = f"SELECT CAST(NULL AS BIGINT) AS {LINE}, {listed} FROM read_parquet({p})"
         return Source(path, label, fmt, types, select, "row", fast)
     raise ImportRejected(f"unknown format {fmt!r}")
+
+
+def _repeated_key(path: Path, label: str) -> ImportRejected:
+    """The message for the first line whose JSON object holds one key twice."""
+    import json
+
+    repeated: list[str | None] = []  # per object of the line parsed, innermost first
+
+    def pairs(items: list[tuple[str, object]]) -> dict[str, object]:
+        keys = [k for k, _ in items]
+        repeated.append(next((k for i, k in enumerate(keys) if k in keys[:i]), None))
+        return dict(items)
+
+    for lineno, raw in _lines(path):
+        repeated.clear()
+        try:
+            json.loads(raw, object_pairs_hook=pairs)
+        except ValueError:
+            continue
+        if repeated and (key := repeated[-1]) is not None:  # the line's own object is last
+            return ImportRejected(
+                f'{label} line {lineno}: key "{key}" appears twice in one object; keep one '
+                "(which value is right cannot be told from the file), and import again"
+            )
+    return ImportRejected(
+        f"{label}: an object holds the same key twice; keep one of each, and import again"
+    )
 
 
 def _case_clash(names: list[str]) -> tuple[str, str] | None:

@@ -60,9 +60,7 @@ def test_an_empty_cell_keeps_the_stored_value(loaded: Store, tmp_path: Path) -> 
     assert _ticket(loaded) == ("closed", "high", "bug", dt.datetime(2024, 3, 4, 10))
 
 
-def test_columns_named_to_clear_take_an_empty_cell_as_empty(
-    loaded: Store, tmp_path: Path
-) -> None:
+def test_columns_named_to_clear_take_an_empty_cell_as_empty(loaded: Store, tmp_path: Path) -> None:
     # The ticket was reopened: its resolved_at must go, its priority must stay.
     reopened = {**TICKET, "status": "open", "resolved_at": "", "priority": ""}
     f = write_csv(tmp_path / "reopened.csv", [reopened])
