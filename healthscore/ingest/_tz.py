@@ -4,7 +4,7 @@ and no insertion-order bookkeeping (cheaper in time and memory) except when numb
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 
 import duckdb
 
@@ -42,5 +42,10 @@ def ordered(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
     con.execute("SET preserve_insertion_order = true")
     try:
         yield
-    finally:
-        con.execute(f"SET preserve_insertion_order = {str(old).lower()}")
+    except BaseException:
+        # A failed read aborts the transaction, which then refuses any SET; `utc_session`
+        # puts the setting back once the transaction has rolled back.
+        with suppress(duckdb.Error):
+            con.execute(f"SET preserve_insertion_order = {str(old).lower()}")
+        raise
+    con.execute(f"SET preserve_insertion_order = {str(old).lower()}")

@@ -15,7 +15,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, nullcontext
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -214,6 +214,8 @@ class _Opts:
     after: AfterHook | None = None
     # --update: columns whose empty cells empty the stored value (otherwise empty = missing)
     clear: tuple[str, ...] = ()
+    # the fast path failed: problems are known to exist, so number lines from the start
+    located: bool = False
 
 
 def _check_clear(table: Table, clear: Sequence[str], update: bool) -> None:
@@ -281,7 +283,9 @@ def import_sources(
                 with store.transaction() as tx:
                     return _bulk(tx, table, sources, mapping, on_progress, span, o)
             except (_Retry, duckdb.Error):
-                pass  # rolled back; the checking path below says precisely what is wrong
+                # Rolled back; the checking path below says precisely what is wrong, and
+                # since something is, it numbers lines in its one pass.
+                o = replace(o, located=True)
         try:
             with store.transaction() as tx:
                 report = _run(tx, table, sources, mapping, quarantine, on_progress, update, span, o)
@@ -413,9 +417,13 @@ def _run(
     # column errors before rows
     plans = [_plan(table, s, m, report, span) for s, m in zip(sources, maps, strict=True)]
     # Fast pass without line numbers (numbering serialises DuckDB's parallel CSV reader);
-    # only when something is wrong do we read again, numbered, to say where.
+    # only when something is wrong do we read again, numbered, to say where.  Both stages
+    # stay in memory until the transaction ends (a temporary table dropped inside it is
+    # kept for rollback), which doubled the peak: so when problems are expected (quarantine
+    # on, or the fast path already failed) the one pass is the numbered one.
+    numbered = quarantine or o.located
     needs_lines = _stage_and_check(
-        con, table, sources, plans, numbered=False, cb=on_progress, by=o.account_by
+        con, table, sources, plans, numbered=numbered, cb=on_progress, by=o.account_by
     )
     report.rows_read = int(con.execute("SELECT count(*) FROM _stage").fetchone()[0])  # type: ignore[index]
     if report.rows_read == 0:
@@ -426,11 +434,11 @@ def _run(
         con.execute("DROP TABLE _stage; DROP TABLE _problems")
         _record(con, table, report, started)
         return report
-    if needs_lines:
-        notes = _stage_and_check(
+    if needs_lines and not numbered:
+        needs_lines = _stage_and_check(
             con, table, sources, plans, numbered=True, cb=on_progress, by=o.account_by
         )
-        report.notes = [n for n in notes if n]
+    report.notes = [n for n in needs_lines if n]
     _summarise(con, table, sources, report)
     if report.problem_count and not quarantine:
         noted = "".join(f"\n  {n}" for n in report.notes)
