@@ -90,10 +90,10 @@ Kinds: {kinds}.
   nothing is written. With `--quarantine` the good rows load and every rejected row is kept
   in the `quarantine` table (batch, kind, file, line, field, value, reason, raw), listed by
   `healthscore status`. Checking every row this way holds the typed rows in a temporary
-  table for the length of the transaction (the file is read once, with line numbers):
-  about 170 bytes per event row. With the `memory_limit` setting that table spills to
-  disk beside the store, so the import stays near the limit; set it (e.g. `2GB`) for
-  files of tens of millions of rows.
+  table for the length of the transaction (the file is read once, with line numbers): a
+  3M-row event file peaked at 1.5 GB without a limit. With the `memory_limit` setting that
+  table spills to disk beside the store, and the import stays near the limit (1.3 GB at
+  `1GB`); set it (e.g. `2GB`) for files of tens of millions of rows.
 * **Atomicity.** One transaction per import: an import that fails or is killed leaves the
   store exactly as it was. Every import is recorded in `import_batches`.
 """
