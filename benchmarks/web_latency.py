@@ -210,6 +210,10 @@ def main() -> None:
             t = time.perf_counter()
             c.get("/")
             cold = time.perf_counter() - t
+            # and the first account page builds the explanations' shared reads (per version)
+            t = time.perf_counter()
+            c.get(f"/accounts/{ids[-1]}")
+            cold_account = time.perf_counter() - t
             csrf = re.search(r'name="csrf_token" value="([^"]+)"', c.get("/scorecard").text).group(
                 1
             )  # type: ignore[union-attr]
@@ -220,6 +224,10 @@ def main() -> None:
         times = run(base_url, str(token), ids, args.requests, args.clients)
     print(
         f"portfolio, first request after a store change (builds the cached model): {cold * 1000:.0f} ms"
+    )
+    print(
+        "account page, first request after a store change (builds the shared reads): "
+        f"{cold_account * 1000:.0f} ms"
     )
     print(
         f"scorecard preview (latest date, {moved.group(1) if moved else '?'} band moves): {preview:.2f} s"

@@ -147,62 +147,76 @@ def _f(x: Any) -> float | None:
 class SharedReads:
     """The portfolio-wide reads behind every explanation, done once and then shared.
 
-    The metric catalogue's units and every account's lifetime (its CLTV needs the pooled
-    churn of the whole subscription book) are the same for all accounts of one store, and
-    reading them is most of the cost of one explanation.  The caller keeps one of these for
-    as long as the store is unchanged (the web server: per store stamp) and passes it to
-    `explain`; a new object after any write, so nothing stale is shown.  Thread-safe: the
-    first caller reads, the others wait for it.
+    The metric catalogue's units, every account's newest snapshot day and score history,
+    and every account's lifetime as of a day (its CLTV needs the pooled churn of the whole
+    subscription book) are the same for all accounts of one store, and reading them is
+    most of the cost of one explanation.  The caller keeps one of these for as long as the
+    store is unchanged (the web server: per store stamp) and passes it to `explain`; a new
+    object after any write, so nothing stale is shown.  Thread-safe, one computation per
+    item: the first caller reads it while others wanting the same item wait, and callers
+    wanting an item already read (or another one) do not wait for it.
     """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._units: dict[str, str | None] | None = None
-        self._latest: dict[str, dt.date] | None = None
-        self._series: tuple[Any, dict[str, tuple[int, int]]] | None = None
-        self._lifetimes: dict[dt.date, AccountLifetimes] = {}
+        self._values: dict[Any, Any] = {}
+        self._flights: dict[Any, threading.Lock] = {}
+
+    def _get(self, key: Any, compute: Any) -> Any:
+        with self._lock:
+            if key in self._values:
+                return self._values[key]
+            flight = self._flights.setdefault(key, threading.Lock())
+        with flight:
+            with self._lock:
+                if key in self._values:
+                    return self._values[key]
+            try:
+                value = compute()
+            finally:
+                with self._lock:
+                    self._flights.pop(key, None)
+            with self._lock:
+                days = [k for k in self._values if isinstance(k, tuple)]
+                for old in days[: max(0, len(days) - 63)]:
+                    self._values.pop(old)  # lifetimes of at most 64 days kept
+                self._values[key] = value
+        return value
 
     def units(self, store: Store) -> dict[str, str | None]:
         """metric -> unit, from the store's metric catalogue."""
-        with self._lock:
-            if self._units is None:
-                self._units = _units(store)
-            return self._units
+        return self._get("units", lambda: _units(store))  # type: ignore[no-any-return]
 
     def latest_day(self, store: Store, account_id: str) -> dt.date | None:
         """The account's newest snapshot date (one grouped read for every account)."""
-        with self._lock:
-            if self._latest is None:
-                self._latest = score_queries.latest_snapshot_dates(store)
-            return self._latest.get(account_id)
+        latest = self._get("latest", lambda: score_queries.latest_snapshot_dates(store))
+        return latest.get(account_id)  # type: ignore[no-any-return]
 
     def score_series(self, store: Store, account_id: str) -> list[dict[str, Any]]:
         """(as_of, score, band, scorecard_version) of every snapshot of the account, oldest
         first: a slice of one read of all snapshots (a few MB of columns per store version)
         instead of a scan of the whole snapshot table per page."""
-        with self._lock:
-            if self._series is None:
-                table = score_queries.all_score_series(store)
-                spans: dict[str, tuple[int, int]] = {}
-                for i, aid in enumerate(table.column("account_id").to_pylist()):
-                    first = spans.get(aid)
-                    spans[aid] = (i if first is None else first[0], i + 1)
-                self._series = (table.drop_columns(["account_id"]), spans)
-            table, spans = self._series
+
+        def read() -> tuple[Any, dict[str, tuple[int, int]]]:
+            table = score_queries.all_score_series(store)
+            spans: dict[str, tuple[int, int]] = {}
+            for i, aid in enumerate(table.column("account_id").to_pylist()):
+                first = spans.get(aid)
+                spans[aid] = (i if first is None else first[0], i + 1)
+            return table.drop_columns(["account_id"]), spans
+
+        table, spans = self._get("series", read)
         lo, hi = spans.get(account_id, (0, 0))
         return table.slice(lo, hi - lo).to_pylist()  # type: ignore[no-any-return]
 
     def lifetimes(self, store: Store, day: dt.date) -> AccountLifetimes:
         """Every account's MRR, lifetime and CLTV as of `day` (up to 64 days kept)."""
-        with self._lock:
-            got = self._lifetimes.get(day)
-            if got is None:
-                ids = account_attributes(store)["account_id"].astype(str).tolist()
-                got = account_lifetimes(store, ids, day)
-                while len(self._lifetimes) >= 64:
-                    self._lifetimes.pop(next(iter(self._lifetimes)))
-                self._lifetimes[day] = got
-            return got
+
+        def read() -> AccountLifetimes:
+            ids = account_attributes(store)["account_id"].astype(str).tolist()
+            return account_lifetimes(store, ids, day)
+
+        return self._get(("lifetimes", day), read)  # type: ignore[no-any-return]
 
 
 def _snapshot_date(
