@@ -37,12 +37,21 @@ def _data(state: dict[str, tuple[int, int]]) -> dict[str, tuple[int, int]]:
 
 
 def _start(args: list[str], cwd: Path) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(
-        [sys.executable, "-c", "from healthscore.cli import main; main()", *args],
-        cwd=cwd,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    # stderr to a file (a pipe nobody reads could fill and stall the run), kept for _ran.
+    with (cwd / "stderr.txt").open("wb") as err:
+        return subprocess.Popen(
+            [sys.executable, "-c", "from healthscore.cli import main; main()", *args],
+            cwd=cwd,
+            stdout=subprocess.DEVNULL,
+            stderr=err,
+        )
+
+
+def _ran(p: subprocess.Popen[bytes], cwd: Path) -> None:
+    """Wait for a run that must succeed; on failure say what it printed."""
+    rc = p.wait(timeout=600)
+    tail = (cwd / "stderr.txt").read_text(errors="replace")[-2000:]
+    assert rc == 0, f"{p.args[3:]} exited {rc}:\n{tail}"
 
 
 def _events(path: Path, n: int, value: int = 0) -> Path:
@@ -95,8 +104,7 @@ def _kill_loop(
     ref = tmp / "ref.duckdb"
     shutil.copy(seed_store, ref)
     started = time.monotonic()
-    done = _start([*args, "--db", str(ref)], tmp)
-    assert done.wait(timeout=600) == 0
+    _ran(_start([*args, "--db", str(ref)], tmp), tmp)
     took = time.monotonic() - started
     after = _state(ref)
     after_dates = _dates(ref) if per_date else {}
@@ -116,8 +124,7 @@ def _kill_loop(
             assert now in (before, after), f"kill {i} (exit {p.returncode}): not before or after"
         # A re-run from whatever survived ends with the after state's data (idempotent;
         # the import log may hold one more batch, which added nothing).
-        again = _start([*args, "--db", str(db)], tmp)
-        assert again.wait(timeout=600) == 0
+        _ran(_start([*args, "--db", str(db)], tmp), tmp)
         assert _data(_state(db)) == _data(after)
 
 
