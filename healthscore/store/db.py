@@ -30,6 +30,8 @@ class Store:
         self.con = con
         self.read_only = read_only
         self._ibis = None
+        # Set by open_store: the live-connection count this store holds (see `_LIVE`).
+        self._live_key: tuple[str, int, int] | None = None
 
     def ibis(self):
         """An Ibis backend over this very connection (no second open of the file)."""
@@ -72,6 +74,27 @@ class Store:
 
     def close(self) -> None:
         self.con.close()
+        key, self._live_key = self._live_key, None
+        _release(key)
+
+    def copy_to(self, target: Path) -> None:
+        """A consistent copy of the store in the new file `target`, made by DuckDB.
+
+        Copying the file's bytes from this process would be unsafe: closing *any*
+        descriptor of a file drops every POSIX lock the process holds on it, DuckDB's write
+        lock included, and another process could then write the store alongside this one."""
+        target.unlink(missing_ok=True)
+        try:
+            self.con.execute(f"ATTACH '{_sql_text(target)}' AS _hs_copy")
+            name = str(self.con.execute("SELECT current_database()").fetchone()[0])  # type: ignore[index]
+            self.con.execute(f'COPY FROM DATABASE "{name}" TO _hs_copy')
+            self.con.execute("DETACH _hs_copy")
+        except duckdb.Error as exc:
+            _safe(lambda: self.con.execute("DETACH DATABASE IF EXISTS _hs_copy"))
+            target.unlink(missing_ok=True)
+            if full := _disk_full(target, exc):
+                raise full from exc
+            raise StoreError(f"cannot copy store {self.path}: {_first_line(exc)}") from exc
 
     def vacuum(self) -> tuple[int, int]:
         """Reclaim the space failed or replaced writes left in the file; (bytes before, after).
@@ -102,6 +125,11 @@ class Store:
         self.path.with_name(self.path.name + ".wal").unlink(missing_ok=True)
         self.con = duckdb.connect(str(self.path))
         self._ibis = None
+        # The file is a new one now (another inode): hold its live count instead.
+        _release(self._live_key)
+        self._live_key = _key(self.path)
+        with _HEADER_LOCK:
+            _LIVE[self._live_key] = _LIVE.get(self._live_key, 0) + 1
         return before, self.path.stat().st_size
 
     def __enter__(self) -> Store:
@@ -134,21 +162,22 @@ def open_store(
     once with who holds it, and then fails naming the holder's PID and what to do."""
     path = Path(path)
     limit = _memory(memory_limit) if memory_limit else None
-    _check_is_store(path, new_ok=create and not read_only)
-    # A store file the user may read but not write (a shared or archived copy) still
-    # serves every read: open it read-only instead of failing on the write lock.
-    read_only = read_only or (path.exists() and not os.access(path, os.W_OK))
-    if not path.exists() and not create:
-        raise StoreError(
-            f"no store at {path}; create the store there first (empty, or filled with the "
-            "demo data), or point the database setting at an existing store file"
-        )
-    con, read_only = _connect(path, read_only=read_only, lock_timeout=lock_timeout, on_wait=on_wait)
+    with _HEADER_LOCK:
+        # Reading the header opens and closes the file, and closing any descriptor of a
+        # file drops the process's POSIX locks on it, DuckDB's write lock included: it is
+        # read only while no connection of this process holds the file, and opens that
+        # may read it take turns.
+        if not _LIVE.get(_key(path)):
+            _check_is_store(path, new_ok=create and not read_only)
+        con, read_only = _open_checked(path, create, read_only, lock_timeout, on_wait)
+        key = _key(path)
+        _LIVE[key] = _LIVE.get(key, 0) + 1
     if limit:
         try:
             con.execute(f"SET memory_limit = '{limit}'")
         except duckdb.Error as exc:
             con.close()
+            _release(key)
             raise StoreError(f"memory limit {memory_limit!r} rejected: {exc}") from exc
     try:
         if not _already_checked(path):
@@ -160,8 +189,53 @@ def open_store(
             _mark_checked(path)
     except BaseException:
         con.close()
+        _release(key)
         raise
-    return Store(path, con, read_only=read_only)
+    store = Store(path, con, read_only=read_only)
+    store._live_key = key
+    return store
+
+
+# Store files this process holds open, by (path, device, inode), with how many connections.
+_LIVE: dict[tuple[str, int, int], int] = {}
+_HEADER_LOCK = threading.Lock()
+
+
+def _key(path: Path) -> tuple[str, int, int]:
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        return (str(path.resolve()), 0, 0)
+    return (str(path.resolve()), st.st_dev, st.st_ino)
+
+
+def _release(key: tuple[str, int, int] | None) -> None:
+    if key is None:
+        return
+    with _HEADER_LOCK:
+        left = _LIVE.get(key, 0) - 1
+        if left > 0:
+            _LIVE[key] = left
+        else:
+            _LIVE.pop(key, None)
+
+
+def _open_checked(
+    path: Path,
+    create: bool,
+    read_only: bool,
+    lock_timeout: float,
+    on_wait: Callable[[str], None] | None,
+) -> tuple[duckdb.DuckDBPyConnection, bool]:
+    # A store file the user may read but not write (a shared or archived copy) still
+    # serves every read: open it read-only instead of failing on the write lock.
+    read_only = read_only or (path.exists() and not os.access(path, os.W_OK))
+    if not path.exists() and not create:
+        raise StoreError(
+            f"no store at {path}; create the store there first (empty, or filled with the "
+            "demo data), or point the database setting at an existing store file"
+        )
+    return _connect(path, read_only=read_only, lock_timeout=lock_timeout, on_wait=on_wait)
 
 
 # Files this process migrated and verified, by what they looked like then.  The web app

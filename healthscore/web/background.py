@@ -45,9 +45,10 @@ class Job:
 
 def _snapshot(settings: Settings, into: Path) -> StoreStamp:
     with open_request_store(settings) as store:
-        store.con.checkpoint()
         stamp = store_stamp(store.path)
-        shutil.copyfile(store.path, into)
+        # Through DuckDB, not a file copy: closing a copy's descriptor of the store file
+        # would drop the write lock of every connection this server holds on it.
+        store.copy_to(into)
     return stamp
 
 

@@ -1,0 +1,50 @@
+"""DuckDB's write lock is a POSIX lock, which the process loses when it closes *any*
+descriptor of the file.  While this process holds a store, opening it again (as the web app
+does per request) or copying it for a background job must not let another process in."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from healthscore.store import open_store
+
+PROBE = """
+import sys, duckdb
+try:
+    duckdb.connect(sys.argv[1]).close()
+    print("opened")
+except duckdb.IOException as exc:
+    print("refused" if "lock" in str(exc).lower() else f"error: {exc}")
+"""
+
+
+def _other_process_can_open(path: Path) -> str:
+    done = subprocess.run(
+        [sys.executable, "-c", PROBE, str(path)], capture_output=True, text=True, timeout=60
+    )
+    return done.stdout.strip() or done.stderr
+
+
+def test_a_second_open_in_this_process_keeps_the_lock(tmp_path: Path) -> None:
+    path = tmp_path / "s.duckdb"
+    open_store(path).close()
+    first = open_store(path)
+    try:
+        assert _other_process_can_open(path) == "refused"
+        open_store(path, create=False).close()  # a second request of the web app
+        assert _other_process_can_open(path) == "refused"
+    finally:
+        first.close()
+    assert _other_process_can_open(path) == "opened"
+
+
+def test_a_copy_of_an_open_store_keeps_the_lock_and_the_data(tmp_path: Path) -> None:
+    path = tmp_path / "s.duckdb"
+    with open_store(path) as store:
+        store.con.execute("INSERT INTO accounts (account_id) VALUES ('A1'), ('A2')")
+        store.copy_to(tmp_path / "copy.duckdb")
+        assert _other_process_can_open(path) == "refused"
+    with open_store(tmp_path / "copy.duckdb", create=False) as copy:
+        assert copy.count("accounts") == 2
