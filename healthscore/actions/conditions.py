@@ -8,6 +8,7 @@ operations on 500 accounts or 100,000; only the evidence text is built per match
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -49,6 +50,13 @@ def _fmt(v: Any) -> str:
     if isinstance(v, float):
         return f"{v:,.0f}" if abs(v) >= 100 else f"{v:.3g}"
     return str(v)
+
+
+def _score_words(v: Any) -> str:
+    """A score as evidence: floored to one decimal, so 59.96 red never reads "60"."""
+    if v is None or (isinstance(v, float) and np.isnan(v)):
+        return "no data"
+    return f"{math.floor(float(v) * 10 + 1e-9) / 10:.1f}"
 
 
 _OP_WORDS = {
@@ -217,7 +225,7 @@ def _band(spec: Any, facts: Facts) -> Match:
     return Match(
         mask,
         lambda ids: {
-            a: [f"band {b} (score {_fmt(float(v))})"]
+            a: [f"band {b} (score {_score_words(v)})"]
             for a, b, v in zip(ids, _at(band, ids), _at(score, ids), strict=True)
         },
     )

@@ -38,6 +38,7 @@ _CTA_FIELDS = (
     "critical",
     "evidence",
     "status",
+    "deferred",
 )
 _CLOSED = {"closed", "done", "resolved"}
 
