@@ -62,6 +62,7 @@ def _connect_postgres(url: str) -> Any:
         raise StoreError(
             f"cannot connect to PostgreSQL at {where}: {_reason(exc, password)}"
         ) from exc
+    backend.compiler = _postgres_compiler()
     if schema:
         with backend.con.cursor() as cur:
             cur.execute("SELECT 1 FROM pg_namespace WHERE nspname = %s", [schema])
@@ -75,6 +76,25 @@ def _connect_postgres(url: str) -> Any:
                 "?schema= out of the engine URL"
             )
     return backend
+
+
+def _postgres_compiler() -> Any:
+    """Ibis' PostgreSQL compiler, with day differences of dates as integer subtraction.
+
+    Ibis writes `date.delta(other, "day")` (the metrics' day numbers) as
+    `EXTRACT(epoch FROM ...) / 86400`, which PostgreSQL computes in NUMERIC for every event
+    row; `date - date` is already an integer count of days there, about twice as fast on
+    the events scan.  The values are the same."""
+    import sqlglot.expressions as sge
+    from ibis.backends.sql.compilers.postgres import PostgresCompiler
+
+    class _Compiler(PostgresCompiler):  # type: ignore[misc]
+        def visit_DateDelta(self, op: Any, *, part: Any, left: Any, right: Any) -> Any:
+            if isinstance(part, sge.Literal) and str(part.this).lower() == "day":
+                return sge.Sub(this=left, expression=right)
+            return super().visit_DateDelta(op, part=part, left=left, right=right)
+
+    return _Compiler()
 
 
 def _reason(exc: Exception, password: str | None) -> str:
