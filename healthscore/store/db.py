@@ -6,6 +6,7 @@ import os
 import re
 import threading
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
@@ -84,13 +85,16 @@ class Store:
         descriptor of a file drops every POSIX lock the process holds on it, DuckDB's write
         lock included, and another process could then write the store alongside this one."""
         target.unlink(missing_ok=True)
+        # Attached names belong to the database, shared by this process's connections: two
+        # copies at once (the web app's backtest and insights jobs) need their own names.
+        alias = f"_hs_copy_{uuid.uuid4().hex}"
         try:
-            self.con.execute(f"ATTACH '{_sql_text(target)}' AS _hs_copy")
+            self.con.execute(f"ATTACH '{_sql_text(target)}' AS {alias}")
             name = str(self.con.execute("SELECT current_database()").fetchone()[0])  # type: ignore[index]
-            self.con.execute(f'COPY FROM DATABASE "{name}" TO _hs_copy')
-            self.con.execute("DETACH _hs_copy")
+            self.con.execute(f'COPY FROM DATABASE "{name}" TO {alias}')
+            self.con.execute(f"DETACH {alias}")
         except duckdb.Error as exc:
-            _safe(lambda: self.con.execute("DETACH DATABASE IF EXISTS _hs_copy"))
+            _safe(lambda: self.con.execute(f"DETACH DATABASE IF EXISTS {alias}"))
             target.unlink(missing_ok=True)
             if full := _disk_full(target, exc):
                 raise full from exc

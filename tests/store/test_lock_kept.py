@@ -48,3 +48,30 @@ def test_a_copy_of_an_open_store_keeps_the_lock_and_the_data(tmp_path: Path) -> 
         assert _other_process_can_open(path) == "refused"
     with open_store(tmp_path / "copy.duckdb", create=False) as copy:
         assert copy.count("accounts") == 2
+
+
+def test_two_copies_at_once_in_one_process(tmp_path: Path) -> None:
+    """The web app's backtest and insights jobs copy the store at the same moment."""
+    import threading
+
+    path = tmp_path / "s.duckdb"
+    with open_store(path) as store:
+        store.con.execute("INSERT INTO accounts (account_id) VALUES ('A1')")
+    errors: list[BaseException] = []
+
+    def copy(i: int) -> None:
+        try:
+            with open_store(path, create=False) as s:
+                s.copy_to(tmp_path / f"copy{i}.duckdb")
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=copy, args=(i,)) for i in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    for i in range(4):
+        with open_store(tmp_path / f"copy{i}.duckdb", create=False) as c:
+            assert c.count("accounts") == 1
