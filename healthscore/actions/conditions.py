@@ -56,7 +56,7 @@ def _score_words(v: Any) -> str:
     """A score as evidence: floored to one decimal, so 59.96 red never reads "60"."""
     if v is None or (isinstance(v, float) and np.isnan(v)):
         return "no data"
-    return f"{math.floor(float(v) * 10 + 1e-9) / 10:.1f}"
+    return f"{math.floor(float(v) * 10 + 1e-9) / 10:.1f}".removesuffix(".0")
 
 
 _OP_WORDS = {

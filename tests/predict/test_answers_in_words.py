@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pytest
 from markupsafe import escape
 from typer.testing import CliRunner
 
@@ -77,13 +78,20 @@ def _snapshot_at(db: Path, score: float, band: str) -> tuple[str, str]:
     return str(acc), str(day)
 
 
-def test_accounts_and_explain_never_show_60_red(demo_copy: Path) -> None:
+def test_accounts_and_explain_never_show_60_red(
+    demo_copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from healthscore.cli import _common
+
+    # one table row per line, whatever the terminal the tests run in
+    monkeypatch.setattr(_common.out, "width", 200)
     acc, _ = _snapshot_at(demo_copy, 59.83, "red")
     res = runner.invoke(
         app, ["accounts", "--band", "red", "--db", str(demo_copy), "--format", "table"]
     )
     assert res.exit_code == 0, res.output
-    row = next(line for line in res.output.splitlines() if acc in line)
+    row = next((line for line in res.output.splitlines() if acc in line), None)
+    assert row is not None, res.output
     assert " 59 " in row and " 60 " not in row
     res = runner.invoke(app, ["explain", acc, "--db", str(demo_copy)])
     assert res.exit_code == 0, res.output
