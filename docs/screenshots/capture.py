@@ -86,6 +86,16 @@ def main() -> None:
             page.fill("#band1", "72")
             page.wait_for_selector("#moves-count", timeout=120_000)
             page.screenshot(path=str(OUT / f"scorecard-preview-{tag}.png"), full_page=False)
+            # the validation page with a finished backtest (run once; the server keeps it)
+            page.goto(base + "/validation")
+            if tag == "laptop":
+                page.click("form[action='/validation/run'] button[type=submit]")
+            for _ in range(120):  # the page shows the job's state; reload until it is done
+                if page.locator("p.verdict").count():
+                    break
+                page.wait_for_timeout(5000)
+                page.goto(base + "/validation")
+            page.screenshot(path=str(OUT / f"validation-{tag}.png"), full_page=False)
             ctx.close()
         browser.close()
     shutil.rmtree(tmp, ignore_errors=True)
