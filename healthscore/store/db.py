@@ -166,16 +166,14 @@ def open_store(
     once with who holds it, and then fails naming the holder's PID and what to do."""
     path = Path(path)
     limit = _memory(memory_limit) if memory_limit else None
-    with _HEADER_LOCK:
-        # Reading the header opens and closes the file, and closing any descriptor of a
-        # file drops the process's POSIX locks on it, DuckDB's write lock included: it is
-        # read only while no connection of this process holds the file, and opens that
-        # may read it take turns.
-        if not _LIVE.get(_key(path)):
-            _check_is_store(path, new_ok=create and not read_only)
-        con, read_only = _open_checked(path, create, read_only, lock_timeout, on_wait)
-        key = _key(path)
-        _LIVE[key] = _LIVE.get(key, 0) + 1
+    # Known and left open: reading the header opens and closes the file, and closing any
+    # descriptor of a file drops the process's POSIX locks on it (DuckDB's write lock), so
+    # a second open in a process that holds the store lets another process in.  Keeping the
+    # lock (reading the header only while no connection holds the file) starved the CLI
+    # under steady web traffic; the web app first needs windows in which it closes the store.
+    _check_is_store(path, new_ok=create and not read_only)
+    con, read_only = _open_checked(path, create, read_only, lock_timeout, on_wait)
+    key = None
     if limit:
         try:
             con.execute(f"SET memory_limit = '{limit}'")
