@@ -16,6 +16,7 @@ import queue
 import shutil
 import tempfile
 import threading
+import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path as FilePath
@@ -137,8 +138,17 @@ class JobRunner:
                 "problems": [],
             }
             log.exception("import job %s", task.job_id)
-        with open_request_store(self._settings) as store:
-            job_rows.update_job(store, task.job_id, finished_at=_now(), **result)
+        # The outcome must reach the job row: a store busy for a moment (another request
+        # closing it, a CLI command) is waited out rather than leaving the job "running".
+        for attempt in range(20):
+            try:
+                with open_request_store(self._settings) as store:
+                    job_rows.update_job(store, task.job_id, finished_at=_now(), **result)
+                return
+            except HealthscoreError:
+                if attempt == 19:
+                    raise
+                time.sleep(0.25)
 
 
 def _summary(r: Any) -> str:
