@@ -15,9 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from healthscore.actions.model import CTA_TYPES, InvalidRules
+from healthscore.yamlfile import load_with_lines
 
 __all__ = [
     "BUILTIN_RULES",
@@ -169,21 +168,9 @@ def load_rules(path: str | Path | None = None) -> RuleSet:
 
 def parse_rules(text: str, file: str = "<rules>") -> RuleSet:
     """Parse and check rules YAML; every problem at once, each with its line."""
-    try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"{file} line {mark.line + 1}" if mark is not None else file
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise InvalidRules(
-            f"{where}: not valid YAML ({problem}); check indentation and quoting"
-        ) from None
+    data, lines = load_with_lines(text, file, InvalidRules)
     if not isinstance(data, dict):
         raise InvalidRules(f"{file}: a rules file is a YAML mapping with a `rules:` list")
-    lines: dict[tuple[Any, ...], int] = {}
-    if root is not None:
-        _node_lines(root, (), lines)
     check = _Checker(lines)
     ruleset = check.ruleset(data, file, text)
     if check.problems:
@@ -195,17 +182,6 @@ def parse_rules(text: str, file: str = "<rules>") -> RuleSet:
         raise InvalidRules(msg, problems=ordered)
     assert ruleset is not None
     return ruleset
-
-
-def _node_lines(node: yaml.Node, path: tuple[Any, ...], out: dict[tuple[Any, ...], int]) -> None:
-    out[path] = node.start_mark.line + 1
-    if isinstance(node, yaml.MappingNode):
-        for k, v in node.value:
-            _node_lines(v, (*path, k.value), out)
-            out[(*path, k.value)] = k.start_mark.line + 1
-    elif isinstance(node, yaml.SequenceNode):
-        for i, item in enumerate(node.value):
-            _node_lines(item, (*path, i), out)
 
 
 def _closest(name: str, known: Any) -> str:

@@ -31,8 +31,6 @@ class Store:
         self.con = con
         self.read_only = read_only
         self._ibis = None
-        # Set by open_store: the live-connection count this store holds (see `_LIVE`).
-        self._live_key: tuple[str, int, int] | None = None
 
     def ibis(self):
         """An Ibis backend over this very connection (no second open of the file)."""
@@ -75,8 +73,6 @@ class Store:
 
     def close(self) -> None:
         self.con.close()
-        key, self._live_key = self._live_key, None
-        _release(key)
 
     def copy_to(self, target: Path) -> None:
         """A consistent copy of the store in the new file `target`, made by DuckDB.
@@ -129,11 +125,6 @@ class Store:
         self.path.with_name(self.path.name + ".wal").unlink(missing_ok=True)
         self.con = duckdb.connect(str(self.path))
         self._ibis = None
-        # The file is a new one now (another inode): hold its live count instead.
-        _release(self._live_key)
-        self._live_key = _key(self.path)
-        with _HEADER_LOCK:
-            _LIVE[self._live_key] = _LIVE.get(self._live_key, 0) + 1
         return before, self.path.stat().st_size
 
     def __enter__(self) -> Store:
@@ -173,13 +164,11 @@ def open_store(
     # under steady web traffic; the web app first needs windows in which it closes the store.
     _check_is_store(path, new_ok=create and not read_only)
     con, read_only = _open_checked(path, create, read_only, lock_timeout, on_wait)
-    key = None
     if limit:
         try:
             con.execute(f"SET memory_limit = '{limit}'")
         except duckdb.Error as exc:
             con.close()
-            _release(key)
             raise StoreError(f"memory limit {memory_limit!r} rejected: {exc}") from exc
     try:
         if not _already_checked(path):
@@ -191,35 +180,8 @@ def open_store(
             _mark_checked(path)
     except BaseException:
         con.close()
-        _release(key)
         raise
-    store = Store(path, con, read_only=read_only)
-    store._live_key = key
-    return store
-
-
-# Store files this process holds open, by (path, device, inode), with how many connections.
-_LIVE: dict[tuple[str, int, int], int] = {}
-_HEADER_LOCK = threading.Lock()
-
-
-def _key(path: Path) -> tuple[str, int, int]:
-    try:
-        st = path.stat()
-    except FileNotFoundError:
-        return (str(path.resolve()), 0, 0)
-    return (str(path.resolve()), st.st_dev, st.st_ino)
-
-
-def _release(key: tuple[str, int, int] | None) -> None:
-    if key is None:
-        return
-    with _HEADER_LOCK:
-        left = _LIVE.get(key, 0) - 1
-        if left > 0:
-            _LIVE[key] = left
-        else:
-            _LIVE.pop(key, None)
+    return Store(path, con, read_only=read_only)
 
 
 def _open_checked(
