@@ -90,10 +90,11 @@ Kinds: {kinds}.
   nothing is written. With `--quarantine` the good rows load and every rejected row is kept
   in the `quarantine` table (batch, kind, file, line, field, value, reason, raw), listed by
   `healthscore status`. Checking every row this way holds the typed rows in a temporary
-  table for the length of the transaction (the file is read once, with line numbers): a
-  3M-row event file peaked at 1.5 GB without a limit. With the `memory_limit` setting that
-  table spills to disk beside the store, and the import stays near the limit (1.3 GB at
-  `1GB`); set it (e.g. `2GB`) for files of tens of millions of rows.
+  table for the length of the transaction (the file is read once, with line numbers). That
+  table spills to disk beside the store past a memory budget: the `memory_limit` setting
+  when you set one, otherwise 1.5 GiB (a quarter of the memory on a machine with less than
+  6 GiB) for the length of the check, so a quarantine import of tens of millions of rows
+  stays near that budget instead of growing toward DuckDB's default of 80% of RAM.
 * **Atomicity.** One transaction per import: an import that fails or is killed leaves the
   store exactly as it was. Every import is recorded in `import_batches`.
 """

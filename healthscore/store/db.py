@@ -26,11 +26,34 @@ Connection = duckdb.DuckDBPyConnection
 class Store:
     """A DuckDB store file.  `con` is the raw connection; `ibis()` the same database for Ibis."""
 
-    def __init__(self, path: Path, con: duckdb.DuckDBPyConnection, *, read_only: bool = False):
+    def __init__(
+        self,
+        path: Path,
+        con: duckdb.DuckDBPyConnection,
+        *,
+        read_only: bool = False,
+        memory_limit: str | None = None,
+    ):
         self.path = path
         self.con = con
         self.read_only = read_only
+        self.memory_limit = memory_limit  # as the user set it; None = DuckDB's default
         self._ibis = None
+
+    @contextmanager
+    def memory_budget(self, budget: str) -> Iterator[None]:
+        """Cap DuckDB's memory at `budget` for one heavy step, unless the user set a limit.
+
+        A limit the user chose is theirs and stays; without one DuckDB may use 80% of RAM
+        before it spills, which a staging table of tens of millions of rows will."""
+        if self.memory_limit is not None:
+            yield
+            return
+        self.con.execute(f"SET memory_limit = '{_memory(budget)}'")
+        try:
+            yield
+        finally:
+            self.con.execute("RESET memory_limit")
 
     def ibis(self):
         """An Ibis backend over this very connection (no second open of the file)."""
@@ -181,7 +204,7 @@ def open_store(
     except BaseException:
         con.close()
         raise
-    return Store(path, con, read_only=read_only)
+    return Store(path, con, read_only=read_only, memory_limit=limit)
 
 
 def _open_checked(
