@@ -23,6 +23,9 @@ from healthscore.store.schema import KINDS, Table
 __all__ = ["UndoReport", "list_batches", "record_rows", "save_replaced", "undo_batch"]
 
 
+_KEYS_PER_ROW = 1 << 21  # event keys per import_batch_event_keys row (16 MiB of keys)
+
+
 def _key_sql(table: Table, alias: str = "") -> tuple[str, str]:
     """(row_key SQL, event_key SQL) of a table row."""
     p = f"{alias}." if alias else ""
@@ -34,10 +37,15 @@ def _key_sql(table: Table, alias: str = "") -> tuple[str, str]:
 def record_rows(con: duckdb.DuckDBPyConnection, table: Table, batch_id: str, new: str) -> None:
     """Remember the keys of the rows this batch inserted (`new`: SQL condition on rowid)."""
     if table.name == "events":
-        con.execute(
-            f"INSERT INTO import_batch_event_keys SELECT {ql(batch_id)}, list(event_key) "
-            f"FROM events WHERE {new} HAVING count(*) > 0"
-        )
+        # A list per range of rowids: one list of every key (38M in a big export) is a
+        # single value DuckDB cannot spill, and ran out of memory under a 1 GiB budget.
+        lo, hi = con.execute(f"SELECT min(rowid), max(rowid) FROM events WHERE {new}").fetchone()  # type: ignore[misc]
+        for start in range(int(lo), int(hi) + 1, _KEYS_PER_ROW) if lo is not None else ():
+            con.execute(
+                f"INSERT INTO import_batch_event_keys SELECT {ql(batch_id)}, list(event_key) "
+                f"FROM events WHERE {new} AND rowid >= {start} AND rowid < "
+                f"{start + _KEYS_PER_ROW} HAVING count(*) > 0"
+            )
         return
     rk, ek = _key_sql(table)
     con.execute(

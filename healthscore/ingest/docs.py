@@ -92,9 +92,10 @@ Kinds: {kinds}.
   `healthscore status`. Checking every row this way holds the typed rows in a temporary
   table for the length of the transaction (the file is read once, with line numbers). That
   table spills to disk beside the store past a memory budget: the `memory_limit` setting
-  when you set one, otherwise 1.5 GiB (a quarter of the memory on a machine with less than
-  6 GiB) for the length of the check, so a quarantine import of tens of millions of rows
-  stays near that budget instead of growing toward DuckDB's default of 80% of RAM.
+  when you set one, otherwise 1 GiB (a quarter of the memory on a machine with less than
+  4 GiB) for the length of the check, so a quarantine import of tens of millions of rows
+  stays near that budget instead of growing toward DuckDB's default of 80% of RAM. Should
+  DuckDB run out of memory under that default budget, the import runs once more without it.
 * **Atomicity.** One transaction per import: an import that fails or is killed leaves the
   store exactly as it was. Every import is recorded in `import_batches`.
 """

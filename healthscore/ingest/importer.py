@@ -287,28 +287,38 @@ def import_sources(
                 # Rolled back; the checking path below says precisely what is wrong, and
                 # since something is, it numbers lines in its one pass.
                 o = replace(o, located=True)
-        try:
-            with store.memory_budget(checking_budget()), store.transaction() as tx:
-                report = _run(tx, table, sources, mapping, quarantine, on_progress, update, span, o)
-                if o.dry_run:
-                    raise _DryRun(report)
-                return report
-        except _DryRun as dry:
-            dry.report.dry_run = True
-            return dry.report
+        budget: str | None = checking_budget()
+        while True:
+            try:
+                with store.memory_budget(budget), store.transaction() as tx:
+                    report = _run(
+                        tx, table, sources, mapping, quarantine, on_progress, update, span, o
+                    )
+                    if o.dry_run:
+                        raise _DryRun(report)
+                    return report
+            except _DryRun as dry:
+                dry.report.dry_run = True
+                return dry.report
+            except duckdb.OutOfMemoryException:
+                # Rolled back.  Some of DuckDB's memory cannot spill; our budget must never
+                # fail an import that fits the machine, so it runs again without it.
+                if budget is None or store.memory_limit is not None:
+                    raise
+                budget = None
 
 
 def checking_budget() -> str:
     """DuckDB's memory while the checking path stages every typed row, when no limit is set.
 
     The stage lives until the transaction ends; uncapped it grew toward two copies of the
-    file (11.5 GB for a 38M-row CSV).  Capped, it spills beside the store: 1.5 GiB, or a
+    file (11.5 GB for a 38M-row CSV).  Capped, it spills beside the store: 1 GiB, or a
     quarter of a smaller machine's memory."""
     try:
         ram = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
     except (ValueError, OSError, AttributeError):
         ram = 0
-    mib = 1536 if ram <= 0 else min(1536, max(256, ram // 4 // 2**20))
+    mib = 1024 if ram <= 0 else min(1024, max(256, ram // 4 // 2**20))
     return f"{mib}MiB"
 
 
@@ -599,6 +609,8 @@ def _stage_and_check(
         with _polled(con, step, cb), ordered(con) if numbered else nullcontext():
             try:
                 con.execute(_stage_insert_sql(table, src, plan, i, numbered=numbered))
+            except duckdb.OutOfMemoryException:
+                raise  # the machine's limit, not the file's fault
             except duckdb.Error as exc:
                 raise translate_read_error(exc, src.path, src.label, src.fmt) from None
         _collect_row_problems(con, plan, i)

@@ -41,19 +41,28 @@ class Store:
         self._ibis = None
 
     @contextmanager
-    def memory_budget(self, budget: str) -> Iterator[None]:
+    def memory_budget(self, budget: str | None) -> Iterator[None]:
         """Cap DuckDB's memory at `budget` for one heavy step, unless the user set a limit.
 
         A limit the user chose is theirs and stays; without one DuckDB may use 80% of RAM
-        before it spills, which a staging table of tens of millions of rows will."""
-        if self.memory_limit is not None:
+        before it spills, which a staging table of tens of millions of rows will.
+        `budget=None`: no cap (DuckDB's default)."""
+        if self.memory_limit is not None or budget is None:
             yield
             return
+        was = self.con.execute("SELECT current_setting('memory_limit')").fetchone()[0]  # type: ignore[index]
         self.con.execute(f"SET memory_limit = '{_memory(budget)}'")
+        back = "RESET memory_limit"
         try:
             yield
+        except duckdb.OutOfMemoryException:
+            # After running out under the budget, RESET left DuckDB's buffer pool at the
+            # budget (while the setting read the default): set it back explicitly, to the
+            # default as DuckDB prints it (rounded to 0.1 GiB).
+            back = f"SET memory_limit = '{_memory(str(was))}'"
+            raise
         finally:
-            self.con.execute("RESET memory_limit")
+            self.con.execute(back)
 
     def ibis(self):
         """An Ibis backend over this very connection (no second open of the file)."""

@@ -35,8 +35,8 @@ def _m031_batch_bookkeeping(con: duckdb.DuckDBPyConnection) -> None:
           batch_id VARCHAR NOT NULL, kind VARCHAR NOT NULL, row_key VARCHAR, event_key UBIGINT
         )"""
     )
-    # Events: one row per batch holding its keys as a list (a row per key cost a tenth of
-    # the import's time at 2M events; the list costs about half as much).
+    # Events: a batch's keys as lists, up to 2M keys a row (a row per key cost a tenth of
+    # the import's time at 2M events; the lists cost about half as much).
     con.execute(
         """
         CREATE TABLE IF NOT EXISTS import_batch_event_keys (

@@ -10,6 +10,10 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import duckdb
+import pytest
+
+from healthscore.errors import ImportRejected
 from healthscore.ingest import import_files
 from healthscore.ingest.importer import checking_budget
 from healthscore.store import open_store
@@ -58,7 +62,7 @@ def test_a_quarantine_import_is_capped_when_no_limit_is_set(tmp_path: Path) -> N
     seen, before, after = _limits_seen(tmp_path / "s.duckdb", tmp_path, None)
     assert seen, "the import reported no progress to look at the setting from"
     cap = _mib(checking_budget())
-    assert cap <= 1536
+    assert cap <= 1024
     assert all(_mib(v) <= cap + 1 for v in seen), (seen, checking_budget())
     assert _mib(before) > cap  # DuckDB's own default on this machine (80% of RAM) ...
     assert after == before  # ... back once the import is over
@@ -68,3 +72,41 @@ def test_a_limit_the_user_set_is_kept_through_the_import(tmp_path: Path) -> None
     seen, before, after = _limits_seen(tmp_path / "s.duckdb", tmp_path, "3GB")
     assert seen and set(seen) == {before} == {after}
     assert 2700 < _mib(before) < 2900  # 3GB (2.79 GiB) as DuckDB prints it
+
+
+def test_an_import_too_big_for_the_budget_runs_again_without_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Some of DuckDB's memory cannot spill; a budget we chose (not the user) must never
+    # fail an import the machine can hold.  A 2 MiB budget cannot hold a CSV read buffer.
+    import healthscore.ingest.importer as importer
+
+    monkeypatch.setattr(importer, "checking_budget", lambda: "2MiB")
+    rows = [{"account_id": f"a{i}"} for i in range(50)]
+    events = [
+        {"account_id": f"a{i % 50}", "event_time": f"2024-01-{1 + i % 28:02d}T00:00:00Z",
+         "event_type": f"type{i % 7}"}
+        for i in range(20_000)
+    ] + [{"account_id": "a1", "event_time": "never", "event_type": "login"}]  # fmt: skip
+    with open_store(tmp_path / "s.duckdb") as store:
+        import_files(store, "accounts", [write_csv(tmp_path / "accounts.csv", rows)])
+        too_small = pytest.raises(duckdb.OutOfMemoryException)  # the budget really is
+        with too_small, store.memory_budget("2MiB"), store.transaction() as tx:
+            tx.execute("SELECT list(i::VARCHAR) FROM range(1000000) t(i)").fetchall()
+        report = import_files(
+            store, "events", [write_csv(tmp_path / "events.csv", events)], quarantine=True
+        )
+        assert (report.rows_inserted, report.rows_rejected) == (20_000, 1)
+        assert store.count("events") == 20_000
+        assert store.con.execute("SELECT count(*) FROM quarantine").fetchone()[0] == 1  # type: ignore[index]
+
+
+def test_a_rejected_import_gives_the_store_its_setting_back(tmp_path: Path) -> None:
+    bad = [{"account_id": "a1", "event_time": "not a time", "event_type": "login"}]
+    with open_store(tmp_path / "s.duckdb") as store:
+        before = store.con.execute("SELECT current_setting('memory_limit')").fetchone()[0]  # type: ignore[index]
+        import_files(store, "accounts", [write_csv(tmp_path / "a.csv", [{"account_id": "a1"}])])
+        with pytest.raises(ImportRejected, match="not a date"):
+            import_files(store, "events", [write_csv(tmp_path / "e.csv", bad)])
+        after = store.con.execute("SELECT current_setting('memory_limit')").fetchone()[0]  # type: ignore[index]
+    assert after == before
