@@ -39,12 +39,18 @@ def record_rows(con: duckdb.DuckDBPyConnection, table: Table, batch_id: str, new
     if table.name == "events":
         # A list per range of rowids: one list of every key (38M in a big export) is a
         # single value DuckDB cannot spill, and ran out of memory under a 1 GiB budget.
-        lo, hi = con.execute(f"SELECT min(rowid), max(rowid) FROM events WHERE {new}").fetchone()  # type: ignore[misc]
-        for start in range(int(lo), int(hi) + 1, _KEYS_PER_ROW) if lo is not None else ():
+        lo, hi, n = con.execute(
+            f"SELECT min(rowid), max(rowid), count(*) FROM events WHERE {new}"
+        ).fetchone()  # type: ignore[misc]
+        if lo is None:
+            return
+        # The new rows' rowids are consecutive; should they ever not be, one list it is.
+        step = _KEYS_PER_ROW if hi - lo < 2 * n + _KEYS_PER_ROW else hi - lo + 1
+        for start in range(int(lo), int(hi) + 1, step):
             con.execute(
                 f"INSERT INTO import_batch_event_keys SELECT {ql(batch_id)}, list(event_key) "
                 f"FROM events WHERE {new} AND rowid >= {start} AND rowid < "
-                f"{start + _KEYS_PER_ROW} HAVING count(*) > 0"
+                f"{start + step} HAVING count(*) > 0"
             )
         return
     rk, ek = _key_sql(table)

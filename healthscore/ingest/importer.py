@@ -830,7 +830,7 @@ def _stage_insert_sql(
             as_json[name] = qi(name)
         else:
             inner.append(f"{qi(name)} AS _r{j}")
-    conds: list[str] = []
+    checks: list[tuple[str, str]] = []  # (condition of a bad row, its label)
     props_key: str | None = None  # canonical properties for the event key, when cheap
     for c in table.columns:
         s = plan.target_to_source.get(c.name)
@@ -843,6 +843,8 @@ def _stage_insert_sql(
                 props_key = "_pk"
         elif s is None:
             inner.append(f"CAST(NULL AS {c.type}) AS {qi(c.name)}")
+            if c.name == "properties" and table.name == "events":
+                props_key = "CAST(NULL AS VARCHAR)"  # what the canonical form of NULL is
         else:
             inner.append(f"{_typed(c, raw_alias[s], types[s])} AS {qi(c.name)}")
         if c.name == "event_key":
@@ -850,20 +852,17 @@ def _stage_insert_sql(
         name = qi(c.name)
         raw = raw_alias.get(s) if s is not None else None
         if c.required and not (c.name == "subscription_id" and s is None):
-            conds.append(
-                f"CASE WHEN {name} IS NULL AND {raw or 'NULL'} IS NULL THEN '{c.name}:req' END"
-            )
+            checks.append((f"{name} IS NULL AND {raw or 'NULL'} IS NULL", f"{c.name}:req"))
         if raw is not None and c.type in _EXPECT and types[s] != c.type:  # type: ignore[index]
             blank = f"nullif({raw}, '')" if types[s] == "VARCHAR" else raw  # type: ignore[index]
-            conds.append(
-                f"CASE WHEN {name} IS NULL AND {blank} IS NOT NULL THEN '{c.name}:type' END"
-            )
+            checks.append((f"{name} IS NULL AND {blank} IS NOT NULL", f"{c.name}:type"))
         if raw is not None and c.choices:
             choices = ", ".join(ql(x) for x in c.choices)
-            conds.append(f"CASE WHEN {name} NOT IN ({choices}) THEN '{c.name}:choice' END")
+            checks.append((f"{name} NOT IN ({choices})", f"{c.name}:choice"))
         if c.name in plan.ranges:
-            conds.append(f"CASE WHEN {plan.ranges[c.name]} THEN '{c.name}:range' END")
-    err = f"concat_ws(',', {', '.join(conds)})" if conds else "''"
+            checks.append((plan.ranges[c.name], f"{c.name}:range"))
+    labelled = ", ".join(f"CASE WHEN {cond} THEN {ql(label)} END" for cond, label in checks)
+    err = f"concat_ws(',', {labelled})" if checks else "''"
     raw_json = ", ".join(f"{qi(n)} := {a}" for n, a in raw_alias.items())
     numbered_sql = f"SELECT {', '.join(inner)} FROM ({src.select if numbered else src.fast})"
     if table.name == "subscriptions" and "subscription_id" not in plan.target_to_source:
@@ -873,7 +872,7 @@ def _stage_insert_sql(
         )
     mid = (
         f"SELECT *, {err} AS _err FROM ({numbered_sql})"
-        if conds
+        if checks
         else f"SELECT *, '' AS _err FROM ({numbered_sql})"
     )
     cols = ", ".join(qi(c.name) for c in table.columns)
@@ -881,9 +880,12 @@ def _stage_insert_sql(
     if direct:
         key = f"{event_hash_sql(props_key)} AS event_key, " if table.name == "events" else ""
         rest = ", ".join(qi(c) for c in table.column_names if c != "event_key" or not key)
+        # The first bad row aborts, so a yes/no per row will do: building the text of
+        # every check for every row cost a tenth of the import.
+        bad = " OR ".join(f"({cond})" for cond, _ in checks) or "FALSE"
         return (
-            f"INSERT INTO {table.name} ({cols}) SELECT {key}{rest} FROM ({mid}) "
-            f"WHERE CASE WHEN _err <> '' THEN error({ql(_BAD_ROW)}) ELSE TRUE END"
+            f"INSERT INTO {table.name} ({cols}) SELECT {key}{rest} FROM ({numbered_sql}) "
+            f"WHERE CASE WHEN {bad} THEN error({ql(_BAD_ROW)}) ELSE TRUE END"
         )
     return (
         f"INSERT INTO _stage SELECT {file_index}, _line, {cols}, _err, "

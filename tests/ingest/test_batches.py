@@ -114,6 +114,31 @@ def test_undo_of_events_and_of_accounts_still_referred_to(accounts: Store, tmp_p
     assert undo_batch(accounts, str(acc_batch)).rows_deleted == 1
 
 
+def test_a_big_event_batch_keeps_its_keys_in_several_lists_and_undoes_whole(
+    accounts: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # One list of every key of a 38M-row export could not be held under the import's
+    # memory budget; the keys go in lists of _KEYS_PER_ROW (2M; 1,000 here to see it).
+    import healthscore.ingest.batches as batches
+
+    monkeypatch.setattr(batches, "_KEYS_PER_ROW", 1000)
+    first = [{"account_id": "a1", "event_type": "x", "event_time": "2026-09-01T10:00:00Z"}]
+    import_files(accounts, "events", [write_csv(tmp_path / "first.csv", first)])
+    rows = [
+        {"account_id": "a1", "event_type": "login", "event_time": f"2026-10-01T10:00:{i % 60:02d}Z",
+         "event_id": f"e{i}"}
+        for i in range(4_500)
+    ]  # fmt: skip
+    ev = import_files(accounts, "events", [write_csv(tmp_path / "e.csv", rows)])
+    lists = accounts.con.execute(
+        "SELECT len(event_keys) FROM import_batch_event_keys WHERE batch_id = ? ORDER BY 1",
+        [ev.batch_id],
+    ).fetchall()
+    assert [n for (n,) in lists] == [500, 1000, 1000, 1000, 1000]
+    assert undo_batch(accounts, ev.batch_id).rows_deleted == 4_500
+    assert accounts.con.execute("SELECT event_type FROM events").fetchall() == [("x",)]
+
+
 def test_undo_is_atomic(accounts: Store, tmp_path: Path) -> None:
     with pytest.raises(ImportRejected, match="no import batch 'nope'"):
         undo_batch(accounts, "nope")
