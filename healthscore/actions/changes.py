@@ -82,11 +82,28 @@ def _relative(after: np.ndarray, before: np.ndarray) -> np.ndarray:
         )
 
 
-def _series(history: pd.DataFrame, metric: str) -> tuple[np.ndarray, list[str], list[dt.date]]:
-    wide = history.pivot_table(index="account_id", columns="as_of", values=metric, aggfunc="first")
-    wide = wide.reindex(columns=sorted(wide.columns))
-    dates = [pd.Timestamp(c).date() for c in wide.columns]
-    return wide.to_numpy(dtype=float), [str(a) for a in wide.index], dates
+def _series(
+    history: pd.DataFrame,
+    metric: str,
+    grid: tuple[np.ndarray, np.ndarray, list[str], list[dt.date]],
+) -> tuple[np.ndarray, list[str], list[dt.date]]:
+    """(accounts x dates values, accounts, dates) of one metric, placed by integer codes;
+    accounts and dates without any value are left out (as a pivot table leaves them)."""
+    acc, day, accounts, dates = grid
+    values = np.full((len(accounts), len(dates)), np.nan)
+    col = pd.to_numeric(history[metric], errors="coerce").to_numpy(dtype=float)
+    values[acc, day] = col
+    has = ~np.isnan(values)
+    rows, cols = has.any(axis=1), has.any(axis=0)
+    kept = [a for a, keep in zip(accounts, rows, strict=True) if keep]
+    return values[rows][:, cols], kept, [d for d, keep in zip(dates, cols, strict=True) if keep]
+
+
+def _grid(history: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, list[str], list[dt.date]]:
+    """Row codes of every (account, date) of the history: one factorisation for all metrics."""
+    acc, accounts = pd.factorize(history["account_id"].astype(str), sort=True)
+    day, dates = pd.factorize(history["as_of"], sort=True)
+    return acc, day, [str(a) for a in accounts], [pd.Timestamp(d).date() for d in dates]
 
 
 def detect_changes(
@@ -103,14 +120,17 @@ def detect_changes(
     list of [date, value] of the points judged).
     """
     cfg = settings or DetectionSettings()
-    hist = history.copy()
+    wanted = [m for m in dict.fromkeys([*metrics, "adoption_ttfv_reached"]) if m in history]
+    hist = history[["as_of", "account_id", *wanted]].copy()  # not the other 130 metrics
     hist["as_of"] = pd.to_datetime(hist["as_of"]).dt.date
     hist = hist[hist["as_of"] <= as_of]
+    hist = hist.drop_duplicates(["account_id", "as_of"])
+    grid = _grid(hist)
     found: list[pd.DataFrame] = []
     for metric in metrics:
         if metric not in hist.columns:
             continue
-        values, accounts, dates = _series(hist, metric)
+        values, accounts, dates = _series(hist, metric, grid)
         if not accounts or len(dates) < cfg.min_history + 1 or dates[-1] != as_of:
             continue
         with warnings.catch_warnings():

@@ -207,6 +207,19 @@ def _rows(run: Run) -> pd.DataFrame:
     )
 
 
+def _product_set(rows: pd.DataFrame, key: list[str]) -> pd.Series:
+    """A number per (as_of, account) standing for its set of products: equal sets, equal
+    numbers.  The sum of each distinct product's 40-bit hash, vectorised: a Python join
+    of sorted names per group took a fifth of an alerts run at 100,000 accounts."""
+    one = rows[[*key, "product"]].drop_duplicates()
+    bits = pd.util.hash_array(one["product"].astype(str).to_numpy()) & np.uint64((1 << 40) - 1)
+    return (
+        pd.Series(bits.astype(np.int64), index=one.index)
+        .groupby([one[k] for k in key], sort=False)
+        .sum()
+    )
+
+
 def _contract_query(run: Run) -> pd.DataFrame | None:
     """Per (as_of, account): days to the end of the current term, its length and progress,
     the billing period, the discount, MRR per seat, and plan and seat changes."""
@@ -240,14 +253,13 @@ def _contract_query(run: Run) -> pd.DataFrame | None:
     out["n_disc"] = g["discount"].count()
     out["mrr"] = g["mrr"].sum()
     out["seats"] = g["seats"].sum(min_count=1)
-    out["products"] = g["product"].agg(lambda s: "|".join(sorted(set(s))))
+    out["products"] = _product_set(now, key).reindex(out.index)
     for s in CHANGE_SHIFTS:
-        then = r[r["shift"] == s].groupby(key, sort=False)
+        rows_then = r[r["shift"] == s]
+        then = rows_then.groupby(key, sort=False)
         # Reindexed: assigning to an empty frame would adopt the other frame's rows.
         out[f"seats{s}"] = then["seats"].sum(min_count=1).reindex(out.index)
-        out[f"products{s}"] = (
-            then["product"].agg(lambda x: "|".join(sorted(set(x)))).reindex(out.index)
-        )
+        out[f"products{s}"] = _product_set(rows_then, key).reindex(out.index)
     out = out.reset_index()
     res = pd.DataFrame({"as_of": out["as_of"], "account_id": out["account_id"]})
     res["financial_days_to_term_end"] = out["to_end"]
