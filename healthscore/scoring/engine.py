@@ -76,6 +76,9 @@ class ScoreFrames:
     snapshots: pd.DataFrame
     groups: pd.DataFrame
     measures: pd.DataFrame
+    # The metric rows scored (as_of, account_id, metrics), when the run keeps their
+    # history: set by score_chunks, written by write_scores.
+    metrics: pd.DataFrame | None = None
 
     @property
     def dates(self) -> list:

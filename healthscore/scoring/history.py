@@ -48,7 +48,13 @@ def write_scores(
     if not days:
         return 0
     score_writes.replace_snapshots(
-        store, days, frames.snapshots, frames.groups, frames.measures, scorecard=_stored(card)
+        store,
+        days,
+        frames.snapshots,
+        frames.groups,
+        frames.measures,
+        scorecard=_stored(card),
+        metrics=frames.metrics,
     )
     return len(frames.snapshots)
 

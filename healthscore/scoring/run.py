@@ -12,6 +12,7 @@ from healthscore.scoring.engine import ScoreFrames, score_frame
 from healthscore.scoring.history import data_date_range, write_scores
 from healthscore.scoring.model import Scorecard, load_scorecard
 from healthscore.store import Store
+from healthscore.store.migrations_actions import METRIC_HISTORY_COLUMNS
 from healthscore.store.queries.accounts import account_segments
 
 __all__ = [
@@ -241,7 +242,10 @@ def score_chunks(
                 chunk = set(have[j : j + step])
                 # One chunk of all dates (a snapshot): score the frame itself, not a copy.
                 part = frame if len(chunk) == len(present) else frame[frame["as_of"].isin(chunk)]
-                yield score_frame(part, card, segments, directions)
+                scored = score_frame(part, card, segments, directions)
+                kept = [c for c in ("as_of", "account_id", *METRIC_HISTORY_COLUMNS) if c in part]
+                scored.metrics = part[kept]
+                yield scored
             del frame
         if not found:
             when = dates[0].isoformat() if len(dates) == 1 else f"{dates[0]} to {dates[-1]}"

@@ -19,6 +19,8 @@ plain DDL on the DuckDB connection; it must not import healthscore.store.migrati
 * ``plan_owners`` / ``milestone_rules``: the success-plan parts the goals and milestones
   tables lack: an owner per goal and milestone, and a metric condition that completes a
   milestone by itself.
+* ``metric_history``: per scored date and account, the metrics change detection reads
+  (`METRIC_HISTORY_COLUMNS`), written by every scoring run with its snapshots.
 """
 
 from __future__ import annotations
@@ -125,10 +127,37 @@ def _m014_cta_churn_source(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("ALTER TABLE ctas ADD COLUMN IF NOT EXISTS churn_source VARCHAR")
 
 
+# The metrics change detection follows (healthscore.actions.changes.KEY_METRICS, less the
+# score, which has its own history) and first value.  Part of migration 015: a new column
+# needs a migration of its own.
+METRIC_HISTORY_COLUMNS = (
+    "is_active",
+    "usage_active_days_28d",
+    "usage_events_28d",
+    "usage_active_users_28d",
+    "usage_logins_per_week_28d",
+    "adoption_breadth_90d",
+    "support_tickets_28d",
+    "voice_nps_latest",
+    "adoption_ttfv_reached",
+)
+
+
+def _m015_metric_history(con: duckdb.DuckDBPyConnection) -> None:
+    """The few metrics change detection reads, kept by every scoring run for its dates, so
+    an alerts run computes the full metric set for one date instead of for thirteen."""
+    cols = ", ".join(f"{c} DOUBLE" for c in METRIC_HISTORY_COLUMNS)
+    con.execute(
+        f"CREATE TABLE IF NOT EXISTS metric_history (as_of DATE NOT NULL, "
+        f"account_id VARCHAR NOT NULL, {cols})"
+    )
+
+
 MIGRATIONS: list[tuple[str, Callable[[duckdb.DuckDBPyConnection], None]]] = [
     ("010_changes", _m010_changes),
     ("011_ctas", _m011_ctas),
     ("012_rule_state", _m012_rule_state),
     ("013_plans", _m013_plans),
     ("014_cta_churn_source", _m014_cta_churn_source),
+    ("015_metric_history", _m015_metric_history),
 ]

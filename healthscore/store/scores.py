@@ -13,6 +13,7 @@ import duckdb
 import pandas as pd
 
 from healthscore.store.db import Store
+from healthscore.store.migrations_actions import METRIC_HISTORY_COLUMNS
 
 __all__ = ["SCORE_TABLES", "record_scorecard", "replace_snapshots"]
 
@@ -37,20 +38,28 @@ def replace_snapshots(
     measures: pd.DataFrame,
     *,
     scorecard: tuple[str, str, str],
+    metrics: pd.DataFrame | None = None,
 ) -> None:
     """Replace the snapshots of `days` by these rows, in one transaction.
 
     `scorecard` is (version, name, source) of the scorecard that scored them, recorded in
     the same transaction.  Replacing, not appending, makes recomputing a date idempotent;
     the single transaction means a crash leaves the previous snapshot intact rather than
-    half a new one.
+    half a new one.  `metrics` (as_of, account_id and any of METRIC_HISTORY_COLUMNS), when
+    given, replaces the same dates' metric history.
     """
     day_frame = pd.DataFrame({"as_of": pd.to_datetime(pd.Series(list(days))).dt.date})
+    tables: list[tuple[str, pd.DataFrame]] = list(
+        zip(SCORE_TABLES, (snapshots, groups, measures), strict=True)
+    )
+    if metrics is not None:
+        keep = ["as_of", "account_id", *(c for c in METRIC_HISTORY_COLUMNS if c in metrics)]
+        tables.append(("metric_history", metrics[keep]))
     with store.transaction() as con:
         record_scorecard(con, *scorecard)
         con.register("_hs_days", day_frame)
         try:
-            for name, df in zip(SCORE_TABLES, (snapshots, groups, measures), strict=True):
+            for name, df in tables:
                 con.execute(f"DELETE FROM {name} WHERE as_of IN (SELECT as_of FROM _hs_days)")
                 if df.empty:
                     continue

@@ -76,3 +76,12 @@ def test_first_value_reached_is_a_change() -> None:
 def test_too_little_history_detects_nothing() -> None:
     h = _hist({"A": [np.nan] * 9 + [20, 20, 20, 2]})
     assert detect_changes(h, END).empty
+
+
+def test_scoring_keeps_the_history_change_detection_reads(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    # An alerts run reads the earlier dates' metrics from what scoring kept; a metric
+    # followed by detection but not kept would silently be computed for 13 dates again.
+    from healthscore.actions.changes import KEY_METRICS
+    from healthscore.store.migrations_actions import METRIC_HISTORY_COLUMNS
+
+    assert set(KEY_METRICS) - {"score"} <= set(METRIC_HISTORY_COLUMNS)

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from healthscore.actions import effectiveness, list_ctas
@@ -63,3 +64,34 @@ def test_the_demos_last_run_ranks_by_the_churn_models_probability(
         assert c.priority == pytest.approx(
             (c.arr_at_stake or 0) * (c.churn_probability or 0) * (c.urgency or 0), abs=0.01
         )
+
+
+def test_an_alerts_run_reads_the_kept_metric_history_and_finds_the_same_changes(
+    demo: tuple[Store, dict],
+) -> None:
+    from healthscore.actions.api import default_as_of
+    from healthscore.actions.facts import HISTORY_WEEKS, gather_facts, history_dates
+    from healthscore.store.queries.changes import metric_history
+
+    store, _ = demo
+    day = default_as_of(store)
+    earlier = [d for d in history_dates(day, HISTORY_WEEKS) if d != day]
+    kept = metric_history(store, earlier)
+    assert set(kept["as_of"]) == set(earlier)  # scoring kept every earlier date of the grid
+    per_date = kept.groupby("as_of").size()
+    scored = store.con.execute(
+        "SELECT count(*) FROM score_snapshots WHERE as_of = ?", [earlier[0]]
+    ).fetchone()[0]  # type: ignore[index]
+    assert per_date[earlier[0]] >= scored > 0
+    with_kept = gather_facts(store, day, calibrate=False)
+    store.con.execute("BEGIN TRANSACTION")
+    try:
+        store.con.execute("DELETE FROM metric_history")
+        recomputed = gather_facts(store, day, calibrate=False)
+    finally:
+        store.con.execute("ROLLBACK")
+    assert len(with_kept.changes) > 0
+    cols = ["account_id", "metric", "kind", "direction", "before_value", "after_value", "started"]
+    a = with_kept.changes[cols].sort_values(cols[:3]).reset_index(drop=True)
+    b = recomputed.changes[cols].sort_values(cols[:3]).reset_index(drop=True)
+    pd.testing.assert_frame_equal(a, b)

@@ -9,7 +9,7 @@ import pandas as pd
 
 from healthscore.store.queries._backend import Source, frame, table
 
-__all__ = ["change_rows", "latest_detection_date"]
+__all__ = ["change_rows", "latest_detection_date", "metric_history"]
 
 
 def change_rows(
@@ -41,3 +41,14 @@ def change_rows(
 def latest_detection_date(source: Source) -> dt.date | None:
     c = table(source, "changes")
     return c.detected_on.max().to_pyarrow().as_py()  # type: ignore[no-any-return]
+
+
+def metric_history(source: Source, dates: list[dt.date]) -> pd.DataFrame:
+    """The metric history scoring runs kept for `dates` (as_of as a date, account_id and
+    METRIC_HISTORY_COLUMNS); dates never scored have no rows."""
+    if not dates:
+        return frame(table(source, "metric_history").limit(0))
+    h = table(source, "metric_history")
+    got = frame(h.filter(h.as_of.isin([ibis.date(d) for d in dates])))
+    got["as_of"] = pd.to_datetime(got["as_of"]).dt.date
+    return got
