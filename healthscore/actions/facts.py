@@ -196,10 +196,19 @@ def gather_facts(
     `churn_source` column says which, account by account, so a CTA's priority can show
     where its churn probability came from."""
     dates = history_dates(as_of, history_weeks)
+    kept = None
     if metrics is None:
-        metrics = _metrics_and_history(store, as_of, dates)
-    hist = metrics[pd.to_datetime(metrics["as_of"]).dt.date.isin(dates)].copy()
-    hist["as_of"] = pd.to_datetime(hist["as_of"]).dt.date
+        metrics, kept = _metrics_and_history(store, as_of, dates)
+    days = pd.to_datetime(metrics["as_of"]).dt.date
+    current = metrics[(days == as_of).to_numpy()].copy()
+    current["as_of"] = as_of
+    # The history change detection reads: a few columns, not every metric of every date.
+    followed = ["as_of", "account_id", *_FOLLOWED]
+    in_grid = days.isin(dates).to_numpy()
+    hist = metrics.loc[in_grid, [c for c in followed if c in metrics]].copy()
+    hist["as_of"] = days.to_numpy()[in_grid]
+    if kept is not None and not kept.empty:
+        hist = pd.concat([hist, kept[[c for c in hist.columns if c in kept]]], ignore_index=True)
     snaps = snapshots if snapshots is not None else read_snapshots(store)
     snaps = snaps.copy()
     snaps["as_of"] = pd.to_datetime(snaps["as_of"]).dt.date
@@ -218,7 +227,8 @@ def gather_facts(
         hist = hist.merge(grid, on=["as_of", "account_id"], how="left")
     else:
         hist["score"] = np.nan
-    now = hist[hist["as_of"] == as_of].set_index("account_id")
+    now = current.set_index("account_id")
+    now["score"] = hist[hist["as_of"] == as_of].set_index("account_id")["score"]
     if "is_active" in now.columns:
         now = now[now["is_active"] > 0]
     acc = account_facts(store).set_index("account_id")
@@ -250,9 +260,11 @@ def gather_facts(
     return Facts(store, as_of, frame, changes, labels, snapshot_day, source, outcomes)
 
 
-def _metrics_and_history(store: Store, as_of: dt.date, dates: list[dt.date]) -> pd.DataFrame:
-    """Every metric on `as_of`; for the earlier dates, the few change detection reads, from
-    the history scoring runs kept where they cover a date, computed where they do not.
+def _metrics_and_history(
+    store: Store, as_of: dt.date, dates: list[dt.date]
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(every metric on `as_of` and on the earlier dates no scoring run kept, the kept
+    history of the others): change detection reads a few metrics of the earlier dates.
 
     The full metric set for thirteen dates was most of a run's time and memory at 100,000
     accounts; the kept history is what those runs computed, so the result is the same
@@ -261,10 +273,11 @@ def _metrics_and_history(store: Store, as_of: dt.date, dates: list[dt.date]) -> 
     kept = metric_history(store, earlier)
     have = set(kept["as_of"])
     computed = compute_metrics(store.ibis(), [as_of, *(d for d in earlier if d not in have)])
-    if kept.empty:
-        return computed
-    computed["as_of"] = pd.to_datetime(computed["as_of"]).dt.date
-    return pd.concat([computed, kept], ignore_index=True)
+    return computed, kept
+
+
+# What change detection reads of the earlier dates (and is_active, which says who counts).
+_FOLLOWED = tuple(dict.fromkeys([*KEY_METRICS, "adoption_ttfv_reached", "is_active"]))
 
 
 MODEL_HORIZON_DAYS = 90

@@ -880,8 +880,8 @@ def _stage_insert_sql(
     if direct:
         key = f"{event_hash_sql(props_key)} AS event_key, " if table.name == "events" else ""
         rest = ", ".join(qi(c) for c in table.column_names if c != "event_key" or not key)
-        # The first bad row aborts, so a yes/no per row will do: building the text of
-        # every check for every row cost a tenth of the import.
+        # The first bad row aborts, so a yes/no per row will do (building the text of
+        # every check for every row cost about 5% of the insert).
         bad = " OR ".join(f"({cond})" for cond, _ in checks) or "FALSE"
         return (
             f"INSERT INTO {table.name} ({cols}) SELECT {key}{rest} FROM ({numbered_sql}) "

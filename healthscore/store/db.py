@@ -196,6 +196,10 @@ def open_store(
     # under steady web traffic; the web app first needs windows in which it closes the store.
     _check_is_store(path, new_ok=create and not read_only)
     con, read_only = _open_checked(path, create, read_only, lock_timeout, on_wait)
+    # Freed memory goes back to the OS in the background: otherwise what a finished big
+    # aggregate used stays in the process while pandas works on its result (an alerts run
+    # at 100,000 accounts peaked at 10.4 GB for a 2.5 GB metric computation).
+    con.execute("SET allocator_background_threads = true")
     if limit:
         try:
             con.execute(f"SET memory_limit = '{limit}'")
