@@ -330,6 +330,23 @@ def test_days_since_activity(tmp_path: Path, on: On) -> None:
     ]
 
 
+def test_days_since_activity_carries_the_last_event_over_dates_without_one(
+    tmp_path: Path, on: On
+) -> None:
+    # Each event is read once, in the slice up to its date; a later date without events
+    # of its own still counts from the newest one before it.
+    with small_store(tmp_path / "s.duckdb") as store:
+        got = activity.days_since_activity(
+            on(store), [dt.date(2024, 1, 20), dt.date(2024, 2, 1), dt.date(2024, 3, 10)]
+        )
+    a2 = got[got["account_id"] == "A2"]
+    assert list(zip(a2["as_of"], a2["days_since_activity"], strict=True)) == [
+        (dt.date(2024, 1, 20), 5.0),
+        (dt.date(2024, 2, 1), 17.0),
+        (dt.date(2024, 3, 10), 55.0),
+    ]
+
+
 def test_portfolio_summary(scored: Store, on: On) -> None:
     got = summary.portfolio_summary(on(scored, shared=True))
     n, churned = sql(
