@@ -48,9 +48,11 @@ def build_panel(store: Any, outcomes: Outcomes, dates: list[dt.date]) -> Panel:
     active = outcomes.active_at(dates)
     if outcomes.subscriptions.empty:  # no subscription data: everyone present counts
         active = feats[["as_of", "account_id"]]
+    # Sorted before the merge (two columns), not after it (every feature): a left merge
+    # keeps the left rows' order.
+    active = active.sort_values(["as_of", "account_id"], kind="stable")
     frame = active.merge(feats, on=["as_of", "account_id"], how="left")
-    frame = frame.sort_values(["as_of", "account_id"], kind="stable").reset_index(drop=True)
-    return Panel(frame, feature_columns(frame), source)
+    return Panel(frame.reset_index(drop=True), feature_columns(frame), source)
 
 
 def resolved_mask(frame: pd.DataFrame, outcomes: Outcomes, horizon_days: int) -> np.ndarray:
