@@ -190,7 +190,7 @@ def test_only_the_settings_loader_reads_the_environment() -> None:
 # The one direction imports go: a package may import only from layers before its own.
 # docs/architecture.md draws the same picture.
 LAYERS: list[set[str]] = [
-    {"errors", "yamlfile"},
+    {"errors", "yamlfile", "singleflight"},
     {"config", "store"},
     {"store.queries", "ingest", "metrics"},
     {"text"},

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import threading
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,6 +16,7 @@ import pandas as pd
 from healthscore.errors import HealthscoreError, NotEnoughData
 from healthscore.metrics.families.sentiment import INTENT_DAYS
 from healthscore.portfolio.lifetime import AccountLifetimes, account_lifetimes
+from healthscore.singleflight import SingleFlight
 from healthscore.store import Store
 from healthscore.store.queries import accounts as account_queries
 from healthscore.store.queries import scores as score_queries
@@ -144,6 +144,13 @@ def _f(x: Any) -> float | None:
     return None if math.isnan(v) else v
 
 
+def _keep_64_days(values: dict[Any, Any], key: Any) -> None:
+    """Lifetimes (keyed by a tuple with their day) of at most 64 days are kept."""
+    days = [k for k in values if isinstance(k, tuple)]
+    for old in days[: max(0, len(days) - 63)]:
+        values.pop(old)
+
+
 class SharedReads:
     """The portfolio-wide reads behind every explanation, done once and then shared.
 
@@ -158,30 +165,10 @@ class SharedReads:
     """
 
     def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._values: dict[Any, Any] = {}
-        self._flights: dict[Any, threading.Lock] = {}
+        self._values: SingleFlight[Any, Any] = SingleFlight(_keep_64_days)
 
     def _get(self, key: Any, compute: Any) -> Any:
-        with self._lock:
-            if key in self._values:
-                return self._values[key]
-            flight = self._flights.setdefault(key, threading.Lock())
-        with flight:
-            with self._lock:
-                if key in self._values:
-                    return self._values[key]
-            try:
-                value = compute()
-            finally:
-                with self._lock:
-                    self._flights.pop(key, None)
-            with self._lock:
-                days = [k for k in self._values if isinstance(k, tuple)]
-                for old in days[: max(0, len(days) - 63)]:
-                    self._values.pop(old)  # lifetimes of at most 64 days kept
-                self._values[key] = value
-        return value
+        return self._values.get(key, compute)
 
     def units(self, store: Store) -> dict[str, str | None]:
         """metric -> unit, from the store's metric catalogue."""

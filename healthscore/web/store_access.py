@@ -17,7 +17,6 @@ changes one of them.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -28,6 +27,7 @@ from fastapi import Request
 
 from healthscore.app import App
 from healthscore.config import Settings
+from healthscore.singleflight import SingleFlight
 from healthscore.store import Store, open_store
 
 __all__ = [
@@ -107,32 +107,16 @@ class StampedCache(Generic[T]):
 
     def __init__(self, size: int = 64) -> None:
         self._size = size
-        self._data: dict[tuple[StoreStamp, Any], T] = {}
-        self._lock = threading.Lock()
-        self._flights: dict[tuple[StoreStamp, Any], threading.Lock] = {}
+        self._flight: SingleFlight[tuple[StoreStamp, Any], T] = SingleFlight(self._evict)
+
+    def _evict(self, data: dict[tuple[StoreStamp, Any], T], key: tuple[StoreStamp, Any]) -> None:
+        for old in [d for d in data if d[0] != key[0]]:
+            del data[old]  # another stamp: stale
+        while len(data) >= self._size:
+            data.pop(next(iter(data)))  # the oldest first
 
     def get(self, stamp: StoreStamp, key: Any, compute: Callable[[], T]) -> T:
-        k = (stamp, key)
-        with self._lock:
-            if k in self._data:
-                return self._data[k]
-            flight = self._flights.setdefault(k, threading.Lock())
-        with flight:
-            with self._lock:
-                if k in self._data:
-                    return self._data[k]
-            try:
-                value = compute()
-            finally:
-                with self._lock:
-                    self._flights.pop(k, None)
-            with self._lock:
-                self._data = {d: v for d, v in self._data.items() if d[0] == stamp}
-                self._data[k] = value
-                while len(self._data) > self._size:
-                    self._data.pop(next(iter(self._data)))
-        return value
+        return self._flight.get((stamp, key), compute)
 
     def clear(self) -> None:
-        with self._lock:
-            self._data.clear()
+        self._flight.clear()
