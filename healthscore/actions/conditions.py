@@ -8,7 +8,6 @@ operations on 500 accounts or 100,000; only the evidence text is built per match
 from __future__ import annotations
 
 import datetime as dt
-import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -19,6 +18,7 @@ import pandas as pd
 from healthscore.actions.changes import describe_change
 from healthscore.actions.facts import DEFAULT_CADENCE_DAYS, Facts
 from healthscore.errors import HealthscoreError
+from healthscore.scoring.display import floored
 
 __all__ = ["Match", "RuleError", "evaluate"]
 
@@ -56,7 +56,7 @@ def _score_words(v: Any) -> str:
     """A score as evidence: floored to one decimal, so 59.96 red never reads "60"."""
     if v is None or (isinstance(v, float) and np.isnan(v)):
         return "no data"
-    return f"{math.floor(float(v) * 10 + 1e-9) / 10:.1f}".removesuffix(".0")
+    return floored(v, 1).removesuffix(".0")
 
 
 _OP_WORDS = {

@@ -14,6 +14,8 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from healthscore.scoring.display import floored
+
 __all__ = [
     "MANAGER_COLUMNS",
     "band_notes",
@@ -119,10 +121,7 @@ def score_text(score: float | None, band_mins: Sequence[float] | None = None) ->
     if score is None or (isinstance(score, float) and math.isnan(score)):
         return "—"
     digits = 0 if all(float(m).is_integer() for m in band_mins or ()) else 1
-    scale = 10**digits
-    # A float's noise (59.99999999) must not drop a whole point; 1e-9 absorbs it.
-    value = math.floor(float(score) * scale + 1e-9) / scale
-    return f"{value:.{digits}f}"
+    return floored(score, digits)
 
 
 def consistent_scores(

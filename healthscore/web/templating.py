@@ -17,6 +17,7 @@ from fastapi.responses import Response
 from jinja2_fragments.fastapi import Jinja2Blocks
 
 from healthscore.auth import User, allowed
+from healthscore.scoring.display import floored
 
 __all__ = ["NAV", "TEMPLATES", "render"]
 
@@ -56,8 +57,7 @@ def _score(value: Any, digits: int = 0) -> str:
     red below 60 and shows as 59, not 60."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "—"
-    scale = 10**digits
-    return f"{math.floor(float(value) * scale + 1e-9) / scale:.{digits}f}"
+    return floored(value, digits)
 
 
 def _pct(value: Any, digits: int = 0) -> str:
